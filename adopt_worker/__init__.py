@@ -1,0 +1,1 @@
+"""The adoption worker: consumes AdoptionRequested events and decides them through the monolith."""

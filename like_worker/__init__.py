@@ -1,0 +1,1 @@
+"""The like worker: consumes LikeRequested events and has the monolith count them."""

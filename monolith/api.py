@@ -1,0 +1,96 @@
+"""The public routes: the workshop's contract, with likes and adoptions accepted asynchronously."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from monolith.domain import Filter, Mysfit
+from monolith.errors import ApiError
+from monolith.http_input import checked_mysfit_id, correlation_id, json_body
+from monolith.service import Accepted, MysfitsService
+
+bp = Blueprint("api", __name__)
+_FILTER_VALUE_MAX = 32
+
+
+def _service() -> MysfitsService:
+    service: MysfitsService = current_app.extensions["mysfits_service"]
+    return service
+
+
+def _summary(mysfit: Mysfit) -> dict[str, Any]:
+    return {
+        "mysfitId": mysfit.mysfit_id,
+        "name": mysfit.name,
+        "species": mysfit.species,
+        "goodevil": mysfit.good_evil,
+        "lawchaos": mysfit.law_chaos,
+        "thumbImageUri": mysfit.thumb_image_uri,
+        "likes": mysfit.likes,
+        "adopted": mysfit.adopted,
+    }
+
+
+def _profile(mysfit: Mysfit) -> dict[str, Any]:
+    return {
+        **_summary(mysfit),
+        "description": mysfit.description,
+        "age": mysfit.age,
+        "profileImageUri": mysfit.profile_image_uri,
+    }
+
+
+def _accepted(accepted: Accepted) -> tuple[Response, int]:
+    # 202, not 200: in queue mode the event is durably published but the worker has not run yet.
+    status, code = ("processed", 200) if accepted.processed else ("accepted", 202)
+    return jsonify({"status": status, "eventId": accepted.event.event_id}), code
+
+
+@bp.get("/")
+def root() -> Response:
+    """The workshop's load-balancer health check: cheap, touches no dependency."""
+    return jsonify({"status": "ok", "message": "Nothing here, used for health check. Try /mysfits instead."})
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness (this answers at all) and readiness (DynamoDB and SNS answer)."""
+    checks = _service().readiness()
+    ready = all(result == "ok" for result in checks.values())
+    return jsonify({"status": "ok" if ready else "degraded", "ready": ready, "checks": checks})
+
+
+@bp.get("/mysfits")
+def list_mysfits() -> Response:
+    """The catalogue, optionally filtered on GoodEvil or LawChaos through their indexes."""
+    filter_name, value = request.args.get("filter"), request.args.get("value")
+    by = None
+    if filter_name is not None or value is not None:
+        if filter_name not in {f.value for f in Filter}:
+            raise ApiError(400, "invalid_filter", "filter must be GoodEvil or LawChaos")
+        if not value or len(value) > _FILTER_VALUE_MAX or not value.isalpha():
+            raise ApiError(400, "invalid_filter_value", "value must be a word such as Good or Lawful")
+        by = (Filter(filter_name), value)
+    return jsonify({"mysfits": [_summary(m) for m in _service().list_mysfits(by)]})
+
+
+@bp.get("/mysfits/<mysfit_id>")
+def get_mysfit(mysfit_id: str) -> Response:
+    """One mysfit's profile."""
+    return jsonify(_profile(_service().get_mysfit(checked_mysfit_id(mysfit_id))))
+
+
+@bp.post("/mysfits/<mysfit_id>/like")
+def like(mysfit_id: str) -> tuple[Response, int]:
+    """Accept a like; the like worker counts it."""
+    json_body(required=False)
+    return _accepted(_service().request_like(checked_mysfit_id(mysfit_id), correlation_id()))
+
+
+@bp.post("/mysfits/<mysfit_id>/adopt")
+def adopt(mysfit_id: str) -> tuple[Response, int]:
+    """Accept an adoption request; the adoption worker decides it."""
+    json_body(required=False)
+    return _accepted(_service().request_adoption(checked_mysfit_id(mysfit_id), correlation_id()))

@@ -1,0 +1,76 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, Response, g, request
+
+from monolith import api, fulfil
+from monolith.config import Settings
+from monolith.dynamodb import DynamoMysfitRepository
+from monolith.errors import register_error_handlers
+from monolith.http_input import CORRELATION_HEADER, correlation_id
+from monolith.service import MysfitsService
+from mysfits_common import aws
+from mysfits_common.publisher import SnsPublisher
+
+logger = logging.getLogger("monolith.requests")
+
+
+def build_service(settings: Settings) -> MysfitsService:
+    """The service over DynamoDB and SNS; clients are built here, never at import."""
+    repository = DynamoMysfitRepository(
+        aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table
+    )
+    publisher = SnsPublisher(settings.events_topic_arn, aws.client("sns"))
+    return MysfitsService(repository, publisher, like_mode=settings.like_mode, adopt_mode=settings.adopt_mode)
+
+
+def create_app(settings: Settings | None = None, *, service: MysfitsService | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        FULFIL_SECRET=settings.fulfil_secret,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["mysfits_service"] = service or build_service(settings)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(fulfil.bp)
+    register_error_handlers(app)
+    _add_request_hooks(app, settings)
+    return app
+
+
+def _add_request_hooks(app: Flask, settings: Settings) -> None:
+    allowed_origins = set(settings.cors_allowed_origins)
+
+    @app.before_request
+    def start_timer() -> None:
+        g.started = time.monotonic()
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = correlation_id()
+        origin = request.headers.get("Origin")
+        if origin and (origin in allowed_origins or "*" in allowed_origins):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {CORRELATION_HEADER}"
+            response.headers["Access-Control-Expose-Headers"] = CORRELATION_HEADER
+            response.headers["Access-Control-Max-Age"] = "600"
+            response.vary.add("Origin")
+        # Paths only, never bodies or headers: the fulfil secret must not reach the logs.
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "durationMs": round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1),
+                "correlationId": correlation_id(),
+            },
+        )
+        return response

@@ -1,0 +1,214 @@
+"""The DynamoDB adapter: the mysfits table and the processed-events markers that make fulfil idempotent."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from monolith.domain import (
+    AlreadyAdopted,
+    DependencyUnavailable,
+    Filter,
+    FulfilStatus,
+    Mysfit,
+    MysfitNotFound,
+)
+from monolith.repository import MysfitRepository
+from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+
+_INDEXES = {Filter.GOOD_EVIL: "GoodEvilIndex", Filter.LAW_CHAOS: "LawChaosIndex"}
+_CONDITION_FAILED = "ConditionalCheckFailed"
+_deserializer = TypeDeserializer()
+_serializer = TypeSerializer()
+
+
+def _to_mysfit(item: dict[str, Any]) -> Mysfit:
+    data = {key: _deserializer.deserialize(value) for key, value in item.items()}
+    return Mysfit(
+        mysfit_id=data["MysfitId"],
+        name=data.get("Name", ""),
+        species=data.get("Species", ""),
+        description=data.get("Description", ""),
+        age=int(data.get("Age", 0)),
+        good_evil=data.get("GoodEvil", ""),
+        law_chaos=data.get("LawChaos", ""),
+        thumb_image_uri=data.get("ThumbImageUri", ""),
+        profile_image_uri=data.get("ProfileImageUri", ""),
+        likes=int(data.get("Likes", 0)),
+        adopted=bool(data.get("Adopted", False)),
+    )
+
+
+def _to_item(mysfit: Mysfit) -> dict[str, Any]:
+    data = {
+        "MysfitId": mysfit.mysfit_id,
+        "Name": mysfit.name,
+        "Species": mysfit.species,
+        "Description": mysfit.description,
+        "Age": Decimal(mysfit.age),
+        "GoodEvil": mysfit.good_evil,
+        "LawChaos": mysfit.law_chaos,
+        "ThumbImageUri": mysfit.thumb_image_uri,
+        "ProfileImageUri": mysfit.profile_image_uri,
+        "Likes": Decimal(mysfit.likes),
+        "Adopted": mysfit.adopted,
+    }
+    return {key: _serializer.serialize(value) for key, value in data.items()}
+
+
+class DynamoMysfitRepository(MysfitRepository):
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        mysfits_table: str,
+        processed_events_table: str,
+        marker_ttl_seconds: int = 7 * 24 * 3600,
+    ) -> None:
+        self._ddb = dynamodb_client
+        self._table = mysfits_table
+        self._events_table = processed_events_table
+        self._marker_ttl = marker_ttl_seconds
+
+    def find(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
+        if by is None:
+            pages = self._pages("scan", TableName=self._table)
+        else:
+            attribute, value = by
+            pages = self._pages(
+                "query",
+                TableName=self._table,
+                IndexName=_INDEXES[attribute],
+                KeyConditionExpression="#attribute = :value",
+                ExpressionAttributeNames={"#attribute": attribute.value},
+                ExpressionAttributeValues={":value": {"S": value}},
+            )
+        return [_to_mysfit(item) for page in pages for item in page]
+
+    def get(self, mysfit_id: str) -> Mysfit | None:
+        with _unavailable_on_error():
+            item = self._ddb.get_item(TableName=self._table, Key=self._key(mysfit_id), ConsistentRead=True)
+        return _to_mysfit(item["Item"]) if "Item" in item else None
+
+    def apply_like(self, event: LikeRequested) -> FulfilStatus:
+        update = {
+            "TableName": self._table,
+            "Key": self._key(event.mysfit_id),
+            "UpdateExpression": "ADD Likes :one",
+            "ConditionExpression": "attribute_exists(MysfitId)",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+        reasons = self._transact(update, self._marker(event, FulfilStatus.APPLIED))
+        if reasons is None:
+            return FulfilStatus.APPLIED
+        if reasons[1] == _CONDITION_FAILED:
+            return FulfilStatus.DUPLICATE
+        raise MysfitNotFound(event.mysfit_id)
+
+    def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
+        update = {
+            "TableName": self._table,
+            "Key": self._key(event.mysfit_id),
+            "UpdateExpression": "SET Adopted = :true, AdoptedBy = :event",
+            "ConditionExpression": "attribute_exists(MysfitId) AND (attribute_not_exists(Adopted) OR Adopted = :false)",
+            "ExpressionAttributeValues": {
+                ":true": {"BOOL": True},
+                ":false": {"BOOL": False},
+                ":event": {"S": event.event_id},
+            },
+        }
+        reasons = self._transact(update, self._marker(event, FulfilStatus.APPLIED))
+        if reasons is None:
+            return FulfilStatus.APPLIED
+        if reasons[1] == _CONDITION_FAILED:
+            if self._marker_outcome(event.event_id) == "rejected":
+                raise AlreadyAdopted(event.mysfit_id)
+            return FulfilStatus.DUPLICATE
+        if self.get(event.mysfit_id) is None:
+            raise MysfitNotFound(event.mysfit_id)
+        self._record_rejection(event)
+        raise AlreadyAdopted(event.mysfit_id)
+
+    def add_if_absent(self, mysfit: Mysfit) -> bool:
+        return self._put_if_absent(
+            TableName=self._table, Item=_to_item(mysfit), ConditionExpression="attribute_not_exists(MysfitId)"
+        )
+
+    def ping(self) -> None:
+        with _unavailable_on_error():
+            self._ddb.describe_table(TableName=self._table)
+
+    def _transact(self, update: dict[str, Any], marker: dict[str, Any]) -> list[str] | None:
+        """Write the update and the marker together; None on success, else each item's failure code."""
+        try:
+            self._ddb.transact_write_items(TransactItems=[{"Update": update}, {"Put": marker}])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise DependencyUnavailable(str(error)) from error
+            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+            if _CONDITION_FAILED not in reasons:
+                # Conflicting transactions or throttling: nothing was written, the caller may retry.
+                raise DependencyUnavailable(f"transaction cancelled: {reasons}") from error
+            return reasons
+        except BotoCoreError as error:
+            raise DependencyUnavailable(str(error)) from error
+        return None
+
+    def _marker(self, event: Event, outcome: str) -> dict[str, Any]:
+        now = int(time.time())
+        return {
+            "TableName": self._events_table,
+            "Item": {
+                "EventId": {"S": event.event_id},
+                "EventType": {"S": event.event_type},
+                "MysfitId": {"S": event.mysfit_id},
+                "Outcome": {"S": outcome},
+                "ProcessedAt": {"N": str(now)},
+                "ExpiresAt": {"N": str(now + self._marker_ttl)},
+            },
+            "ConditionExpression": "attribute_not_exists(EventId)",
+        }
+
+    def _record_rejection(self, event: AdoptionRequested) -> None:
+        self._put_if_absent(**self._marker(event, "rejected"))
+
+    def _put_if_absent(self, **request: Any) -> bool:
+        try:
+            self._ddb.put_item(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == _CONDITION_FAILED + "Exception":
+                return False
+            raise DependencyUnavailable(str(error)) from error
+        except BotoCoreError as error:
+            raise DependencyUnavailable(str(error)) from error
+        return True
+
+    def _marker_outcome(self, event_id: str) -> str | None:
+        with _unavailable_on_error():
+            item = self._ddb.get_item(
+                TableName=self._events_table, Key={"EventId": {"S": event_id}}, ConsistentRead=True
+            )
+        outcome = item.get("Item", {}).get("Outcome", {}).get("S")
+        return str(outcome) if outcome else None
+
+    def _pages(self, operation: str, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
+        with _unavailable_on_error():
+            for page in self._ddb.get_paginator(operation).paginate(**kwargs):
+                yield page.get("Items", [])
+
+    @staticmethod
+    def _key(mysfit_id: str) -> dict[str, Any]:
+        return {"MysfitId": {"S": mysfit_id}}
+
+
+@contextmanager
+def _unavailable_on_error() -> Iterator[None]:
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        raise DependencyUnavailable(str(error)) from error

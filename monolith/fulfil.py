@@ -1,0 +1,56 @@
+"""The internal fulfil routes the workers call: authenticated, idempotent by eventId."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TypeVar
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from monolith.errors import ApiError
+from monolith.http_input import checked_mysfit_id, json_body
+from monolith.service import MysfitsService
+from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse_event
+from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
+
+bp = Blueprint("fulfil", __name__)
+E = TypeVar("E", bound=Event)
+
+
+def _authenticate() -> None:
+    expected: str = current_app.config["FULFIL_SECRET"]
+    given = request.headers.get(FULFIL_SECRET_HEADER, "")
+    # compare_digest: the time taken must not tell an attacker how much of the secret matched.
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", f"a valid {FULFIL_SECRET_HEADER} header is required")
+
+
+def _event_for(mysfit_id: str, expected: type[E]) -> E:
+    _authenticate()
+    event = parse_event(json_body(required=True))
+    if not isinstance(event, expected):
+        raise ApiError(400, "wrong_event_type", f"expected {expected.event_type}, got {event.event_type}")
+    if event.mysfit_id != checked_mysfit_id(mysfit_id):
+        raise ApiError(400, "mysfit_mismatch", "the event's mysfitId does not match the URL")
+    return event
+
+
+def _service() -> MysfitsService:
+    service: MysfitsService = current_app.extensions["mysfits_service"]
+    return service
+
+
+@bp.post("/mysfits/<mysfit_id>/fulfill-like")
+def fulfil_like(mysfit_id: str) -> Response:
+    """Count a like exactly once per eventId; a replay answers 200 and changes nothing."""
+    event = _event_for(mysfit_id, LikeRequested)
+    status = _service().fulfil_like(event)
+    return jsonify({"status": status.value, "eventId": event.event_id})
+
+
+@bp.post("/mysfits/<mysfit_id>/fulfill-adopt")
+def fulfil_adopt(mysfit_id: str) -> Response:
+    """Adopt exactly once: the first event wins, its replays answer 200, rivals answer 409."""
+    event = _event_for(mysfit_id, AdoptionRequested)
+    status = _service().fulfil_adoption(event)
+    return jsonify({"status": status.value, "eventId": event.event_id})

@@ -1,0 +1,12 @@
+"""gunicorn settings, from the environment: gunicorn -c monolith/gunicorn.conf.py monolith.wsgi:app"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))  # above the ALB's 60 s idle timeout
+accesslog = None  # the app logs one JSON line per request
+errorlog = "-"

@@ -1,0 +1,46 @@
+"""Validation of what arrives over HTTP: ids, correlation ids, JSON bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import g, request
+
+from monolith.errors import ApiError
+from mysfits_common.events import CORRELATION_ID_PATTERN, MYSFIT_ID_PATTERN, new_correlation_id
+
+CORRELATION_HEADER = "X-Correlation-Id"
+
+
+def checked_mysfit_id(mysfit_id: str) -> str:
+    """An id outside the pattern cannot exist: answer 404 without asking DynamoDB."""
+    if not MYSFIT_ID_PATTERN.match(mysfit_id):
+        raise ApiError(404, "mysfit_not_found", f"no mysfit with id {mysfit_id[:64]}")
+    return mysfit_id
+
+
+def correlation_id() -> str:
+    """The caller's X-Correlation-Id when it is well-formed, else a new one (once per request)."""
+    if "correlation_id" not in g:
+        given = request.headers.get(CORRELATION_HEADER, "")
+        g.correlation_id = given if CORRELATION_ID_PATTERN.match(given) else new_correlation_id()
+    return str(g.correlation_id)
+
+
+def json_body(*, required: bool) -> dict[str, Any]:
+    """The request's JSON object; 415 for another content type, 400 for malformed JSON."""
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if not raw:
+        if required:
+            raise ApiError(400, "body_required", "a JSON body is required")
+        return {}
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "the body must be a JSON object")
+    return body

@@ -1,0 +1,33 @@
+"""The port the service layer stores mysfits through; the DynamoDB adapter lives in dynamodb.py."""
+
+from __future__ import annotations
+
+import abc
+
+from monolith.domain import Filter, FulfilStatus, Mysfit
+from mysfits_common.events import AdoptionRequested, LikeRequested
+
+
+class MysfitRepository(abc.ABC):
+    @abc.abstractmethod
+    def find(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
+        """All mysfits, or those whose filter attribute equals the value."""
+
+    @abc.abstractmethod
+    def get(self, mysfit_id: str) -> Mysfit | None: ...
+
+    @abc.abstractmethod
+    def apply_like(self, event: LikeRequested) -> FulfilStatus:
+        """Count the like once per event id; raise MysfitNotFound for an unknown id."""
+
+    @abc.abstractmethod
+    def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
+        """Adopt once per event id; raise MysfitNotFound, or AlreadyAdopted if another event won."""
+
+    @abc.abstractmethod
+    def add_if_absent(self, mysfit: Mysfit) -> bool:
+        """Insert a mysfit unless its id exists; True if it was inserted."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise DependencyUnavailable if the store does not answer."""

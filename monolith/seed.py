@@ -1,0 +1,57 @@
+"""Seed the catalogue: python -m monolith.seed. Safe to re-run: existing mysfits are left as they are."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import resources
+from typing import Any
+
+from monolith.config import Settings
+from monolith.domain import Mysfit
+from monolith.dynamodb import DynamoMysfitRepository
+from monolith.repository import MysfitRepository
+from mysfits_common import aws
+from mysfits_common.logs import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+def catalogue() -> list[Mysfit]:
+    """The 12 mysfits of the seed catalogue, in the workshop's attribute names."""
+    raw: dict[str, Any] = json.loads(resources.files("monolith").joinpath("catalogue.json").read_text())
+    return [
+        Mysfit(
+            mysfit_id=item["MysfitId"],
+            name=item["Name"],
+            species=item["Species"],
+            description=item["Description"],
+            age=int(item["Age"]),
+            good_evil=item["GoodEvil"],
+            law_chaos=item["LawChaos"],
+            thumb_image_uri=item["ThumbImageUri"],
+            profile_image_uri=item["ProfileImageUri"],
+            likes=int(item["Likes"]),
+            adopted=bool(item["Adopted"]),
+        )
+        for item in raw["mysfits"]
+    ]
+
+
+def seed(repository: MysfitRepository) -> int:
+    """Insert the mysfits that are missing; return how many were inserted."""
+    return sum(repository.add_if_absent(mysfit) for mysfit in catalogue())
+
+
+def main() -> None:
+    configure_logging("seed")
+    settings = Settings.from_env()
+    repository = DynamoMysfitRepository(
+        aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table
+    )
+    inserted = seed(repository)
+    logger.info("Catalogue seeded", extra={"inserted": inserted, "table": settings.mysfits_table})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The service layer: what the routes do, over the repository and publisher ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monolith.config import Mode
+from monolith.domain import (
+    AlreadyAdopted,
+    DependencyUnavailable,
+    Filter,
+    FulfilStatus,
+    Mysfit,
+    MysfitNotFound,
+)
+from monolith.repository import MysfitRepository
+from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+from mysfits_common.publisher import EventPublisher, PublishError
+from mysfits_common.ttl_set import TtlSet
+
+
+@dataclass(frozen=True)
+class Accepted:
+    event: Event
+    processed: bool  # True when the strangler switch is `inline` and the write already happened
+
+
+class MysfitsService:
+    def __init__(
+        self,
+        repository: MysfitRepository,
+        publisher: EventPublisher,
+        like_mode: Mode = "queue",
+        adopt_mode: Mode = "queue",
+        known_ids_ttl_seconds: float = 300,
+    ) -> None:
+        self._repository = repository
+        self._publisher = publisher
+        self._like_mode = like_mode
+        self._adopt_mode = adopt_mode
+        # Mysfits are never deleted, so an id seen once need not be read again on every like.
+        self._known_ids = TtlSet(known_ids_ttl_seconds)
+
+    def list_mysfits(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
+        return sorted(self._repository.find(by), key=lambda mysfit: mysfit.name)
+
+    def get_mysfit(self, mysfit_id: str) -> Mysfit:
+        mysfit = self._repository.get(mysfit_id)
+        if mysfit is None:
+            raise MysfitNotFound(mysfit_id)
+        self._known_ids.add(mysfit_id)
+        return mysfit
+
+    def request_like(self, mysfit_id: str, correlation_id: str) -> Accepted:
+        if mysfit_id not in self._known_ids:
+            self.get_mysfit(mysfit_id)
+        event = LikeRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
+        if self._like_mode == "inline":
+            self._repository.apply_like(event)
+            return Accepted(event, processed=True)
+        self._publish(event)
+        return Accepted(event, processed=False)
+
+    def request_adoption(self, mysfit_id: str, correlation_id: str) -> Accepted:
+        if self.get_mysfit(mysfit_id).adopted:
+            raise AlreadyAdopted(mysfit_id)
+        event = AdoptionRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
+        if self._adopt_mode == "inline":
+            self._repository.apply_adoption(event)
+            return Accepted(event, processed=True)
+        self._publish(event)
+        return Accepted(event, processed=False)
+
+    def fulfil_like(self, event: LikeRequested) -> FulfilStatus:
+        return self._repository.apply_like(event)
+
+    def fulfil_adoption(self, event: AdoptionRequested) -> FulfilStatus:
+        return self._repository.apply_adoption(event)
+
+    def readiness(self) -> dict[str, str]:
+        """Whether each dependency answers: "ok" or the error, by dependency name."""
+        checks: dict[str, str] = {}
+        probes = {"dynamodb": self._repository.ping}
+        if "queue" in (self._like_mode, self._adopt_mode):
+            probes["sns"] = self._publisher.ping
+        for name, probe in probes.items():
+            try:
+                probe()
+            except Exception as error:
+                checks[name] = f"error: {type(error).__name__}"
+            else:
+                checks[name] = "ok"
+        return checks
+
+    def _publish(self, event: Event) -> None:
+        try:
+            self._publisher.publish(event)
+        except PublishError as error:
+            raise DependencyUnavailable(str(error)) from error

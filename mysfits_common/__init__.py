@@ -1,0 +1,1 @@
+"""What the monolith and both workers share: the event envelope, publishing, the SQS consumer loop."""

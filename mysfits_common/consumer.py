@@ -1,0 +1,193 @@
+"""The SQS consumer loop both workers run: a generic processor around a pure per-event handler.
+
+The handler raises to say what a failure means; the loop decides what that means for the message:
+
+- success: the message is deleted (in one batch call per receive);
+- TransientError or any unexpected exception: the message stays, its visibility is set to an
+  exponential back-off, and the queue's redrive policy ends the retries;
+- PermanentError or an invalid event (a poison message): the message is made visible again at
+  once, so the redrive policy moves it to the DLQ after maxReceiveCount receives, never looping.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mysfits_common.events import Event, InvalidEvent, parse_event
+
+logger = logging.getLogger(__name__)
+
+
+class PermanentError(Exception):
+    """The event can never succeed; retrying is pointless."""
+
+
+class TransientError(Exception):
+    """The event may succeed later (a dependency is down, slow or throttling)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler did with an event; `message` is the log line (e.g. "Like processed.")."""
+
+    status: str
+    message: str
+
+
+Handler = Callable[[Event], Outcome]
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    queue_url: str
+    batch_size: int = 10
+    wait_seconds: int = 20
+    concurrency: int = 10
+    visibility_timeout: int = 30
+    backoff_base_seconds: int = 2
+    backoff_max_seconds: int = 300
+    heartbeat_seconds: float = 10.0
+    idle_pause_seconds: float = 1.0
+    health_file: str | None = None
+
+
+class Consumer:
+    def __init__(self, sqs_client: Any, settings: ConsumerSettings, handler: Handler) -> None:
+        self._sqs = sqs_client
+        self._settings = settings
+        self._handler = handler
+        self._stopping = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="handler")
+        self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
+        self._in_flight_lock = threading.Lock()
+        self._closed = threading.Event()
+
+    def stop(self) -> None:
+        """Stop receiving; messages already being handled finish, the unstarted ones go back."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def run(self) -> None:
+        """Poll until stop() is called, then drain and return."""
+        heartbeat = threading.Thread(target=self._heartbeat, name="visibility-heartbeat", daemon=True)
+        heartbeat.start()
+        logger.info("Consumer started", extra={"queueUrl": self._settings.queue_url})
+        try:
+            while not self._stopping.is_set():
+                self._touch_health_file()
+                try:
+                    self.poll_once()
+                except (BotoCoreError, ClientError) as error:
+                    logger.warning("Receive failed; retrying", extra={"error": str(error)})
+                    self._stopping.wait(self._settings.idle_pause_seconds)
+        finally:
+            self._pool.shutdown(wait=True)
+            self._closed.set()
+            logger.info("Consumer stopped", extra={"queueUrl": self._settings.queue_url})
+
+    def poll_once(self) -> int:
+        """Receive one batch and process it; return how many messages were received."""
+        response = self._sqs.receive_message(
+            QueueUrl=self._settings.queue_url,
+            MaxNumberOfMessages=self._settings.batch_size,
+            WaitTimeSeconds=self._settings.wait_seconds,
+            VisibilityTimeout=self._settings.visibility_timeout,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        messages: list[dict[str, Any]] = response.get("Messages", [])
+        if messages:
+            self.process_batch(messages)
+        return len(messages)
+
+    def process_batch(self, messages: list[dict[str, Any]]) -> None:
+        futures = [self._pool.submit(self._process, message) for message in messages]
+        results = [future.result() for future in futures]
+        to_delete = [message for message, result in zip(messages, results, strict=True) if result is None]
+        retries = [(message, delay) for message, delay in zip(messages, results, strict=True) if delay is not None]
+        self._delete(to_delete)
+        self._change_visibility(retries)
+
+    def _process(self, message: dict[str, Any]) -> int | None:
+        """Handle one message; None means delete it, a number is the seconds until it is retried."""
+        if self._stopping.is_set():
+            return 0
+        receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        fields: dict[str, Any] = {"messageId": message["MessageId"], "receiveCount": receive_count}
+        started = time.monotonic()
+        with self._in_flight_lock:
+            self._in_flight[message["MessageId"]] = message["ReceiptHandle"]
+        try:
+            event = parse_event(message.get("Body", ""))
+            fields.update(eventId=event.event_id, correlationId=event.correlation_id,
+                          eventType=event.event_type, mysfitId=event.mysfit_id)
+            outcome = self._handler(event)
+        except (InvalidEvent, PermanentError) as error:
+            logger.error("Poison message left to the redrive policy", extra={**fields, "error": str(error)})
+            return 0
+        except Exception as error:
+            delay = self._backoff(receive_count)
+            log = logger.warning if isinstance(error, TransientError) else logger.exception
+            log("Processing failed; retrying later", extra={**fields, "error": str(error), "retryIn": delay})
+            return delay
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.pop(message["MessageId"], None)
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        logger.info(outcome.message, extra={**fields, "outcome": outcome.status, "durationMs": duration_ms})
+        return None
+
+    def _backoff(self, receive_count: int) -> int:
+        delay = self._settings.backoff_base_seconds * 2 ** max(receive_count - 1, 0)
+        return int(min(delay, self._settings.backoff_max_seconds))
+
+    def _delete(self, messages: list[dict[str, Any]]) -> None:
+        if not messages:
+            return
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        response = self._sqs.delete_message_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+        for failure in response.get("Failed", []):
+            logger.warning("Delete failed; the message will be delivered again", extra={"failure": failure})
+
+    def _change_visibility(self, retries: list[tuple[dict[str, Any], int]]) -> None:
+        if not retries:
+            return
+        entries = [
+            {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": delay}
+            for i, (message, delay) in enumerate(retries)
+        ]
+        try:
+            self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+        except (BotoCoreError, ClientError) as error:
+            # The messages come back after their visibility timeout anyway.
+            logger.warning("Could not change visibility", extra={"error": str(error)})
+
+    def _heartbeat(self) -> None:
+        """Extend the visibility of messages still being handled, so a slow one is not processed twice."""
+        while not self._closed.wait(self._settings.heartbeat_seconds):
+            with self._in_flight_lock:
+                receipts = list(self._in_flight.items())
+            for start in range(0, len(receipts), 10):
+                entries = [
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": self._settings.visibility_timeout}
+                    for i, (_, handle) in enumerate(receipts[start:start + 10])
+                ]
+                try:
+                    self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+                except (BotoCoreError, ClientError) as error:
+                    logger.warning("Heartbeat failed", extra={"error": str(error)})
+
+    def _touch_health_file(self) -> None:
+        if self._settings.health_file:
+            Path(self._settings.health_file).touch()

@@ -1,0 +1,108 @@
+"""How a worker talks to the monolith: reads of the catalogue and the authenticated fulfil calls."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+
+from mysfits_common.consumer import PermanentError, TransientError
+from mysfits_common.events import Event
+
+logger = logging.getLogger(__name__)
+
+FULFIL_SECRET_HEADER = "X-Fulfil-Secret"
+CORRELATION_HEADER = "X-Correlation-Id"
+# 401/403 mean a wrong or rotated secret: an operator can fix that, so the message is kept.
+_RETRYABLE_STATUSES = {401, 403, 408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class FulfilResult:
+    status_code: int
+    body: dict[str, Any]
+
+    @property
+    def conflict(self) -> bool:
+        return self.status_code == 409
+
+
+class MonolithPort(Protocol):
+    """What a worker's handler needs from the monolith; MonolithClient is the HTTP adapter."""
+
+    def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None: ...
+
+    def fulfil(self, action: str, event: Event) -> FulfilResult: ...
+
+
+class MonolithClient(MonolithPort):
+    """Calls the monolith with timeouts and a few quick retries; safe because fulfil is idempotent."""
+
+    def __init__(
+        self,
+        base_url: str,
+        fulfil_secret: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (2.0, 5.0),
+        attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._secret = fulfil_secret
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+
+    def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None:
+        response = self._request("GET", f"/mysfits/{mysfit_id}")
+        if response.status_code == 404:
+            return None
+        self._raise_for_status(response)
+        body: dict[str, Any] = response.json()
+        return body
+
+    def fulfil(self, action: str, event: Event) -> FulfilResult:
+        """POST the event to /mysfits/<id>/fulfill-<action>; 2xx and 409 are results, other 4xx permanent."""
+        response = self._request(
+            "POST",
+            f"/mysfits/{event.mysfit_id}/fulfill-{action}",
+            json=event.to_message(),
+            headers={FULFIL_SECRET_HEADER: self._secret, CORRELATION_HEADER: event.correlation_id},
+        )
+        if response.status_code != 409:
+            self._raise_for_status(response)
+        return FulfilResult(response.status_code, _json_or_empty(response))
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = self._base_url + path
+        last_error = ""
+        for attempt in range(1, self._attempts + 1):
+            try:
+                response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+            except requests.RequestException as error:
+                last_error = f"{type(error).__name__}: {error}"
+            else:
+                if response.status_code not in _RETRYABLE_STATUSES:
+                    return response
+                last_error = f"HTTP {response.status_code}"
+            if attempt < self._attempts:
+                time.sleep(self._retry_delay * 2 ** (attempt - 1))
+        raise TransientError(f"{method} {path} failed after {self._attempts} attempts: {last_error}")
+
+    @staticmethod
+    def _raise_for_status(response: requests.Response) -> None:
+        if response.status_code >= 400:
+            raise PermanentError(f"monolith answered {response.status_code}: {response.text[:200]}")
+
+
+def _json_or_empty(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,71 @@
+"""The entrypoint both workers share: settings from the environment, signals, the consumer loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import FrameType
+
+from mysfits_common import aws
+from mysfits_common.consumer import Consumer, ConsumerSettings, Handler
+from mysfits_common.logs import configure_logging
+from mysfits_common.monolith_client import MonolithClient
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Every setting a worker reads, from the environment, with local defaults."""
+
+    queue_url: str
+    monolith_url: str = "http://127.0.0.1:8080"
+    fulfil_secret: str = ""
+    concurrency: int = 10
+    wait_seconds: int = 20
+    visibility_timeout: int = 30
+    health_file: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerSettings:
+        queue_url = env.get("QUEUE_URL", "")
+        if not queue_url:
+            raise SystemExit("QUEUE_URL is not set: the worker needs the URL of its SQS queue")
+        return cls(
+            queue_url=queue_url,
+            monolith_url=env.get("MONOLITH_URL", cls.monolith_url),
+            fulfil_secret=env.get("FULFIL_SECRET", ""),
+            concurrency=int(env.get("WORKER_CONCURRENCY", cls.concurrency)),
+            wait_seconds=int(env.get("WORKER_WAIT_SECONDS", cls.wait_seconds)),
+            visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
+            health_file=env.get("WORKER_HEALTH_FILE") or None,
+        )
+
+    def consumer_settings(self) -> ConsumerSettings:
+        return ConsumerSettings(
+            queue_url=self.queue_url,
+            concurrency=self.concurrency,
+            wait_seconds=self.wait_seconds,
+            visibility_timeout=self.visibility_timeout,
+            heartbeat_seconds=self.visibility_timeout / 3,
+            health_file=self.health_file,
+        )
+
+
+def run_worker(name: str, make_handler: Callable[[MonolithClient], Handler]) -> None:
+    """Run a worker until SIGTERM or SIGINT, then drain in-flight work and return."""
+    configure_logging(name)
+    settings = WorkerSettings.from_env()
+    monolith = MonolithClient(settings.monolith_url, settings.fulfil_secret)
+    consumer = Consumer(aws.client("sqs", long_poll=True), settings.consumer_settings(), make_handler(monolith))
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("Stop requested; draining", extra={"signal": signal.Signals(signum).name})
+        consumer.stop()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    consumer.run()

@@ -1,0 +1,104 @@
+"""In-memory fakes that subclass the real ports, for unit tests of the service layer and handlers."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, Mysfit, MysfitNotFound
+from monolith.repository import MysfitRepository
+from monolith.seed import catalogue
+from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+from mysfits_common.monolith_client import FulfilResult, MonolithPort
+from mysfits_common.publisher import EventPublisher, PublishError
+
+
+class FakeRepository(MysfitRepository):
+    def __init__(self, mysfits: list[Mysfit] | None = None) -> None:
+        self.mysfits = {m.mysfit_id: m for m in (catalogue() if mysfits is None else mysfits)}
+        self.markers: dict[str, str] = {}
+        self.reads = 0
+        self.down = False
+
+    def find(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
+        attribute = {Filter.GOOD_EVIL: "good_evil", Filter.LAW_CHAOS: "law_chaos"}
+        return [m for m in self.mysfits.values() if by is None or getattr(m, attribute[by[0]]) == by[1]]
+
+    def get(self, mysfit_id: str) -> Mysfit | None:
+        self.reads += 1
+        return self.mysfits.get(mysfit_id)
+
+    def apply_like(self, event: LikeRequested) -> FulfilStatus:
+        if event.event_id in self.markers:
+            return FulfilStatus.DUPLICATE
+        mysfit = self._existing(event.mysfit_id)
+        self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, likes=mysfit.likes + 1)
+        self.markers[event.event_id] = "applied"
+        return FulfilStatus.APPLIED
+
+    def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
+        if self.markers.get(event.event_id) == "applied":
+            return FulfilStatus.DUPLICATE
+        mysfit = self._existing(event.mysfit_id)
+        if mysfit.adopted:
+            self.markers[event.event_id] = "rejected"
+            raise AlreadyAdopted(mysfit.mysfit_id)
+        self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, adopted=True)
+        self.markers[event.event_id] = "applied"
+        return FulfilStatus.APPLIED
+
+    def add_if_absent(self, mysfit: Mysfit) -> bool:
+        if mysfit.mysfit_id in self.mysfits:
+            return False
+        self.mysfits[mysfit.mysfit_id] = mysfit
+        return True
+
+    def ping(self) -> None:
+        if self.down:
+            raise ConnectionError("down")
+
+    def _existing(self, mysfit_id: str) -> Mysfit:
+        if mysfit_id not in self.mysfits:
+            raise MysfitNotFound(mysfit_id)
+        return self.mysfits[mysfit_id]
+
+
+class RecordingPublisher(EventPublisher):
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.down = False
+
+    def publish(self, event: Event) -> None:
+        if self.down:
+            raise PublishError("SNS is down")
+        self.events.append(event)
+
+
+class FakeMonolith(MonolithPort):
+    """The monolith as the workers see it, over a FakeRepository."""
+
+    def __init__(self, repository: FakeRepository | None = None) -> None:
+        self.repository = repository or FakeRepository()
+        self.lookups = 0
+        self.fulfilled: list[tuple[str, Event]] = []
+
+    def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None:
+        self.lookups += 1
+        mysfit = self.repository.get(mysfit_id)
+        return None if mysfit is None else {"mysfitId": mysfit.mysfit_id, "adopted": mysfit.adopted}
+
+    def fulfil(self, action: str, event: Event) -> FulfilResult:
+        self.fulfilled.append((action, event))
+        try:
+            if isinstance(event, LikeRequested):
+                status = self.repository.apply_like(event)
+            else:
+                assert isinstance(event, AdoptionRequested)
+                status = self.repository.apply_adoption(event)
+        except AlreadyAdopted:
+            return FulfilResult(409, {"error": {"code": "already_adopted"}})
+        return FulfilResult(200, {"status": status.value, "eventId": event.event_id})
+
+
+def first_mysfit(repository: FakeRepository) -> Mysfit:
+    return next(iter(repository.mysfits.values()))

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from monolith.app import create_app
+from monolith.config import Settings
+from monolith.service import MysfitsService
+from mysfits_common.events import AdoptionRequested, LikeRequested
+from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
+
+SECRET = "s3cret-for-tests"
+
+
+@pytest.fixture
+def repository() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def app(repository: FakeRepository, publisher: RecordingPublisher) -> Flask:
+    settings = Settings(fulfil_secret=SECRET, cors_allowed_origins=("http://site.test",), max_body_bytes=1024)
+    return create_app(settings, service=MysfitsService(repository, publisher))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def assert_json_error(response: object, status: int, code: str | None = None) -> None:
+    assert getattr(response, "status_code") == status
+    assert getattr(response, "mimetype") == "application/json"
+    body = getattr(response, "get_json")()
+    assert set(body["error"]) == {"code", "message"}
+    if code:
+        assert body["error"]["code"] == code
+
+
+def test_the_catalogue_lists_twelve_mysfits_with_the_workshop_fields(client: FlaskClient) -> None:
+    mysfits = client.get("/mysfits").get_json()["mysfits"]
+
+    assert len(mysfits) == 12
+    assert set(mysfits[0]) == {
+        "mysfitId", "name", "species", "goodevil", "lawchaos", "thumbImageUri", "likes", "adopted"
+    }
+    assert all(isinstance(m["likes"], int) and isinstance(m["adopted"], bool) for m in mysfits)
+
+
+def test_an_empty_table_gives_an_empty_list(publisher: RecordingPublisher) -> None:
+    app = create_app(Settings(), service=MysfitsService(FakeRepository([]), publisher))
+
+    assert app.test_client().get("/mysfits").get_json() == {"mysfits": []}
+
+
+@pytest.mark.parametrize(("name", "value", "field"), [("GoodEvil", "Evil", "goodevil"), ("LawChaos", "Lawful", "lawchaos")])
+def test_a_filter_returns_only_matching_mysfits(client: FlaskClient, name: str, value: str, field: str) -> None:
+    mysfits = client.get(f"/mysfits?filter={name}&value={value}").get_json()["mysfits"]
+
+    assert mysfits and all(m[field] == value for m in mysfits)
+
+
+@pytest.mark.parametrize("query", ["filter=Colour&value=Red", "filter=GoodEvil", "value=Good", "filter=GoodEvil&value=<b>"])
+def test_a_bad_filter_is_a_400(client: FlaskClient, query: str) -> None:
+    assert_json_error(client.get(f"/mysfits?{query}"), 400)
+
+
+def test_a_profile_has_description_and_age(client: FlaskClient, repository: FakeRepository) -> None:
+    mysfit = first_mysfit(repository)
+
+    body = client.get(f"/mysfits/{mysfit.mysfit_id}").get_json()
+
+    assert body["description"] == mysfit.description
+    assert body["age"] == mysfit.age
+    assert body["likes"] == 0 and body["adopted"] is False
+
+
+@pytest.mark.parametrize("mysfit_id", ["no-such-mysfit", "x" * 200, "bad%20id"])
+def test_an_unknown_or_malformed_id_is_a_json_404(client: FlaskClient, mysfit_id: str) -> None:
+    assert_json_error(client.get(f"/mysfits/{mysfit_id}"), 404)
+    assert_json_error(client.post(f"/mysfits/{mysfit_id}/like"), 404)
+
+
+def test_a_like_is_accepted_with_202_and_its_event_id(
+    client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    mysfit = first_mysfit(repository)
+
+    response = client.post(f"/mysfits/{mysfit.mysfit_id}/like", headers={"X-Correlation-Id": "corr-42"})
+
+    assert response.status_code == 202
+    assert response.get_json() == {"status": "accepted", "eventId": publisher.events[0].event_id}
+    assert response.headers["X-Correlation-Id"] == "corr-42"
+    assert publisher.events[0].correlation_id == "corr-42"
+
+
+def test_sns_down_gives_503_with_retry_after(
+    client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    publisher.down = True
+
+    response = client.post(f"/mysfits/{first_mysfit(repository).mysfit_id}/like")
+
+    assert_json_error(response, 503)
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_adopting_an_adopted_mysfit_is_409(client: FlaskClient, repository: FakeRepository) -> None:
+    mysfit = first_mysfit(repository)
+    repository.apply_adoption(AdoptionRequested(mysfit_id=mysfit.mysfit_id))
+
+    assert_json_error(client.post(f"/mysfits/{mysfit.mysfit_id}/adopt"), 409, "already_adopted")
+
+
+def test_malformed_json_is_400_and_other_content_types_415(client: FlaskClient, repository: FakeRepository) -> None:
+    url = f"/mysfits/{first_mysfit(repository).mysfit_id}/like"
+
+    assert_json_error(client.post(url, data="{nope", content_type="application/json"), 400, "malformed_json")
+    assert_json_error(client.post(url, data="a=b", content_type="text/plain"), 415)
+
+
+def test_an_oversized_body_is_413(client: FlaskClient, repository: FakeRepository) -> None:
+    url = f"/mysfits/{first_mysfit(repository).mysfit_id}/like"
+
+    assert_json_error(client.post(url, data="x" * 5000, content_type="application/json"), 413)
+
+
+def test_a_wrong_method_is_a_json_405(client: FlaskClient) -> None:
+    response = client.delete("/mysfits")
+
+    assert_json_error(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_an_unknown_route_is_a_json_404(client: FlaskClient) -> None:
+    assert_json_error(client.get("/nowhere"), 404)
+
+
+def fulfil(client: FlaskClient, event: LikeRequested | AdoptionRequested, action: str, secret: str | None = SECRET):
+    headers = {} if secret is None else {"X-Fulfil-Secret": secret}
+    return client.post(f"/mysfits/{event.mysfit_id}/fulfill-{action}", json=event.to_message(), headers=headers)
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
+def test_fulfil_without_the_right_secret_is_401_and_changes_nothing(
+    client: FlaskClient, repository: FakeRepository, secret: str | None
+) -> None:
+    mysfit = first_mysfit(repository)
+
+    assert_json_error(fulfil(client, LikeRequested(mysfit_id=mysfit.mysfit_id), "like", secret), 401)
+    assert repository.mysfits[mysfit.mysfit_id].likes == 0
+
+
+def test_fulfil_like_is_idempotent_by_event_id(client: FlaskClient, repository: FakeRepository) -> None:
+    event = LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id)
+
+    first, second = fulfil(client, event, "like"), fulfil(client, event, "like")
+
+    assert (first.status_code, first.get_json()["status"]) == (200, "applied")
+    assert (second.status_code, second.get_json()["status"]) == (200, "duplicate")
+    assert repository.mysfits[event.mysfit_id].likes == 1
+
+
+def test_fulfil_adopt_lets_one_event_win(client: FlaskClient, repository: FakeRepository) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    winner, rival = AdoptionRequested(mysfit_id=mysfit_id), AdoptionRequested(mysfit_id=mysfit_id)
+
+    assert fulfil(client, winner, "adopt").status_code == 200
+    assert_json_error(fulfil(client, rival, "adopt"), 409, "already_adopted")
+    assert fulfil(client, winner, "adopt").get_json()["status"] == "duplicate"
+
+
+def test_fulfil_adopt_of_an_unknown_mysfit_is_404_and_creates_nothing(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    assert_json_error(fulfil(client, AdoptionRequested(mysfit_id="ghost"), "adopt"), 404)
+    assert "ghost" not in repository.mysfits
+
+
+def test_fulfil_refuses_an_event_for_another_mysfit_or_of_another_type(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    other = LikeRequested(mysfit_id="someone-else")
+    url = f"/mysfits/{mysfit_id}/fulfill-like"
+
+    response = client.post(url, json=other.to_message(), headers={"X-Fulfil-Secret": SECRET})
+    assert_json_error(response, 400, "mysfit_mismatch")
+    assert_json_error(fulfil(client, AdoptionRequested(mysfit_id=mysfit_id), "like"), 400, "wrong_event_type")
+    bad = {**LikeRequested(mysfit_id=mysfit_id).to_message(), "schemaVersion": 9}
+    response = client.post(url, data=json.dumps(bad), content_type="application/json", headers={"X-Fulfil-Secret": SECRET})
+    assert_json_error(response, 400, "invalid_event")
+
+
+def test_health_reports_readiness(client: FlaskClient, repository: FakeRepository) -> None:
+    assert client.get("/health").get_json()["ready"] is True
+    assert client.get("/").status_code == 200
+
+    repository.down = True
+
+    body = client.get("/health").get_json()
+    assert body["ready"] is False and body["checks"]["dynamodb"].startswith("error")
+
+
+def test_cors_allows_the_configured_origin_only(client: FlaskClient) -> None:
+    allowed = client.get("/mysfits", headers={"Origin": "http://site.test"})
+    other = client.get("/mysfits", headers={"Origin": "http://evil.test"})
+
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://site.test"
+    assert "Access-Control-Allow-Origin" not in other.headers

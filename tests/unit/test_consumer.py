@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from mysfits_common.consumer import Consumer, ConsumerSettings, Outcome, PermanentError, TransientError
+from mysfits_common.events import Event, LikeRequested
+from tests.factories import sqs_message
+
+
+class FakeSqs:
+    """Records the calls the consumer makes; hands out queued batches on receive."""
+
+    def __init__(self, batches: list[list[dict[str, Any]]] | None = None) -> None:
+        self.batches = list(batches or [])
+        self.deleted: list[str] = []
+        self.visibility: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["WaitTimeSeconds"] == 20 and kwargs["MaxNumberOfMessages"] == 10
+        return {"Messages": self.batches.pop(0)} if self.batches else {}
+
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        self.deleted += [entry["ReceiptHandle"] for entry in Entries]
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        with self.lock:
+            self.visibility += [(entry["ReceiptHandle"], entry["VisibilityTimeout"]) for entry in Entries]
+        return {"Successful": [], "Failed": []}
+
+
+def consumer(sqs: FakeSqs, handler: Any, **settings: Any) -> Consumer:
+    return Consumer(sqs, ConsumerSettings(queue_url="http://queue", **settings), handler)
+
+
+def processed(event: Event) -> Outcome:
+    return Outcome("applied", "Like processed.")
+
+
+def test_handled_messages_are_deleted_in_one_batch_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    events = [LikeRequested(mysfit_id="m1", correlation_id=f"c{i}") for i in range(3)]
+    messages = [sqs_message(e) for e in events]
+    sqs = FakeSqs([messages])
+
+    assert consumer(sqs, processed).poll_once() == 3
+
+    assert sorted(sqs.deleted) == sorted(m["ReceiptHandle"] for m in messages)
+    assert sqs.visibility == []
+    lines = [r for r in caplog.records if r.getMessage() == "Like processed."]
+    assert {getattr(r, "eventId") for r in lines} == {e.event_id for e in events}
+    assert {getattr(r, "correlationId") for r in lines} == {"c0", "c1", "c2"}
+
+
+@pytest.mark.parametrize("body", ["not json", '{"eventType": "LikeRequested"}'])
+def test_a_poison_message_is_left_to_the_redrive_policy_at_once(body: str) -> None:
+    poison, good = sqs_message(body), sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs = FakeSqs([[poison, good]])
+
+    consumer(sqs, processed).poll_once()
+
+    assert sqs.deleted == [good["ReceiptHandle"]]
+    assert sqs.visibility == [(poison["ReceiptHandle"], 0)]
+
+
+def test_a_permanent_failure_is_not_retried_with_back_off() -> None:
+    def refuse(event: Event) -> Outcome:
+        raise PermanentError("unknown mysfit")
+
+    message = sqs_message(LikeRequested(mysfit_id="m1"), receive_count=3)
+    sqs = FakeSqs([[message]])
+
+    consumer(sqs, refuse).poll_once()
+
+    assert sqs.deleted == []
+    assert sqs.visibility == [(message["ReceiptHandle"], 0)]
+
+
+@pytest.mark.parametrize(("receive_count", "delay"), [(1, 2), (2, 4), (4, 16), (20, 300)])
+def test_a_transient_failure_backs_off_exponentially(receive_count: int, delay: int) -> None:
+    def flaky(event: Event) -> Outcome:
+        raise TransientError("monolith down")
+
+    message = sqs_message(LikeRequested(mysfit_id="m1"), receive_count=receive_count)
+    sqs = FakeSqs([[message]])
+
+    consumer(sqs, flaky).poll_once()
+
+    assert sqs.deleted == []
+    assert sqs.visibility == [(message["ReceiptHandle"], delay)]
+
+
+def test_an_unexpected_error_is_retried_not_fatal() -> None:
+    def broken(event: Event) -> Outcome:
+        raise KeyError("bug")
+
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs = FakeSqs([[message]])
+
+    consumer(sqs, broken).poll_once()
+
+    assert sqs.visibility == [(message["ReceiptHandle"], 2)]
+
+
+def test_concurrency_is_bounded() -> None:
+    active, peak, lock = 0, 0, threading.Lock()
+
+    def slow(event: Event) -> Outcome:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return Outcome("applied", "ok")
+
+    sqs = FakeSqs([[sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(10)]])
+
+    consumer(sqs, slow, concurrency=3).poll_once()
+
+    assert peak == 3
+    assert len(sqs.deleted) == 10
+
+
+def test_after_stop_unstarted_messages_go_back_at_once_and_in_flight_ones_finish() -> None:
+    # GIVEN a consumer with one handler thread, whose first message asks the consumer to stop
+    started: list[str] = []
+    holder: dict[str, Consumer] = {}
+
+    def handler(event: Event) -> Outcome:
+        started.append(event.event_id)
+        holder["consumer"].stop()
+        return Outcome("applied", "ok")
+
+    messages = [sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(4)]
+    sqs = FakeSqs([messages])
+    holder["consumer"] = consumer(sqs, handler, concurrency=1)
+
+    # WHEN the batch is processed
+    holder["consumer"].poll_once()
+
+    # THEN the in-flight message completed and the three unstarted ones are visible again
+    assert len(started) == 1
+    assert sqs.deleted == [messages[0]["ReceiptHandle"]]
+    assert sorted(sqs.visibility) == sorted((m["ReceiptHandle"], 0) for m in messages[1:])
+
+
+def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
+    release = threading.Event()
+
+    def slow(event: Event) -> Outcome:
+        release.wait(5)
+        return Outcome("applied", "ok")
+
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs = FakeSqs([[message]])
+    loop = consumer(sqs, slow, heartbeat_seconds=0.05, visibility_timeout=30)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while (message["ReceiptHandle"], 30) not in sqs.visibility and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        release.set()
+        loop.stop()
+        runner.join(10)
+
+    assert (message["ReceiptHandle"], 30) in sqs.visibility
+    assert sqs.deleted == [message["ReceiptHandle"]]
+    assert not runner.is_alive()

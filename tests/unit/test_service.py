@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+
+from monolith.domain import AlreadyAdopted, DependencyUnavailable, Filter, FulfilStatus, MysfitNotFound
+from monolith.service import MysfitsService
+from mysfits_common.events import AdoptionRequested, LikeRequested
+from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
+
+
+@pytest.fixture
+def repository() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def service(repository: FakeRepository, publisher: RecordingPublisher) -> MysfitsService:
+    return MysfitsService(repository, publisher)
+
+
+def test_a_like_is_published_and_not_yet_counted(
+    service: MysfitsService, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    mysfit = first_mysfit(repository)
+
+    accepted = service.request_like(mysfit.mysfit_id, "corr-1")
+
+    assert not accepted.processed
+    assert publisher.events == [accepted.event]
+    assert isinstance(accepted.event, LikeRequested)
+    assert accepted.event.correlation_id == "corr-1"
+    assert repository.mysfits[mysfit.mysfit_id].likes == 0
+
+
+def test_likes_on_a_known_mysfit_do_not_read_it_again(
+    service: MysfitsService, repository: FakeRepository
+) -> None:
+    mysfit = first_mysfit(repository)
+
+    for _ in range(5):
+        service.request_like(mysfit.mysfit_id, "corr")
+
+    assert repository.reads == 1
+
+
+def test_a_like_for_an_unknown_mysfit_is_not_published(
+    service: MysfitsService, publisher: RecordingPublisher
+) -> None:
+    with pytest.raises(MysfitNotFound):
+        service.request_like("no-such-mysfit", "corr")
+
+    assert publisher.events == []
+
+
+def test_when_sns_is_down_the_like_is_refused_and_nothing_is_written(
+    service: MysfitsService, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    publisher.down = True
+    mysfit = first_mysfit(repository)
+
+    with pytest.raises(DependencyUnavailable):
+        service.request_like(mysfit.mysfit_id, "corr")
+
+    assert repository.mysfits[mysfit.mysfit_id].likes == 0
+    assert repository.markers == {}
+
+
+def test_adopting_an_adopted_mysfit_is_refused_before_publishing(
+    service: MysfitsService, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    mysfit = first_mysfit(repository)
+    service.fulfil_adoption(AdoptionRequested(mysfit_id=mysfit.mysfit_id))
+
+    with pytest.raises(AlreadyAdopted):
+        service.request_adoption(mysfit.mysfit_id, "corr")
+
+    assert publisher.events == []
+
+
+def test_inline_mode_writes_in_the_request_and_publishes_nothing(
+    repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    service = MysfitsService(repository, publisher, like_mode="inline", adopt_mode="inline")
+    mysfit = first_mysfit(repository)
+
+    like = service.request_like(mysfit.mysfit_id, "corr")
+    adoption = service.request_adoption(mysfit.mysfit_id, "corr")
+
+    assert like.processed and adoption.processed
+    assert publisher.events == []
+    assert repository.mysfits[mysfit.mysfit_id].likes == 1
+    assert repository.mysfits[mysfit.mysfit_id].adopted
+
+
+def test_a_replayed_like_is_counted_once(service: MysfitsService, repository: FakeRepository) -> None:
+    mysfit = first_mysfit(repository)
+    event = LikeRequested(mysfit_id=mysfit.mysfit_id)
+
+    assert service.fulfil_like(event) is FulfilStatus.APPLIED
+    assert service.fulfil_like(event) is FulfilStatus.DUPLICATE
+
+    assert repository.mysfits[mysfit.mysfit_id].likes == 1
+
+
+def test_filters_select_on_the_attribute(service: MysfitsService) -> None:
+    good = service.list_mysfits((Filter.GOOD_EVIL, "Good"))
+    chaotic = service.list_mysfits((Filter.LAW_CHAOS, "Chaotic"))
+
+    assert good and all(m.good_evil == "Good" for m in good)
+    assert chaotic and all(m.law_chaos == "Chaotic" for m in chaotic)
+    assert len(service.list_mysfits()) == 12
+
+
+def test_readiness_names_the_dependency_that_is_down(
+    service: MysfitsService, repository: FakeRepository
+) -> None:
+    repository.down = True
+
+    checks = service.readiness()
+
+    assert checks["dynamodb"].startswith("error")
+    assert checks["sns"] == "ok"
