@@ -10,3 +10,4 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))  # above the ALB's 60 s idle timeout
 accesslog = None  # the app logs one JSON line per request
 errorlog = "-"
+control_socket_disable = True  # one shared socket path per user would collide between instances

@@ -5,6 +5,7 @@ import json
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from monolith.app import create_app
 from monolith.config import Settings
@@ -36,10 +37,10 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def assert_json_error(response: object, status: int, code: str | None = None) -> None:
-    assert getattr(response, "status_code") == status
-    assert getattr(response, "mimetype") == "application/json"
-    body = getattr(response, "get_json")()
+def assert_json_error(response: TestResponse, status: int, code: str | None = None) -> None:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
     assert set(body["error"]) == {"code", "message"}
     if code:
         assert body["error"]["code"] == code
@@ -61,14 +62,18 @@ def test_an_empty_table_gives_an_empty_list(publisher: RecordingPublisher) -> No
     assert app.test_client().get("/mysfits").get_json() == {"mysfits": []}
 
 
-@pytest.mark.parametrize(("name", "value", "field"), [("GoodEvil", "Evil", "goodevil"), ("LawChaos", "Lawful", "lawchaos")])
+@pytest.mark.parametrize(
+    ("name", "value", "field"), [("GoodEvil", "Evil", "goodevil"), ("LawChaos", "Lawful", "lawchaos")]
+)
 def test_a_filter_returns_only_matching_mysfits(client: FlaskClient, name: str, value: str, field: str) -> None:
     mysfits = client.get(f"/mysfits?filter={name}&value={value}").get_json()["mysfits"]
 
     assert mysfits and all(m[field] == value for m in mysfits)
 
 
-@pytest.mark.parametrize("query", ["filter=Colour&value=Red", "filter=GoodEvil", "value=Good", "filter=GoodEvil&value=<b>"])
+@pytest.mark.parametrize(
+    "query", ["filter=Colour&value=Red", "filter=GoodEvil", "value=Good", "filter=GoodEvil&value=<b>"]
+)
 def test_a_bad_filter_is_a_400(client: FlaskClient, query: str) -> None:
     assert_json_error(client.get(f"/mysfits?{query}"), 400)
 
@@ -144,7 +149,9 @@ def test_an_unknown_route_is_a_json_404(client: FlaskClient) -> None:
     assert_json_error(client.get("/nowhere"), 404)
 
 
-def fulfil(client: FlaskClient, event: LikeRequested | AdoptionRequested, action: str, secret: str | None = SECRET):
+def fulfil(
+    client: FlaskClient, event: LikeRequested | AdoptionRequested, action: str, secret: str | None = SECRET
+) -> TestResponse:
     headers = {} if secret is None else {"X-Fulfil-Secret": secret}
     return client.post(f"/mysfits/{event.mysfit_id}/fulfill-{action}", json=event.to_message(), headers=headers)
 
@@ -196,7 +203,8 @@ def test_fulfil_refuses_an_event_for_another_mysfit_or_of_another_type(
     assert_json_error(response, 400, "mysfit_mismatch")
     assert_json_error(fulfil(client, AdoptionRequested(mysfit_id=mysfit_id), "like"), 400, "wrong_event_type")
     bad = {**LikeRequested(mysfit_id=mysfit_id).to_message(), "schemaVersion": 9}
-    response = client.post(url, data=json.dumps(bad), content_type="application/json", headers={"X-Fulfil-Secret": SECRET})
+    headers = {"X-Fulfil-Secret": SECRET}
+    response = client.post(url, data=json.dumps(bad), content_type="application/json", headers=headers)
     assert_json_error(response, 400, "invalid_event")
 
 

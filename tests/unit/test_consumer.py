@@ -25,11 +25,11 @@ class FakeSqs:
         assert kwargs["WaitTimeSeconds"] == 20 and kwargs["MaxNumberOfMessages"] == 10
         return {"Messages": self.batches.pop(0)} if self.batches else {}
 
-    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         self.deleted += [entry["ReceiptHandle"] for entry in Entries]
         return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
 
-    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         with self.lock:
             self.visibility += [(entry["ReceiptHandle"], entry["VisibilityTimeout"]) for entry in Entries]
         return {"Successful": [], "Failed": []}
@@ -54,8 +54,8 @@ def test_handled_messages_are_deleted_in_one_batch_and_logged(caplog: pytest.Log
     assert sorted(sqs.deleted) == sorted(m["ReceiptHandle"] for m in messages)
     assert sqs.visibility == []
     lines = [r for r in caplog.records if r.getMessage() == "Like processed."]
-    assert {getattr(r, "eventId") for r in lines} == {e.event_id for e in events}
-    assert {getattr(r, "correlationId") for r in lines} == {"c0", "c1", "c2"}
+    assert {r.__dict__["eventId"] for r in lines} == {e.event_id for e in events}
+    assert {r.__dict__["correlationId"] for r in lines} == {"c0", "c1", "c2"}
 
 
 @pytest.mark.parametrize("body", ["not json", '{"eventType": "LikeRequested"}'])

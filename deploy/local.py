@@ -1,0 +1,113 @@
+"""Deploy the data and messaging stacks to a local emulator (moto server, LocalStack) or to AWS.
+
+The same CloudFormation templates that AWS gets are deployed; what the emulator's CloudFormation
+skips is then applied from those templates by :mod:`deploy.reconcile`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from deploy.clients import AwsClients
+from deploy.reconcile import reconcile_skipped_resources
+from deploy.stacks import deploy_stack
+
+__all__ = [
+    "DATA_TEMPLATE",
+    "MESSAGING_TEMPLATE",
+    "TEMPLATE_DIR",
+    "Topology",
+    "data_stack_name",
+    "deploy_local_topology",
+    "messaging_stack_name",
+]
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "infra" / "cloudformation"
+DATA_TEMPLATE = TEMPLATE_DIR / "data.yaml"
+MESSAGING_TEMPLATE = TEMPLATE_DIR / "messaging.yaml"
+
+# Emulators finish stack operations in well under a second; AWS's waiters default to 30 s polls.
+_LOCAL_POLL_DELAY = 1.0
+_LOCAL_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Names and addresses of the deployed data and messaging resources."""
+
+    mysfits_table: str
+    processed_events_table: str
+    events_topic_arn: str
+    like_queue_url: str
+    like_dlq_url: str
+    adopt_queue_url: str
+    adopt_dlq_url: str
+
+
+def data_stack_name(project: str) -> str:
+    return f"{project}-data"
+
+
+def messaging_stack_name(project: str) -> str:
+    return f"{project}-messaging"
+
+
+def deploy_local_topology(
+    endpoint_url: str | None,
+    project: str = "mysfits",
+    region: str = "us-east-1",
+    max_receive_count: int = 5,
+    visibility_timeout: int = 30,
+) -> Topology:
+    """Deploy ``data.yaml`` as ``{project}-data`` and ``messaging.yaml`` as ``{project}-messaging``,
+    reconcile what the emulator's CloudFormation skipped, and return the topology.
+
+    ``endpoint_url=None`` leaves the endpoint to boto3's standard configuration (``AWS_ENDPOINT_URL``
+    or AWS itself). Credentials come from the environment. Idempotent: a second call changes nothing.
+    """
+    session = boto3.session.Session(region_name=region)
+    clients = AwsClients.from_session(session, endpoint_url)
+
+    stacks = (
+        (data_stack_name(project), DATA_TEMPLATE, {"ProjectName": project}),
+        (
+            messaging_stack_name(project),
+            MESSAGING_TEMPLATE,
+            {
+                "ProjectName": project,
+                "MaxReceiveCount": str(max_receive_count),
+                "VisibilityTimeout": str(visibility_timeout),
+            },
+        ),
+    )
+    outputs: dict[str, str] = {}
+    for stack_name, template, parameters in stacks:
+        outputs.update(
+            deploy_stack(
+                clients.cloudformation,
+                stack_name,
+                template,
+                parameters,
+                poll_delay=_LOCAL_POLL_DELAY,
+                timeout=_LOCAL_TIMEOUT,
+            )
+        )
+        changes = reconcile_skipped_resources(clients, stack_name, template, parameters)
+        if changes:
+            log.info("stack %s: applied %d change(s) its CloudFormation skipped", stack_name, len(changes))
+
+    return Topology(
+        mysfits_table=outputs["MysfitsTableName"],
+        processed_events_table=outputs["ProcessedEventsTableName"],
+        events_topic_arn=outputs["EventsTopicArn"],
+        like_queue_url=outputs["LikeQueueUrl"],
+        like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
+        adopt_queue_url=outputs["AdoptionQueueUrl"],
+        adopt_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
+    )

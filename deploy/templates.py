@@ -1,0 +1,153 @@
+"""Load CloudFormation YAML templates (short-form intrinsic tags included) into plain data.
+
+``yaml.safe_load`` rejects ``!Ref`` and friends. :func:`load_template` turns every short form into
+the long form that CloudFormation itself uses in JSON templates::
+
+    !Ref Bucket                  -> {"Ref": "Bucket"}
+    !GetAtt Queue.Arn            -> {"Fn::GetAtt": ["Queue", "Arn"]}
+    !GetAtt [Queue, Arn]         -> {"Fn::GetAtt": ["Queue", "Arn"]}
+    !Sub "${AWS::StackName}-x"   -> {"Fn::Sub": "${AWS::StackName}-x"}
+    !Condition IsProd            -> {"Condition": "IsProd"}
+    !Join [",", [a, b]]          -> {"Fn::Join": [",", ["a", "b"]]}
+
+Like CloudFormation, unquoted dates (``AWSTemplateFormatVersion: 2010-09-09``) stay strings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "MAX_TEMPLATE_BODY_BYTES",
+    "TemplateError",
+    "load_template",
+    "load_template_text",
+    "template_body",
+]
+
+#: CloudFormation's limit for a template passed inline as ``TemplateBody`` (bigger ones need S3).
+MAX_TEMPLATE_BODY_BYTES = 51_200
+
+# Short-form tag -> long-form key. "Ref" and "Condition" have no "Fn::" prefix.
+_INTRINSICS: dict[str, str] = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: f"Fn::{name}"
+        for name in (
+            "And",
+            "Base64",
+            "Cidr",
+            "Equals",
+            "FindInMap",
+            "GetAZs",
+            "GetAtt",
+            "If",
+            "ImportValue",
+            "Join",
+            "Length",
+            "Not",
+            "Or",
+            "Select",
+            "Split",
+            "Sub",
+            "ToJsonString",
+            "Transform",
+        )
+    },
+}
+
+
+class TemplateError(ValueError):
+    """The template cannot be read or is not a CloudFormation template."""
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that understands CloudFormation's short-form intrinsic tags."""
+
+
+# CloudFormation keeps unquoted dates as strings: drop the implicit timestamp resolver.
+_CfnLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_node(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    raise yaml.constructor.ConstructorError(  # pragma: no cover - yaml has only three node kinds
+        None, None, f"unexpected node {node!r}", node.start_mark
+    )
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = _INTRINSICS.get(tag_suffix)
+    if key is None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unknown CloudFormation tag !{tag_suffix}", node.start_mark
+        )
+    value = _construct_node(loader, node)
+    if key == "Fn::GetAtt" and isinstance(value, str):
+        # "Resource.Attribute"; attribute names may themselves contain dots (Endpoint.Address).
+        resource, sep, attribute = value.partition(".")
+        if not sep or not resource or not attribute:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"!GetAtt {value!r} is not of the form Resource.Attribute", node.start_mark
+            )
+        value = [resource, attribute]
+    return {key: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def load_template_text(text: str) -> dict[str, Any]:
+    """Parse template text (YAML or JSON) into plain dicts with long-form intrinsics."""
+    try:
+        data = yaml.load(text, Loader=_CfnLoader)  # _CfnLoader derives from SafeLoader
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"invalid template: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise TemplateError("a CloudFormation template is a mapping with a 'Resources' mapping")
+    return data
+
+
+def load_template(path: str | Path) -> dict[str, Any]:
+    """Load the CloudFormation template at ``path`` into plain dicts with long-form intrinsics."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TemplateError(f"cannot read template {path}: {exc}") from exc
+    try:
+        return load_template_text(text)
+    except TemplateError as exc:
+        raise TemplateError(f"{path}: {exc}") from exc
+
+
+def template_body(path: str | Path) -> str:
+    """The template text to send as CloudFormation's ``TemplateBody``, checked for size and syntax."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TemplateError(f"cannot read template {path}: {exc}") from exc
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEMPLATE_BODY_BYTES:
+        raise TemplateError(
+            f"{path} is {size} bytes; TemplateBody is limited to {MAX_TEMPLATE_BODY_BYTES} bytes "
+            "(upload it to S3 and use TemplateURL)"
+        )
+    try:
+        load_template_text(text)
+    except TemplateError as exc:
+        raise TemplateError(f"{path}: {exc}") from exc
+    return text

@@ -1,0 +1,1 @@
+"""The embedded default: the whole system on this machine, with moto's server standing in for AWS."""

@@ -1,0 +1,48 @@
+"""python -m embedded: run the whole system locally and print its URLs; Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from embedded.processes import port_in_use
+from embedded.system import EmbeddedSystem, SystemConfig, install_stop_signals
+from mysfits_common.logs import configure_logging
+
+logger = logging.getLogger("embedded")
+
+
+def main() -> int:
+    configure_logging("embedded")
+    install_stop_signals()
+    config = SystemConfig.from_env()
+    if port_in_use(config.api_port):
+        logger.error("Port %d is in use: set API_PORT to a free port", config.api_port)
+        return 1
+    system = EmbeddedSystem(config)
+    try:
+        system.start()
+        assert system.topology is not None
+        example = f"{system.api_url}/mysfits/$(curl -s {system.api_url}/mysfits | python3 -c " \
+            "'import json,sys; print(json.load(sys.stdin)[\"mysfits\"][0][\"mysfitId\"])')/like"
+        print(
+            "\nMythical Mysfits is running on the embedded default.\n"
+            f"  API:       {system.api_url}\n"
+            f"  Emulator:  {system.endpoint_url}\n"
+            f"  Try:       curl {system.api_url}/mysfits\n"
+            f"             curl -X POST {example}\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while True:
+            time.sleep(1)
+            system.supervise_once()
+    except KeyboardInterrupt:
+        logger.info("Stopping")
+    finally:
+        system.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

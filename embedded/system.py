@@ -1,0 +1,220 @@
+"""The embedded system: emulator, topology from the CloudFormation templates, seed, monolith, workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from deploy.local import Topology, deploy_local_topology
+from embedded.processes import ManagedProcess, answers, wait_until
+from monolith.dynamodb import DynamoMysfitRepository
+from monolith.seed import seed
+
+logger = logging.getLogger(__name__)
+WORKERS = ("like_worker", "adopt_worker")
+_LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@dataclass
+class SystemConfig:
+    """How to run the embedded system; the defaults are what `make run` uses."""
+
+    api_port: int = 8080
+    emulator_port: int = 4566
+    endpoint_url: str | None = None  # an emulator that is already running (e.g. LocalStack)
+    region: str = "us-east-1"
+    project: str = "mysfits"
+    like_mode: str = "queue"
+    adopt_mode: str = "queue"
+    run_workers: bool = True
+    max_receive_count: int = 5
+    visibility_timeout: int = 30
+    worker_wait_seconds: int = 20
+    fulfil_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    cors_allowed_origins: str = ""
+    log_dir: Path | None = None  # None: children log to this console (the emulator always to a file)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SystemConfig:
+        return cls(
+            api_port=int(env.get("API_PORT", cls.api_port)),
+            emulator_port=int(env.get("EMULATOR_PORT", cls.emulator_port)),
+            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            region=env.get("AWS_DEFAULT_REGION", cls.region),
+            project=env.get("PROJECT_NAME", cls.project),
+            like_mode=env.get("LIKE_MODE", cls.like_mode),
+            adopt_mode=env.get("ADOPT_MODE", cls.adopt_mode),
+            max_receive_count=int(env.get("MAX_RECEIVE_COUNT", cls.max_receive_count)),
+            visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
+            fulfil_secret=env.get("FULFIL_SECRET") or secrets.token_urlsafe(32),
+            cors_allowed_origins=env.get("CORS_ALLOWED_ORIGINS", ""),
+        )
+
+
+class EmbeddedSystem:
+    """Starts the pieces in dependency order and stops them in reverse; restarts a worker that dies."""
+
+    def __init__(self, config: SystemConfig) -> None:
+        self.config = config
+        self.emulator: ManagedProcess | None = None
+        self.monolith: ManagedProcess | None = None
+        self.workers: dict[str, ManagedProcess] = {}
+        self.topology: Topology | None = None
+        self.endpoint_url = config.endpoint_url or f"http://127.0.0.1:{config.emulator_port}"
+        self.api_url = f"http://127.0.0.1:{config.api_port}"
+        self.restarts: dict[str, int] = dict.fromkeys(WORKERS, 0)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> EmbeddedSystem:
+        try:
+            self.start_emulator()
+            self.deploy()
+            self.start_monolith()
+            if self.config.run_workers:
+                for name in WORKERS:
+                    self.start_worker(name)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        # All workers drain at once: each may be inside a 20 s long poll.
+        for worker in self.workers.values():
+            worker.signal(signal.SIGTERM)
+        for worker in self.workers.values():
+            worker.stop(timeout=self.config.worker_wait_seconds + 15)
+        if self.monolith is not None:
+            self.monolith.stop(timeout=25)
+        if self.emulator is not None:
+            self.emulator.stop(timeout=5)
+
+    def __enter__(self) -> EmbeddedSystem:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- the pieces --------------------------------------------------------------------------
+
+    def start_emulator(self) -> None:
+        """Start moto's server unless an endpoint was given or something already serves the port."""
+        if self.config.endpoint_url is not None or answers(self.endpoint_url):
+            logger.info("Using the emulator already at %s", self.endpoint_url)
+            return
+        argv = [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(self.config.emulator_port)]
+        self.emulator = ManagedProcess("emulator", argv, self._base_env(), self._log_path("emulator", force=True))
+        self.emulator.start()
+        wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
+
+    def restart_emulator(self) -> None:
+        assert self.emulator is not None, "only an emulator this system started can be restarted"
+        self.emulator.start()
+        wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
+
+    def deploy(self) -> Topology:
+        """Create the tables, topic and queues from the templates, then seed the catalogue."""
+        for key, value in {**_LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": self.config.region}.items():
+            os.environ.setdefault(key, value)
+        self.topology = deploy_local_topology(
+            self.endpoint_url,
+            project=self.config.project,
+            region=self.config.region,
+            max_receive_count=self.config.max_receive_count,
+            visibility_timeout=self.config.visibility_timeout,
+        )
+        dynamodb = boto3.session.Session(region_name=self.config.region).client(
+            "dynamodb", endpoint_url=self.endpoint_url
+        )
+        repository = DynamoMysfitRepository(
+            dynamodb, self.topology.mysfits_table, self.topology.processed_events_table
+        )
+        inserted = seed(repository)
+        logger.info("Seeded %d mysfits", inserted)
+        return self.topology
+
+    def start_monolith(self) -> ManagedProcess:
+        argv = [sys.executable, "-m", "gunicorn", "-c", "monolith/gunicorn.conf.py", "monolith.wsgi:app"]
+        env = {**self._service_env(), "HOST": "127.0.0.1", "PORT": str(self.config.api_port)}
+        self.monolith = ManagedProcess("monolith", argv, env, self._log_path("monolith")).start()
+        wait_until(self._monolith_ready, 60, f"the monolith at {self.api_url}/health")
+        return self.monolith
+
+    def start_worker(self, name: str) -> ManagedProcess:
+        """Start (or replace) a worker; one that is still running is stopped first."""
+        assert self.topology is not None
+        if name in self.workers:
+            self.workers[name].stop()
+        queue_url = self.topology.like_queue_url if name == "like_worker" else self.topology.adopt_queue_url
+        env = {
+            **self._service_env(),
+            "QUEUE_URL": queue_url,
+            "MONOLITH_URL": self.api_url,
+            "WORKER_WAIT_SECONDS": str(self.config.worker_wait_seconds),
+            "WORKER_VISIBILITY_TIMEOUT": str(self.config.visibility_timeout),
+        }
+        worker = ManagedProcess(name, [sys.executable, "-m", name], env, self._log_path(name))
+        self.workers[name] = worker.start()
+        return worker
+
+    def supervise_once(self) -> None:
+        """Restart any worker that died, as an ECS service replaces a stopped task."""
+        for name, worker in list(self.workers.items()):
+            if not worker.running:
+                logger.warning("%s exited with %s; restarting it", name, worker.returncode)
+                self.restarts[name] += 1
+                self.start_worker(name)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _monolith_ready(self) -> bool:
+        if self.monolith is not None and not self.monolith.running:
+            raise RuntimeError(f"the monolith exited with {self.monolith.returncode}; see its log")
+        return answers(f"{self.api_url}/")
+
+    def _base_env(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "AWS_DEFAULT_REGION": self.config.region}
+        for key, value in _LOCAL_CREDENTIALS.items():
+            env.setdefault(key, value)
+        return env
+
+    def _service_env(self) -> dict[str, str]:
+        assert self.topology is not None
+        return {
+            **self._base_env(),
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "MYSFITS_TABLE": self.topology.mysfits_table,
+            "PROCESSED_EVENTS_TABLE": self.topology.processed_events_table,
+            "EVENTS_TOPIC_ARN": self.topology.events_topic_arn,
+            "LIKE_MODE": self.config.like_mode,
+            "ADOPT_MODE": self.config.adopt_mode,
+            "FULFIL_SECRET": self.config.fulfil_secret,
+            "CORS_ALLOWED_ORIGINS": self.config.cors_allowed_origins,
+            **self.config.extra_env,
+        }
+
+    def _log_path(self, name: str, force: bool = False) -> Path | None:
+        if self.config.log_dir is not None:
+            return self.config.log_dir / f"{name}.log"
+        if force:
+            return Path(".run") / f"{name}.log"
+        return None
+
+
+def install_stop_signals() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so `kill` stops the system as cleanly as Ctrl-C."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

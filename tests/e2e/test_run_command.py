@@ -1,0 +1,96 @@
+"""The README's first command: `python -m embedded` serves the 12 mysfits, prints its URL, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from embedded.processes import free_port
+from embedded.system import EmbeddedSystem, SystemConfig
+from monolith.seed import catalogue
+from tests.conftest import REPO_ROOT
+from tests.e2e.client import Api, Aws, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    env = {
+        **os.environ,
+        "API_PORT": str(free_port()),
+        "EMULATOR_PORT": str(free_port()),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = (output_dir / "run-command.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "embedded"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        for line in process.stdout:
+            match = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", line)
+            if match:
+                yield process, match.group(1)
+                break
+            assert time.monotonic() < deadline, "no API URL printed in time"
+        else:
+            pytest.fail(f"the run command exited with {process.wait()} before printing its URL")
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(90)
+        if process.stdout is not None:
+            process.stdout.close()
+        log.close()
+
+
+def test_the_run_command_serves_the_catalogue_and_processes_a_like(
+    run_command: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, api_url = run_command
+    api = Api(api_url)
+
+    mysfits = api.get("/mysfits").json()["mysfits"]
+    assert sorted(m["mysfitId"] for m in mysfits) == sorted(m.mysfit_id for m in catalogue())
+    target = mysfits[0]["mysfitId"]
+    assert api.like(target).status_code == 202
+    eventually(lambda: api.likes(target), lambda likes: likes == 1, timeout=20)
+
+    # Ctrl-C stops everything cleanly.
+    process.send_signal(signal.SIGINT)
+    assert process.wait(90) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(api_url, timeout=2)
+
+
+def test_rerunning_on_a_live_emulator_keeps_its_data(system: EmbeddedSystem, api: Api, aws: Aws) -> None:
+    # GIVEN a catalogue mysfit with a like on the running system
+    target = catalogue()[-1].mysfit_id
+    before = api.likes(target) + 1
+    api.like(target)
+    eventually(lambda: api.likes(target), lambda likes: likes == before)
+
+    # WHEN the system is deployed again against the same emulator
+    again = SystemConfig(api_port=free_port(), endpoint_url=system.endpoint_url, run_workers=False)
+    with EmbeddedSystem(again) as second:
+        second_api = Api(second.api_url)
+        ids = [m["mysfitId"] for m in second_api.get("/mysfits").json()["mysfits"]]
+
+        # THEN nothing is duplicated or reset, and there is still one subscription per queue
+        assert len(ids) == len(set(ids))
+        assert second_api.likes(target) == before
+    subscriptions = aws.sns.list_subscriptions_by_topic(TopicArn=aws.topology.events_topic_arn)["Subscriptions"]
+    assert len(subscriptions) == 2
+    assert json.loads(json.dumps(subscriptions))  # plain data, no error

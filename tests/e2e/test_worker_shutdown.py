@@ -1,0 +1,35 @@
+"""SIGTERM makes a worker drain: in-flight likes finish, unstarted ones go back, none is lost."""
+
+from __future__ import annotations
+
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from embedded.system import EmbeddedSystem
+from tests.e2e.client import Api, Aws, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sigterm_with_messages_in_flight_loses_none(
+    system: EmbeddedSystem, api: Api, aws: Aws, mysfit_id: str, pool: ThreadPoolExecutor
+) -> None:
+    # GIVEN a stream of likes that the like worker is busy with
+    worker = system.workers["like_worker"]
+    statuses = list(pool.map(lambda _: api.like(mysfit_id).status_code, range(40)))
+    assert statuses == [202] * 40
+    eventually(lambda: api.likes(mysfit_id), lambda likes: likes >= 1, timeout=15)
+
+    # WHEN the worker is told to stop mid-stream
+    worker.signal(signal.SIGTERM)
+    exit_code = worker.wait(timeout=45)
+
+    # THEN it exits cleanly, and a new worker finishes the rest, each like counted once
+    assert exit_code == 0
+    system.start_worker("like_worker")
+    eventually(lambda: api.likes(mysfit_id), lambda likes: likes >= 40, timeout=90)
+    eventually(aws.drained, bool, timeout=60)
+    assert api.likes(mysfit_id) == 40
+    assert aws.depth(aws.topology.like_dlq_url) == 0
