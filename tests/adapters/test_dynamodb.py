@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from deploy.local import Topology
+from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, MysfitNotFound
+from monolith.dynamodb import DynamoMysfitRepository
+from monolith.seed import catalogue, seed
+from mysfits_common.events import AdoptionRequested, LikeRequested
+
+
+@pytest.fixture
+def repository(topology: Topology, dynamodb: Any) -> DynamoMysfitRepository:
+    repository = DynamoMysfitRepository(dynamodb, topology.mysfits_table, topology.processed_events_table)
+    seed(repository)
+    return repository
+
+
+def test_seeding_twice_inserts_nothing_the_second_time(repository: DynamoMysfitRepository) -> None:
+    assert seed(repository) == 0
+    assert len(repository.find()) == 12
+
+
+def test_likes_and_adoption_read_back_as_int_and_bool(repository: DynamoMysfitRepository) -> None:
+    mysfit = catalogue()[0]
+
+    repository.apply_like(LikeRequested(mysfit_id=mysfit.mysfit_id))
+    stored = repository.get(mysfit.mysfit_id)
+
+    assert stored is not None
+    assert stored.likes == 1 and type(stored.likes) is int
+    assert stored.adopted is False
+
+
+def test_a_like_replayed_changes_nothing(repository: DynamoMysfitRepository) -> None:
+    event = LikeRequested(mysfit_id=catalogue()[0].mysfit_id)
+
+    assert repository.apply_like(event) is FulfilStatus.APPLIED
+    assert repository.apply_like(event) is FulfilStatus.DUPLICATE
+
+    stored = repository.get(event.mysfit_id)
+    assert stored is not None and stored.likes == 1
+
+
+def test_the_marker_expires_by_ttl(repository: DynamoMysfitRepository, dynamodb: Any, topology: Topology) -> None:
+    event = LikeRequested(mysfit_id=catalogue()[0].mysfit_id)
+
+    repository.apply_like(event)
+
+    marker = dynamodb.get_item(TableName=topology.processed_events_table, Key={"EventId": {"S": event.event_id}})
+    assert int(marker["Item"]["ExpiresAt"]["N"]) > int(marker["Item"]["ProcessedAt"]["N"])
+    ttl = dynamodb.describe_time_to_live(TableName=topology.processed_events_table)
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "ExpiresAt"
+
+
+def test_a_like_for_an_unknown_mysfit_creates_nothing(repository: DynamoMysfitRepository) -> None:
+    with pytest.raises(MysfitNotFound):
+        repository.apply_like(LikeRequested(mysfit_id="ghost"))
+
+    assert repository.get("ghost") is None
+
+
+def test_adoption_is_won_once_and_rivals_are_rejected_and_recorded(
+    repository: DynamoMysfitRepository, dynamodb: Any, topology: Topology
+) -> None:
+    mysfit_id = catalogue()[1].mysfit_id
+    winner, rival = AdoptionRequested(mysfit_id=mysfit_id), AdoptionRequested(mysfit_id=mysfit_id)
+
+    assert repository.apply_adoption(winner) is FulfilStatus.APPLIED
+    with pytest.raises(AlreadyAdopted):
+        repository.apply_adoption(rival)
+    assert repository.apply_adoption(winner) is FulfilStatus.DUPLICATE
+    with pytest.raises(AlreadyAdopted):
+        repository.apply_adoption(rival)  # a replayed rejection stays a rejection
+
+    marker = dynamodb.get_item(TableName=topology.processed_events_table, Key={"EventId": {"S": rival.event_id}})
+    assert marker["Item"]["Outcome"]["S"] == "rejected"
+
+
+def test_adopting_an_unknown_mysfit_creates_no_stub(repository: DynamoMysfitRepository) -> None:
+    with pytest.raises(MysfitNotFound):
+        repository.apply_adoption(AdoptionRequested(mysfit_id="ghost"))
+
+    assert repository.get("ghost") is None
+
+
+@pytest.mark.parametrize(("attribute", "value"), [(Filter.GOOD_EVIL, "Evil"), (Filter.LAW_CHAOS, "Chaotic")])
+def test_filters_query_the_indexes(repository: DynamoMysfitRepository, attribute: Filter, value: str) -> None:
+    field = {Filter.GOOD_EVIL: "good_evil", Filter.LAW_CHAOS: "law_chaos"}[attribute]
+    expected = {m.mysfit_id for m in catalogue() if getattr(m, field) == value}
+
+    found = repository.find((attribute, value))
+
+    assert {m.mysfit_id for m in found} == expected and expected
