@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from monolith.config import Mode
 from monolith.domain import (
@@ -17,6 +19,8 @@ from monolith.repository import MysfitRepository
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from mysfits_common.publisher import EventPublisher, PublishError
 from mysfits_common.ttl_set import TtlSet
+
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
@@ -55,21 +59,13 @@ class MysfitsService:
         if mysfit_id not in self._known_ids:
             self.get_mysfit(mysfit_id)
         event = LikeRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
-        if self._like_mode == "inline":
-            self._repository.apply_like(event)
-            return Accepted(event, processed=True)
-        self._publish(event)
-        return Accepted(event, processed=False)
+        return self._dispatch(event, self._like_mode, self._repository.apply_like)
 
     def request_adoption(self, mysfit_id: str, correlation_id: str) -> Accepted:
         if self.get_mysfit(mysfit_id).adopted:
             raise AlreadyAdopted(mysfit_id)
         event = AdoptionRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
-        if self._adopt_mode == "inline":
-            self._repository.apply_adoption(event)
-            return Accepted(event, processed=True)
-        self._publish(event)
-        return Accepted(event, processed=False)
+        return self._dispatch(event, self._adopt_mode, self._repository.apply_adoption)
 
     def fulfil_like(self, event: LikeRequested) -> FulfilStatus:
         return self._repository.apply_like(event)
@@ -92,8 +88,13 @@ class MysfitsService:
                 checks[name] = "ok"
         return checks
 
-    def _publish(self, event: Event) -> None:
+    def _dispatch(self, event: E, mode: Mode, apply_inline: Callable[[E], FulfilStatus]) -> Accepted:
+        """The strangler switch: process in this request, or publish for the worker."""
+        if mode == "inline":
+            apply_inline(event)
+            return Accepted(event, processed=True)
         try:
             self._publisher.publish(event)
         except PublishError as error:
             raise DependencyUnavailable(str(error)) from error
+        return Accepted(event, processed=False)

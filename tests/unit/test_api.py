@@ -17,16 +17,6 @@ SECRET = "s3cret-for-tests"
 
 
 @pytest.fixture
-def repository() -> FakeRepository:
-    return FakeRepository()
-
-
-@pytest.fixture
-def publisher() -> RecordingPublisher:
-    return RecordingPublisher()
-
-
-@pytest.fixture
 def app(repository: FakeRepository, publisher: RecordingPublisher) -> Flask:
     settings = Settings(fulfil_secret=SECRET, cors_allowed_origins=("http://site.test",), max_body_bytes=1024)
     return create_app(settings, service=MysfitsService(repository, publisher))

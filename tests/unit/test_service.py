@@ -9,16 +9,6 @@ from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
 
 
 @pytest.fixture
-def repository() -> FakeRepository:
-    return FakeRepository()
-
-
-@pytest.fixture
-def publisher() -> RecordingPublisher:
-    return RecordingPublisher()
-
-
-@pytest.fixture
 def service(repository: FakeRepository, publisher: RecordingPublisher) -> MysfitsService:
     return MysfitsService(repository, publisher)
 
