@@ -1,0 +1,75 @@
+"""The workers' HTTP client against the real Flask app served over HTTP on a free port."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from embedded.processes import free_port
+from monolith.app import create_app
+from monolith.config import Settings
+from monolith.service import MysfitsService
+from mysfits_common.consumer import PermanentError, TransientError
+from mysfits_common.events import AdoptionRequested, LikeRequested
+from mysfits_common.monolith_client import MonolithClient
+from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
+
+SECRET = "client-test-secret"
+
+
+@pytest.fixture
+def repository() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def base_url(repository: FakeRepository) -> Iterator[str]:
+    app = create_app(Settings(fulfil_secret=SECRET), service=MysfitsService(repository, RecordingPublisher()))
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fulfil_like_then_its_replay(base_url: str, repository: FakeRepository) -> None:
+    client = MonolithClient(base_url, SECRET)
+    event = LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id)
+
+    assert client.fulfil("like", event).body["status"] == "applied"
+    assert client.fulfil("like", event).body["status"] == "duplicate"
+    assert repository.mysfits[event.mysfit_id].likes == 1
+
+
+def test_a_lost_adoption_is_a_conflict_result(base_url: str, repository: FakeRepository) -> None:
+    client = MonolithClient(base_url, SECRET)
+    mysfit_id = first_mysfit(repository).mysfit_id
+    client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit_id))
+
+    assert client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit_id)).conflict
+
+
+def test_an_unknown_mysfit_is_permanent(base_url: str) -> None:
+    client = MonolithClient(base_url, SECRET)
+
+    assert client.get_mysfit("ghost") is None
+    with pytest.raises(PermanentError):
+        client.fulfil("like", LikeRequested(mysfit_id="ghost"))
+
+
+def test_a_wrong_secret_is_retried_then_transient(base_url: str, repository: FakeRepository) -> None:
+    client = MonolithClient(base_url, "wrong", retry_delay=0.01)
+
+    with pytest.raises(TransientError, match="401"):
+        client.fulfil("like", LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id))
+
+
+def test_a_monolith_that_is_down_is_transient() -> None:
+    client = MonolithClient(f"http://127.0.0.1:{free_port()}", SECRET, retry_delay=0.01)
+
+    with pytest.raises(TransientError, match="ConnectionError"):
+        client.fulfil("like", LikeRequested(mysfit_id="abc"))
