@@ -1,0 +1,42 @@
+"""A poison message reaches the DLQ after maxReceiveCount receives; the good ones around it count."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mysfits_common.events import LikeRequested
+from tests.e2e.client import Api, Aws, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def drain(aws: Aws, queue_url: str) -> list[str]:
+    bodies: list[str] = []
+    while messages := aws.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+        "Messages", []
+    ):
+        for message in messages:
+            bodies.append(message["Body"])
+            aws.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def test_poison_goes_to_the_dlq_and_good_likes_around_it_count(api: Api, aws: Aws, mysfit_id: str) -> None:
+    dlq = aws.topology.like_dlq_url
+    wrong_version = {**LikeRequested(mysfit_id=mysfit_id).to_message(), "schemaVersion": 99}
+    unknown_mysfit = LikeRequested(mysfit_id="no-such-mysfit").to_json()
+    poison = ["not json at all", json.dumps(wrong_version), unknown_mysfit]
+    try:
+        aws.publish(LikeRequested(mysfit_id=mysfit_id).to_json(), "LikeRequested")
+        for body in poison:
+            aws.publish(body, "LikeRequested")
+        aws.publish(LikeRequested(mysfit_id=mysfit_id).to_json(), "LikeRequested")
+
+        eventually(lambda: aws.depth(dlq), lambda depth: depth == len(poison), timeout=60)
+        eventually(aws.drained, bool)
+        assert api.likes(mysfit_id) == 2
+    finally:
+        dead = drain(aws, dlq)
+    assert sorted(dead) == sorted(poison)
