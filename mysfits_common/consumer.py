@@ -55,6 +55,7 @@ class ConsumerSettings:
     visibility_timeout: int = 30
     backoff_base_seconds: int = 2
     backoff_max_seconds: int = 300
+    pause_max_seconds: float = 30.0
     heartbeat_seconds: float = 10.0
     idle_pause_seconds: float = 1.0
     health_file: str | None = None
@@ -70,10 +71,17 @@ class Consumer:
         self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
         self._in_flight_lock = threading.Lock()
         self._closed = threading.Event()
+        self._failed_batches = 0
+        self._pause_seconds = 0.0
 
     def stop(self) -> None:
         """Stop receiving; messages already being handled finish, the unstarted ones go back."""
         self._stopping.set()
+
+    @property
+    def pause_seconds(self) -> float:
+        """How long the loop pauses before its next receive (0 unless whole batches keep failing)."""
+        return self._pause_seconds
 
     @property
     def stopping(self) -> bool:
@@ -92,6 +100,9 @@ class Consumer:
                 except (BotoCoreError, ClientError) as error:
                     logger.warning("Receive failed; retrying", extra={"error": str(error)})
                     self._stopping.wait(self._settings.idle_pause_seconds)
+                if self._pause_seconds:
+                    logger.warning("Every message of the batch failed; pausing", extra={"pause": self._pause_seconds})
+                    self._stopping.wait(self._pause_seconds)
         finally:
             self._pool.shutdown(wait=True)
             self._closed.set()
@@ -114,13 +125,29 @@ class Consumer:
     def process_batch(self, messages: list[dict[str, Any]]) -> None:
         futures = [self._pool.submit(self._process, message) for message in messages]
         results = [future.result() for future in futures]
-        to_delete = [message for message, result in zip(messages, results, strict=True) if result is None]
-        retries = [(message, delay) for message, delay in zip(messages, results, strict=True) if delay is not None]
-        self._delete(to_delete)
-        self._change_visibility(retries)
+        self._delete([message for message, result in zip(messages, results, strict=True) if result is None])
+        self._change_visibility(
+            [(message, result) for message, result in zip(messages, results, strict=True) if result is not None]
+        )
+        self._note_batch(results)
+
+    def _note_batch(self, results: list[int | None]) -> None:
+        """A batch that failed transiently as a whole means a dependency is down: pause polling."""
+        if results and all(result is not None and result > 0 for result in results):
+            self._failed_batches += 1
+            self._pause_seconds = min(
+                self._settings.backoff_base_seconds * 2 ** (self._failed_batches - 1),
+                self._settings.pause_max_seconds,
+            )
+        else:
+            self._failed_batches, self._pause_seconds = 0, 0.0
 
     def _process(self, message: dict[str, Any]) -> int | None:
-        """Handle one message; None means delete it, a number is the seconds until it is retried."""
+        """Handle one message: None means delete it, else the seconds until it is visible again.
+
+        0 is for messages that are returned at once: poison ones, so that the redrive policy moves
+        them to the DLQ quickly, and unstarted ones once stop() was called.
+        """
         if self._stopping.is_set():
             return 0
         receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))

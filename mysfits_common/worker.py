@@ -27,6 +27,8 @@ class WorkerSettings:
     concurrency: int = 10
     wait_seconds: int = 20
     visibility_timeout: int = 30
+    backoff_base_seconds: int = 2
+    backoff_max_seconds: int = 300
     health_file: str | None = None
 
     @classmethod
@@ -41,6 +43,8 @@ class WorkerSettings:
             concurrency=int(env.get("WORKER_CONCURRENCY", cls.concurrency)),
             wait_seconds=int(env.get("WORKER_WAIT_SECONDS", cls.wait_seconds)),
             visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
+            backoff_base_seconds=int(env.get("WORKER_BACKOFF_BASE_SECONDS", cls.backoff_base_seconds)),
+            backoff_max_seconds=int(env.get("WORKER_BACKOFF_MAX_SECONDS", cls.backoff_max_seconds)),
             health_file=env.get("WORKER_HEALTH_FILE") or None,
         )
 
@@ -50,6 +54,8 @@ class WorkerSettings:
             concurrency=self.concurrency,
             wait_seconds=self.wait_seconds,
             visibility_timeout=self.visibility_timeout,
+            backoff_base_seconds=self.backoff_base_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
             heartbeat_seconds=self.visibility_timeout / 3,
             health_file=self.health_file,
         )

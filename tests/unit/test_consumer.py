@@ -176,3 +176,34 @@ def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
     assert (message["ReceiptHandle"], 30) in sqs.visibility
     assert sqs.deleted == [message["ReceiptHandle"]]
     assert not runner.is_alive()
+
+
+def test_whole_batches_failing_transiently_pause_polling_until_one_succeeds() -> None:
+    healthy = False
+
+    def monolith(event: Event) -> Outcome:
+        if not healthy:
+            raise TransientError("monolith down")
+        return Outcome("applied", "ok")
+
+    batches = [[sqs_message(LikeRequested(mysfit_id="m1"))] for _ in range(3)]
+    sqs = FakeSqs(batches)
+    loop = consumer(sqs, monolith, backoff_base_seconds=2)
+
+    loop.poll_once()
+    assert loop.pause_seconds == 2
+    loop.poll_once()
+    assert loop.pause_seconds == 4
+
+    healthy = True
+    loop.poll_once()
+    assert loop.pause_seconds == 0
+
+
+def test_poison_alone_does_not_pause_polling() -> None:
+    sqs = FakeSqs([[sqs_message("not json")]])
+    loop = consumer(sqs, processed)
+
+    loop.poll_once()
+
+    assert loop.pause_seconds == 0
