@@ -1,0 +1,54 @@
+"""A handler slower than the visibility timeout is not processed twice: the heartbeat keeps it hidden."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import boto3
+import pytest
+
+from mysfits_common.consumer import Consumer, ConsumerSettings, Outcome
+from mysfits_common.events import Event, LikeRequested
+from tests.faults.proxy import CuttableProxy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def handled_ids_with_two_competing_consumers(proxy: CuttableProxy, heartbeat_seconds: float) -> list[str]:
+    sqs = boto3.client("sqs", endpoint_url=proxy.url, region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName=f"slow-{uuid.uuid4()}")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody=LikeRequested(mysfit_id="slowpoke").to_json())
+    handled: list[str] = []
+
+    def slow(event: Event) -> Outcome:
+        handled.append(event.event_id)
+        time.sleep(6)  # three times the visibility timeout
+        return Outcome("applied", "Like processed.")
+
+    settings = ConsumerSettings(
+        queue_url=queue_url, wait_seconds=1, visibility_timeout=2, heartbeat_seconds=heartbeat_seconds
+    )
+    consumers = [Consumer(sqs, settings, slow) for _ in range(2)]
+    threads = [threading.Thread(target=c.run) for c in consumers]
+    for thread in threads:
+        thread.start()
+    time.sleep(9)
+    for consumer in consumers:
+        consumer.stop()
+    for thread in threads:
+        thread.join(30)
+    remaining = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    sqs.delete_queue(QueueUrl=queue_url)
+    assert remaining["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    return handled
+
+
+def test_the_heartbeat_keeps_a_slow_message_from_a_second_consumer(proxy: CuttableProxy) -> None:
+    assert len(handled_ids_with_two_competing_consumers(proxy, heartbeat_seconds=0.5)) == 1
+
+
+def test_without_a_heartbeat_the_same_message_would_be_handled_twice(proxy: CuttableProxy) -> None:
+    # The control experiment: it shows the test above can fail.
+    assert len(handled_ids_with_two_competing_consumers(proxy, heartbeat_seconds=1000)) >= 2
