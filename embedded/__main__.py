@@ -19,24 +19,28 @@ def main() -> int:
     if port_in_use(config.api_port):
         logger.error("Port %d is in use: set API_PORT to a free port", config.api_port)
         return 1
+    if config.serve_website and port_in_use(config.website_port):
+        logger.error("Port %d is in use: set WEBSITE_PORT to a free port", config.website_port)
+        return 1
     system = EmbeddedSystem(config)
     try:
         system.start()
         assert system.topology is not None
         example = f"{system.api_url}/mysfits/$(curl -s {system.api_url}/mysfits | python3 -c " \
             "'import json,sys; print(json.load(sys.stdin)[\"mysfits\"][0][\"mysfitId\"])')/like"
+        website = f"  Website:   {system.website_url}\n" if system.website is not None else ""
         print(
             "\nMythical Mysfits is running on the embedded default.\n"
             f"  API:       {system.api_url}\n"
+            f"{website}"
             f"  Emulator:  {system.endpoint_url}\n"
             f"  Try:       curl {system.api_url}/mysfits\n"
             f"             curl -X POST {example}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
-        while True:
+        while True:  # the system's supervisor restarts a worker that dies
             time.sleep(1)
-            system.supervise_once()
     except KeyboardInterrupt:
         logger.info("Stopping")
     finally:

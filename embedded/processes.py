@@ -86,6 +86,11 @@ class ManagedProcess:
         if self.running:
             os.kill(self.pid, signum)
 
+    def kill_group(self) -> None:
+        """SIGKILL the process and every child it started (gunicorn's workers), as a crash would."""
+        if self.running:
+            os.killpg(self.pid, signal.SIGKILL)
+
     def wait(self, timeout: float) -> int | None:
         if self._process is None:
             return None

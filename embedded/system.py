@@ -1,4 +1,4 @@
-"""The embedded system: emulator, topology from the CloudFormation templates, seed, monolith, workers."""
+"""The embedded system: emulator, topology from the CloudFormation templates, seed, monolith, workers, website."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import secrets
 import signal
 import sys
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ import boto3
 
 from deploy.local import Topology, deploy_local_topology
 from embedded.processes import ManagedProcess, answers, wait_until
+from embedded.website import WebsiteServer
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import seed
 
@@ -28,6 +31,8 @@ class SystemConfig:
     """How to run the embedded system; the defaults are what `make run` uses."""
 
     api_port: int = 8080
+    website_port: int = 8081  # 0: any free port
+    serve_website: bool = True
     emulator_port: int = 4566
     endpoint_url: str | None = None  # an emulator that is already running (e.g. LocalStack)
     region: str = "us-east-1"
@@ -47,6 +52,8 @@ class SystemConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SystemConfig:
         return cls(
             api_port=int(env.get("API_PORT", cls.api_port)),
+            website_port=int(env.get("WEBSITE_PORT", cls.website_port)),
+            serve_website=env.get("SERVE_WEBSITE", "1") != "0",
             emulator_port=int(env.get("EMULATOR_PORT", cls.emulator_port)),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             region=env.get("AWS_DEFAULT_REGION", cls.region),
@@ -68,27 +75,38 @@ class EmbeddedSystem:
         self.emulator: ManagedProcess | None = None
         self.monolith: ManagedProcess | None = None
         self.workers: dict[str, ManagedProcess] = {}
+        self.website: WebsiteServer | None = None
         self.topology: Topology | None = None
         self.endpoint_url = config.endpoint_url or f"http://127.0.0.1:{config.emulator_port}"
         self.api_url = f"http://127.0.0.1:{config.api_port}"
+        self.website_url = f"http://127.0.0.1:{config.website_port}"
         self.restarts: dict[str, int] = dict.fromkeys(WORKERS, 0)
+        self._supervising = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self._workers_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> EmbeddedSystem:
         try:
+            if self.config.serve_website:
+                self.start_website()
             self.start_emulator()
             self.deploy()
             self.start_monolith()
             if self.config.run_workers:
                 for name in WORKERS:
                     self.start_worker(name)
+                self._start_supervisor()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
+        self._supervising.clear()
+        if self._supervisor is not None:
+            self._supervisor.join(10)
         # All workers drain at once: each may be inside a 20 s long poll.
         for worker in self.workers.values():
             worker.signal(signal.SIGTERM)
@@ -98,6 +116,8 @@ class EmbeddedSystem:
             self.monolith.stop(timeout=25)
         if self.emulator is not None:
             self.emulator.stop(timeout=5)
+        if self.website is not None:
+            self.website.stop()
 
     def __enter__(self) -> EmbeddedSystem:
         return self.start()
@@ -106,6 +126,12 @@ class EmbeddedSystem:
         self.stop()
 
     # -- the pieces --------------------------------------------------------------------------
+
+    def start_website(self) -> WebsiteServer:
+        """Serve website/ first: it is cheap, and the monolith's CORS needs the site's bound origin."""
+        self.website = WebsiteServer(self.api_url, port=self.config.website_port).start()
+        self.website_url = self.website.url
+        return self.website
 
     def start_emulator(self) -> None:
         """Start moto's server unless an endpoint was given or something already serves the port."""
@@ -144,6 +170,9 @@ class EmbeddedSystem:
         return self.topology
 
     def start_monolith(self) -> ManagedProcess:
+        """Start (or restart, after a crash) the monolith under gunicorn and wait until it answers."""
+        if self.monolith is not None:
+            self.monolith.stop()
         argv = [sys.executable, "-m", "gunicorn", "-c", "monolith/gunicorn.conf.py", "monolith.wsgi:app"]
         env = {**self._service_env(), "HOST": "127.0.0.1", "PORT": str(self.config.api_port)}
         self.monolith = ManagedProcess("monolith", argv, env, self._log_path("monolith")).start()
@@ -164,16 +193,28 @@ class EmbeddedSystem:
             "WORKER_VISIBILITY_TIMEOUT": str(self.config.visibility_timeout),
         }
         worker = ManagedProcess(name, [sys.executable, "-m", name], env, self._log_path(name))
-        self.workers[name] = worker.start()
+        with self._workers_lock:
+            self.workers[name] = worker.start()
         return worker
 
     def supervise_once(self) -> None:
         """Restart any worker that died, as an ECS service replaces a stopped task."""
-        for name, worker in list(self.workers.items()):
-            if not worker.running:
-                logger.warning("%s exited with %s; restarting it", name, worker.returncode)
-                self.restarts[name] += 1
-                self.start_worker(name)
+        with self._workers_lock:
+            dead = [name for name, worker in self.workers.items() if not worker.running]
+        for name in dead:
+            logger.warning("%s exited with %s; restarting it", name, self.workers[name].returncode)
+            self.restarts[name] += 1
+            self.start_worker(name)
+
+    def _start_supervisor(self) -> None:
+        def supervise() -> None:
+            while self._supervising.is_set():
+                self.supervise_once()
+                time.sleep(0.5)
+
+        self._supervising.set()
+        self._supervisor = threading.Thread(target=supervise, name="supervisor", daemon=True)
+        self._supervisor.start()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -199,9 +240,16 @@ class EmbeddedSystem:
             "LIKE_MODE": self.config.like_mode,
             "ADOPT_MODE": self.config.adopt_mode,
             "FULFIL_SECRET": self.config.fulfil_secret,
-            "CORS_ALLOWED_ORIGINS": self.config.cors_allowed_origins,
+            "CORS_ALLOWED_ORIGINS": self._cors_allowed_origins(),
             **self.config.extra_env,
         }
+
+    def _cors_allowed_origins(self) -> str:
+        """The configured origins, plus this system's own website so that it works without configuration."""
+        origins = [origin.strip() for origin in self.config.cors_allowed_origins.split(",") if origin.strip()]
+        if self.website is not None:
+            origins += [origin for origin in self.website.origins if origin not in origins]
+        return ",".join(origins)
 
     def _log_path(self, name: str, force: bool = False) -> Path | None:
         if self.config.log_dir is not None:

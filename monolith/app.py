@@ -30,7 +30,7 @@ def build_service(settings: Settings) -> MysfitsService:
 
 def create_app(settings: Settings | None = None, *, service: MysfitsService | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # an API: no static route
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         FULFIL_SECRET=settings.fulfil_secret,

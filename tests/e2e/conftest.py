@@ -29,6 +29,7 @@ def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
     config = SystemConfig(
         api_port=free_port(),
         emulator_port=free_port(),
+        website_port=0,
         log_dir=output_dir / "e2e-system",
         cors_allowed_origins="http://127.0.0.1",
     )

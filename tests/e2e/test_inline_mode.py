@@ -25,6 +25,7 @@ def inline_system(system: EmbeddedSystem, output_dir: Path) -> Iterator[Embedded
         like_mode="inline",
         adopt_mode="inline",
         run_workers=False,
+        serve_website=False,
         log_dir=output_dir / "e2e-inline",
     )
     with EmbeddedSystem(config) as running:

@@ -25,11 +25,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     env = {
         **os.environ,
         "API_PORT": str(free_port()),
         "EMULATOR_PORT": str(free_port()),
+        "WEBSITE_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
     }
     log = (output_dir / "run-command.log").open("w")
@@ -39,12 +40,15 @@ def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]
     try:
         assert process.stdout is not None
         deadline = time.monotonic() + 120
+        urls: dict[str, str] = {}
         for line in process.stdout:
-            match = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", line)
+            match = re.search(r"(API|Website):\s+(http://127\.0\.0\.1:\d+)", line)
             if match:
-                yield process, match.group(1)
+                urls[match.group(1)] = match.group(2)
+            if len(urls) == 2:
+                yield process, urls["API"], urls["Website"]
                 break
-            assert time.monotonic() < deadline, "no API URL printed in time"
+            assert time.monotonic() < deadline, "no URLs printed in time"
         else:
             pytest.fail(f"the run command exited with {process.wait()} before printing its URL")
     finally:
@@ -57,10 +61,11 @@ def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]
 
 
 def test_the_run_command_serves_the_catalogue_and_processes_a_like(
-    run_command: tuple[subprocess.Popen[str], str],
+    run_command: tuple[subprocess.Popen[str], str, str],
 ) -> None:
-    process, api_url = run_command
+    process, api_url, website_url = run_command
     api = Api(api_url)
+    assert "<title>" in requests.get(website_url, timeout=5).text
 
     mysfits = api.get("/mysfits").json()["mysfits"]
     assert sorted(m["mysfitId"] for m in mysfits) == sorted(m.mysfit_id for m in catalogue())
@@ -83,7 +88,9 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(system: EmbeddedSystem, api
     eventually(lambda: api.likes(target), lambda likes: likes == before)
 
     # WHEN the system is deployed again against the same emulator
-    again = SystemConfig(api_port=free_port(), endpoint_url=system.endpoint_url, run_workers=False)
+    again = SystemConfig(
+        api_port=free_port(), endpoint_url=system.endpoint_url, run_workers=False, serve_website=False
+    )
     with EmbeddedSystem(again) as second:
         second_api = Api(second.api_url)
         ids = [m["mysfitId"] for m in second_api.get("/mysfits").json()["mysfits"]]

@@ -42,6 +42,7 @@ def faulty(proxy: CuttableProxy, output_dir: Path) -> Iterator[EmbeddedSystem]:
     config = SystemConfig(
         api_port=free_port(),
         endpoint_url=proxy.url,
+        serve_website=False,
         project="faults",
         visibility_timeout=VISIBILITY_TIMEOUT,
         log_dir=output_dir / "faults",

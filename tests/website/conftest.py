@@ -1,0 +1,81 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against a real embedded system with its website."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+from embedded.processes import free_port
+from embedded.system import EmbeddedSystem, SystemConfig
+from tests.e2e.client import Api
+from tests.e2e.conftest import _aws_environment  # noqa: F401 (an autouse fixture, applied here too)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+CONFIGURED_ORIGIN = "http://example.test"
+
+
+@pytest.fixture(scope="session")
+def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
+    """A system of the website tests' own: they like and adopt catalogue mysfits, and see exactly the 12 of them."""
+    config = SystemConfig(
+        api_port=free_port(),
+        emulator_port=free_port(),
+        website_port=0,
+        worker_wait_seconds=1,  # short long polls: the workers drain in a second when the session ends
+        log_dir=output_dir / "website-system",
+        cors_allowed_origins=CONFIGURED_ORIGIN,
+    )
+    with EmbeddedSystem(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def api(system: EmbeddedSystem) -> Api:
+    return Api(system.api_url)
+
+
+@pytest.fixture(scope="session")
+def site_url(system: EmbeddedSystem) -> str:
+    return system.website_url + "/"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh desktop-sized page; a script error on it fails the test."""
+    yield from _page(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    yield from _page(browser, PHONE)
+
+
+def _page(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots(output_dir: Path) -> Path:
+    path = output_dir / "screenshots"
+    path.mkdir(exist_ok=True)
+    return path
