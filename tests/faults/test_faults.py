@@ -1,0 +1,203 @@
+"""Each fault under a known load: nothing lost, nothing counted twice, queues empty afterwards.
+
+Figures go to the run's reliability.json, from which docs/RELIABILITY.md is written.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from embedded.system import EmbeddedSystem
+from mysfits_common.events import LikeRequested
+from tests.e2e.client import Api, Aws, eventually
+from tests.faults.load import assert_exactly_once, open_ledger, send_adoptions, send_likes, settle
+from tests.faults.proxy import CuttableProxy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+LOAD = 500
+
+
+def in_background(target: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def record(report: dict[str, Any], name: str, fault: str, ledger: Any, settled: Any, command: str) -> None:
+    report[name] = {
+        "fault": fault,
+        "likes_accepted": sum(ledger.likes_accepted.values()),
+        "adoptions_accepted": sum(ledger.adoptions_accepted.values()),
+        "refused": dict(ledger.refused),
+        "lost": settled.lost_likes + settled.undecided_adoptions,
+        "duplicated": settled.duplicated_likes,
+        "recovery_seconds": settled.seconds,
+        "command": f".venv/bin/pytest {command}",
+    }
+
+
+def test_kill_9_of_a_worker_mid_batch_loses_nothing(
+    faulty: EmbeddedSystem, faulty_api: Api, faulty_aws: Aws, report: dict[str, Any]
+) -> None:
+    # GIVEN a load the like worker is busy with
+    ledger = open_ledger(faulty_api)
+    sender = in_background(lambda: send_likes(faulty_api, ledger, LOAD))
+    eventually(lambda: sum(ledger.likes_accepted.values()), lambda n: n >= LOAD // 5, timeout=60)
+    restarts = faulty.restarts["like_worker"]
+
+    # WHEN it is killed without warning (the embedded runner restarts it, as ECS would)
+    faulty.workers["like_worker"].signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    send_adoptions(faulty_api, faulty_aws, ledger)
+    sender.join()
+
+    # THEN the messages it held come back after the visibility timeout and count once
+    settled = settle(faulty_api, faulty_aws, ledger, killed_at)
+    assert faulty.restarts["like_worker"] == restarts + 1
+    assert_exactly_once(faulty_aws, ledger, settled)
+    record(report, "kill -9 worker", "kill -9 of like_worker mid-batch", ledger, settled,
+           "tests/faults -k kill_9")
+
+
+def test_a_monolith_outage_while_draining_is_waited_out(
+    faulty: EmbeddedSystem, faulty_api: Api, faulty_aws: Aws, report: dict[str, Any]
+) -> None:
+    # GIVEN a backlog the workers are draining
+    ledger = open_ledger(faulty_api)
+    send_likes(faulty_api, ledger, LOAD)
+    send_adoptions(faulty_api, faulty_aws, ledger)
+    failures_before = _failure_lines(faulty)
+
+    # WHEN the monolith is down for 10 s
+    assert faulty.monolith is not None
+    faulty.monolith.kill_group()
+    down_at = time.monotonic()
+    time.sleep(10)
+    faulty.start_monolith()
+
+    # THEN the workers back off (no hot loop, nothing in a DLQ) and drain once it is back
+    settled = settle(faulty_api, faulty_aws, ledger, down_at)
+    assert_exactly_once(faulty_aws, ledger, settled)
+    failures = _failure_lines(faulty) - failures_before
+    assert failures <= 4 * (LOAD + 20), f"{failures} failed attempts: a hot loop"
+    record(report, "monolith down 10 s", "monolith killed for 10 s while workers drain", ledger, settled,
+           "tests/faults -k monolith_outage")
+    report["monolith down 10 s"]["failed_attempts"] = failures
+
+
+def test_with_the_emulator_down_likes_are_refused_and_workers_survive(
+    faulty: EmbeddedSystem, faulty_api: Api, faulty_aws: Aws, proxy: CuttableProxy, report: dict[str, Any]
+) -> None:
+    # GIVEN a load in progress
+    ledger = open_ledger(faulty_api)
+    send_likes(faulty_api, ledger, LOAD // 2)
+    mysfit_id = next(iter(ledger.likes_before))
+
+    # WHEN the emulator stops answering
+    proxy.cut()
+    cut_at = time.monotonic()
+    try:
+        response = faulty_api.like(mysfit_id)
+        time.sleep(5)
+        workers_alive = all(worker.running for worker in faulty.workers.values())
+    finally:
+        proxy.start()
+
+    # THEN a like is refused with 503 and Retry-After, the workers live on and resume
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert workers_alive
+    send_likes(faulty_api, ledger, LOAD // 2)
+    send_adoptions(faulty_api, faulty_aws, ledger)
+    settled = settle(faulty_api, faulty_aws, ledger, cut_at)
+    assert_exactly_once(faulty_aws, ledger, settled)
+    record(report, "emulator down", "AWS endpoint unreachable for 5 s (503 + Retry-After)", ledger, settled,
+           "tests/faults -k emulator_down")
+
+
+def test_sigterm_under_load_drains_and_exits_within_the_stop_timeout(
+    faulty: EmbeddedSystem, faulty_api: Api, faulty_aws: Aws, report: dict[str, Any]
+) -> None:
+    ledger = open_ledger(faulty_api)
+    sender = in_background(lambda: send_likes(faulty_api, ledger, LOAD))
+    eventually(lambda: sum(ledger.likes_accepted.values()), lambda n: n >= LOAD // 5, timeout=60)
+    worker = faulty.workers["like_worker"]
+
+    worker.signal(signal.SIGTERM)
+    stopped_at = time.monotonic()
+    exit_code = worker.wait(timeout=60)
+    exit_seconds = time.monotonic() - stopped_at
+    sender.join()
+    send_adoptions(faulty_api, faulty_aws, ledger)
+
+    assert exit_code == 0
+    settled = settle(faulty_api, faulty_aws, ledger, stopped_at)
+    assert_exactly_once(faulty_aws, ledger, settled)
+    record(report, "SIGTERM under load", "SIGTERM to like_worker mid-load", ledger, settled,
+           "tests/faults -k sigterm")
+    report["SIGTERM under load"]["exit_seconds"] = round(exit_seconds, 1)
+
+
+def test_a_fulfil_that_always_fails_ends_in_the_dlq_and_spares_the_rest(
+    faulty: EmbeddedSystem, faulty_api: Api, faulty_aws: Aws, report: dict[str, Any]
+) -> None:
+    # GIVEN a mysfit whose record is broken, so that every like of it fails in DynamoDB
+    broken = faulty_aws.add_mysfit("broken-record")
+    faulty_aws.dynamodb.update_item(
+        TableName=faulty_aws.topology.mysfits_table,
+        Key={"MysfitId": {"S": broken}},
+        UpdateExpression="SET Likes = :text",
+        ExpressionAttributeValues={":text": {"S": "not a number"}},
+    )
+    ledger = open_ledger(faulty_api)
+    started = time.monotonic()
+
+    # WHEN it is liked among good likes
+    like = LikeRequested(mysfit_id=broken)
+    faulty_aws.publish(like.to_json(), like.event_type)
+    send_likes(faulty_api, ledger, LOAD // 5)
+
+    # THEN the failing like reaches the DLQ after maxReceiveCount tries; the good ones count once
+    dlq = faulty_aws.topology.like_dlq_url
+    eventually(lambda: faulty_aws.depth(dlq), lambda depth: depth == 1, timeout=120)
+    settled = settle(faulty_api, faulty_aws, ledger, started)
+    assert (settled.lost_likes, settled.duplicated_likes) == (0, 0)
+    drained = faulty_aws.sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1)["Messages"]
+    faulty_aws.sqs.delete_message(QueueUrl=dlq, ReceiptHandle=drained[0]["ReceiptHandle"])
+    faulty_aws.dynamodb.delete_item(TableName=faulty_aws.topology.mysfits_table, Key={"MysfitId": {"S": broken}})
+    assert drained[0]["Body"] == like.to_json()
+    record(report, "fulfil always fails", "one like whose DynamoDB write always fails", ledger, settled,
+           "tests/faults -k always_fails")
+
+
+def test_fifty_concurrent_adoptions_have_exactly_one_winner(
+    faulty_api: Api, faulty_aws: Aws, report: dict[str, Any]
+) -> None:
+    ledger = open_ledger(faulty_api)
+    started = time.monotonic()
+
+    send_adoptions(faulty_api, faulty_aws, ledger, mysfits=1, rivals=50)
+
+    settled = settle(faulty_api, faulty_aws, ledger, started)
+    assert_exactly_once(faulty_aws, ledger, settled)
+    (mysfit_id,) = ledger.adoptions_accepted
+    assert faulty_aws.outcomes(mysfit_id).get("rejected", 0) == ledger.adoptions_accepted[mysfit_id] - 1
+    record(report, "50 concurrent adoptions", "50 adoptions of one mysfit at once", ledger, settled,
+           "tests/faults -k fifty")
+
+
+def _failure_lines(system: EmbeddedSystem) -> int:
+    assert system.config.log_dir is not None
+    total = 0
+    for name in ("like_worker", "adopt_worker"):
+        path: Path = system.config.log_dir / f"{name}.log"
+        if path.exists():
+            total += path.read_text().count("Processing failed; retrying later")
+    return total
