@@ -70,7 +70,7 @@ def list_mysfits() -> Response:
     if filter_name is not None or value is not None:
         if filter_name not in {f.value for f in Filter}:
             raise ApiError(400, "invalid_filter", "filter must be GoodEvil or LawChaos")
-        if not value or len(value) > _FILTER_VALUE_MAX or not value.isalpha():
+        if not value or len(value) > _FILTER_VALUE_MAX or not (value.isascii() and value.isalpha()):
             raise ApiError(400, "invalid_filter_value", "value must be a word such as Good or Lawful")
         by = (Filter(filter_name), value)
     return jsonify({"mysfits": [_summary(m) for m in _service().list_mysfits(by)]})

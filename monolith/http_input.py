@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from monolith.errors import ApiError
 from mysfits_common.events import CORRELATION_ID_PATTERN, MYSFIT_ID_PATTERN, new_correlation_id
@@ -15,7 +16,8 @@ CORRELATION_HEADER = "X-Correlation-Id"
 
 def checked_mysfit_id(mysfit_id: str) -> str:
     """An id outside the pattern cannot exist: answer 404 without asking DynamoDB."""
-    if not MYSFIT_ID_PATTERN.match(mysfit_id):
+    # fullmatch, not match: the pattern's `$` also matches before a trailing newline.
+    if not MYSFIT_ID_PATTERN.fullmatch(mysfit_id):
         raise ApiError(404, "mysfit_not_found", f"no mysfit with id {mysfit_id[:64]}")
     return mysfit_id
 
@@ -24,13 +26,17 @@ def correlation_id() -> str:
     """The caller's X-Correlation-Id when it is well-formed, else a new one (once per request)."""
     if "correlation_id" not in g:
         given = request.headers.get(CORRELATION_HEADER, "")
-        g.correlation_id = given if CORRELATION_ID_PATTERN.match(given) else new_correlation_id()
+        g.correlation_id = given if CORRELATION_ID_PATTERN.fullmatch(given) else new_correlation_id()
     return str(g.correlation_id)
 
 
 def json_body(*, required: bool) -> dict[str, Any]:
     """The request's JSON object; 415 for another content type, 400 for malformed JSON."""
     raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # A chunked body is cut at the limit, not refused: one that reaches it may have had more.
+        raise RequestEntityTooLarge()
     if not raw:
         if required:
             raise ApiError(400, "body_required", "a JSON body is required")

@@ -77,17 +77,20 @@ def validate_envelope(message: dict[str, Any]) -> None:
     version = message["schemaVersion"]
     if type(version) is not int or version != SCHEMA_VERSION:
         raise InvalidEvent(f"unsupported schemaVersion {version!r}")
-    if message["eventType"] not in EVENT_TYPES:
+    if not isinstance(message["eventType"], str) or message["eventType"] not in EVENT_TYPES:
         raise InvalidEvent(f"unknown eventType {message['eventType']!r}")
+    event_id = message["eventId"]
     try:
-        if uuid.UUID(str(message["eventId"])).version != 4:
-            raise ValueError
+        parsed = uuid.UUID(event_id) if isinstance(event_id, str) else None
     except ValueError:
-        raise InvalidEvent("eventId is not a uuid4") from None
-    if not isinstance(message["mysfitId"], str) or not MYSFIT_ID_PATTERN.match(message["mysfitId"]):
+        parsed = None
+    # The canonical spelling only: "{...}", "urn:uuid:..." or upper case would each get a marker of their own.
+    if parsed is None or parsed.version != 4 or str(parsed) != event_id:
+        raise InvalidEvent("eventId is not a uuid4 in canonical form")
+    if not isinstance(message["mysfitId"], str) or not MYSFIT_ID_PATTERN.fullmatch(message["mysfitId"]):
         raise InvalidEvent("mysfitId is not a valid id")
     correlation_id = message["correlationId"]
-    if not isinstance(correlation_id, str) or not CORRELATION_ID_PATTERN.match(correlation_id):
+    if not isinstance(correlation_id, str) or not CORRELATION_ID_PATTERN.fullmatch(correlation_id):
         raise InvalidEvent("correlationId is not a valid id")
     try:
         occurred = datetime.fromisoformat(str(message["occurredAt"]))

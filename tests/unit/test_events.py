@@ -36,6 +36,10 @@ def test_the_envelope_carries_the_contract_fields() -> None:
         ({"occurredAt": "yesterday"}, "occurredAt"),
         ({"occurredAt": "2026-01-01T00:00:00"}, "time zone"),
         ({"correlationId": "has spaces"}, "correlationId"),
+        ({"eventType": {}}, "eventType"),
+        ({"eventId": "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427"}, "canonical"),
+        ({"eventId": "1B4E28BA-2FA1-41D2-883F-0016D3CCA427"}, "canonical"),
+        ({"mysfitId": "abc\n"}, "mysfitId"),
     ],
 )
 def test_an_invalid_envelope_is_rejected(change: dict[str, object], reason: str) -> None:
