@@ -1,12 +1,19 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, among them one live system for the e2e and contract tests."""
 
 from __future__ import annotations
 
 import os
 import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from embedded.processes import free_port
+from embedded.system import EmbeddedSystem, SystemConfig
+from tests.e2e.client import Api, Aws
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,3 +25,49 @@ def output_dir() -> Path:
     path = root / time.strftime("%Y%m%d-%H%M%S")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _aws_environment() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        yield
+
+
+@pytest.fixture(scope="session")
+def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
+    config = SystemConfig(
+        api_port=free_port(),
+        emulator_port=free_port(),
+        website_port=0,
+        log_dir=output_dir / "e2e-system",
+        cors_allowed_origins="http://127.0.0.1",
+    )
+    with EmbeddedSystem(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def api(system: EmbeddedSystem) -> Api:
+    return Api(system.api_url)
+
+
+@pytest.fixture(scope="session")
+def aws(system: EmbeddedSystem) -> Aws:
+    assert system.topology is not None
+    return Aws(system.endpoint_url, system.topology)
+
+
+@pytest.fixture
+def mysfit_id(aws: Aws) -> str:
+    """A new mysfit of this test's own, so tests sharing the system do not see each other's likes."""
+    return aws.add_mysfit(f"test-{uuid.uuid4()}")
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=10) as executor:
+        yield executor

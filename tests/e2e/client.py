@@ -89,6 +89,17 @@ class Aws:
             for url in (self.topology.like_queue_url, self.topology.adopt_queue_url)
         )
 
+    def take_all(self, queue_url: str) -> list[str]:
+        """Receive and delete every message now visible in the queue; return their bodies."""
+        bodies: list[str] = []
+        while messages := self.sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", []):
+            for message in messages:
+                bodies.append(message["Body"])
+                self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return bodies
+
     def dead_letters(self) -> int:
         return self.depth(self.topology.like_dlq_url) + self.depth(self.topology.adopt_dlq_url)
 

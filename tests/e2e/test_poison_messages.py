@@ -12,17 +12,6 @@ from tests.e2e.client import Api, Aws, eventually
 pytestmark = pytest.mark.e2e
 
 
-def drain(aws: Aws, queue_url: str) -> list[str]:
-    bodies: list[str] = []
-    while messages := aws.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
-        "Messages", []
-    ):
-        for message in messages:
-            bodies.append(message["Body"])
-            aws.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
 def test_poison_goes_to_the_dlq_and_good_likes_around_it_count(api: Api, aws: Aws, mysfit_id: str) -> None:
     dlq = aws.topology.like_dlq_url
     wrong_version = {**LikeRequested(mysfit_id=mysfit_id).to_message(), "schemaVersion": 99}
@@ -38,5 +27,5 @@ def test_poison_goes_to_the_dlq_and_good_likes_around_it_count(api: Api, aws: Aw
         eventually(aws.drained, bool)
         assert api.likes(mysfit_id) == 2
     finally:
-        dead = drain(aws, dlq)
+        dead = aws.take_all(dlq)
     assert sorted(dead) == sorted(poison)

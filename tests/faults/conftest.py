@@ -13,7 +13,6 @@ import pytest
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.system import EmbeddedSystem, SystemConfig
 from tests.e2e.client import Api, Aws
-from tests.e2e.conftest import _aws_environment  # noqa: F401 - the same dummy credentials
 from tests.faults.proxy import CuttableProxy
 
 VISIBILITY_TIMEOUT = 5

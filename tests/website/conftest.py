@@ -11,7 +11,6 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem, SystemConfig
 from tests.e2e.client import Api
-from tests.e2e.conftest import _aws_environment  # noqa: F401 (an autouse fixture, applied here too)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
