@@ -24,6 +24,7 @@ class Mysfit:
 class FulfilStatus(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # the event was fulfilled before: at-least-once delivery, nothing changes
+    NOT_FOUND = "not_found"  # no such mysfit: nothing was written (only reported per event of a batch)
 
 
 class Filter(enum.StrEnum):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -96,19 +97,39 @@ class DynamoMysfitRepository(MysfitRepository):
         return _to_mysfit(item["Item"]) if "Item" in item else None
 
     def apply_like(self, event: LikeRequested) -> FulfilStatus:
-        update = {
-            "TableName": self._table,
-            "Key": self._key(event.mysfit_id),
-            "UpdateExpression": "ADD Likes :one",
-            "ConditionExpression": "attribute_exists(MysfitId)",
-            "ExpressionAttributeValues": {":one": {"N": "1"}},
-        }
-        reasons = self._transact(update, self._marker(event, FulfilStatus.APPLIED))
-        if reasons is None:
-            return FulfilStatus.APPLIED
-        if reasons[1] == _CONDITION_FAILED:
-            return FulfilStatus.DUPLICATE
-        raise MysfitNotFound(event.mysfit_id)
+        status = self.apply_likes([event])[event.event_id]
+        if status is FulfilStatus.NOT_FOUND:
+            raise MysfitNotFound(event.mysfit_id)
+        return status
+
+    def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+        """One transaction for the batch: an ADD per mysfit (its likes summed) and a marker per event.
+
+        A cancelled transaction names the items whose condition failed: those events are settled
+        (a marker that exists is a duplicate, a mysfit that does not is not found) and the rest
+        are written again, so every round settles at least one event.
+        """
+        results: dict[str, FulfilStatus] = {}
+        pending = list({event.event_id: event for event in events}.values())  # one marker per id
+        while pending:
+            counts = Counter(event.mysfit_id for event in pending)
+            updates = [self._add_likes(mysfit_id, count) for mysfit_id, count in counts.items()]
+            markers = [{"Put": self._marker(event, FulfilStatus.APPLIED)} for event in pending]
+            reasons = self._transact([*updates, *markers])
+            if reasons is None:
+                results.update(dict.fromkeys((event.event_id for event in pending), FulfilStatus.APPLIED))
+                break
+            missing = {m for m, reason in zip(counts, reasons, strict=False) if reason == _CONDITION_FAILED}
+            for event, reason in zip(pending, reasons[len(updates):], strict=False):
+                if reason == _CONDITION_FAILED:
+                    results[event.event_id] = FulfilStatus.DUPLICATE
+                elif event.mysfit_id in missing:
+                    results[event.event_id] = FulfilStatus.NOT_FOUND
+            still_pending = [event for event in pending if event.event_id not in results]
+            if len(still_pending) == len(pending):
+                raise DependencyUnavailable(f"transaction cancelled without a reason per item: {reasons}")
+            pending = still_pending
+        return results
 
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
         update = {
@@ -122,7 +143,7 @@ class DynamoMysfitRepository(MysfitRepository):
                 ":event": {"S": event.event_id},
             },
         }
-        reasons = self._transact(update, self._marker(event, FulfilStatus.APPLIED))
+        reasons = self._transact([{"Update": update}, {"Put": self._marker(event, FulfilStatus.APPLIED)}])
         if reasons is None:
             return FulfilStatus.APPLIED
         if reasons[1] == _CONDITION_FAILED:
@@ -143,10 +164,21 @@ class DynamoMysfitRepository(MysfitRepository):
         with _unavailable_on_error():
             self._ddb.describe_table(TableName=self._table)
 
-    def _transact(self, update: dict[str, Any], marker: dict[str, Any]) -> list[str] | None:
-        """Write the update and the marker together; None on success, else each item's failure code."""
+    def _add_likes(self, mysfit_id: str, count: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(mysfit_id),
+                "UpdateExpression": "ADD Likes :count",
+                "ConditionExpression": "attribute_exists(MysfitId)",
+                "ExpressionAttributeValues": {":count": {"N": str(count)}},
+            }
+        }
+
+    def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
+        """Write the items together; None on success, else each item's failure code."""
         try:
-            self._ddb.transact_write_items(TransactItems=[{"Update": update}, {"Put": marker}])
+            self._ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise DependencyUnavailable(str(error)) from error

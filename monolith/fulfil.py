@@ -14,6 +14,8 @@ from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
 
 bp = Blueprint("fulfil", __name__)
+# A batch is one DynamoDB transaction: an ADD per mysfit plus a marker per event, at most 100 items.
+MAX_BATCH = 25
 E = TypeVar("E", bound=Event)
 
 
@@ -54,3 +56,18 @@ def fulfil_adopt(mysfit_id: str) -> Response:
     event = _event_for(mysfit_id, AdoptionRequested)
     status = _service().fulfil_adoption(event)
     return jsonify({"status": status.value, "eventId": event.event_id})
+
+
+@bp.post("/mysfits/batch/fulfill-likes")
+def fulfil_likes() -> Response:
+    """Count a batch of likes in one transaction, each exactly once; a status per event."""
+    _authenticate()
+    raw = json_body(required=True).get("events")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_BATCH or not all(isinstance(e, dict) for e in raw):
+        raise ApiError(400, "invalid_batch", f"events must be a list of 1 to {MAX_BATCH} event objects")
+    events = [parse_event(message) for message in raw]
+    likes = [event for event in events if isinstance(event, LikeRequested)]
+    if len(likes) != len(events):
+        raise ApiError(400, "wrong_event_type", "a like batch holds LikeRequested events only")
+    statuses = _service().fulfil_likes(likes)
+    return jsonify({"results": [{"eventId": e.event_id, "status": statuses[e.event_id].value} for e in likes]})

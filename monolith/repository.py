@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 
 from monolith.domain import Filter, FulfilStatus, Mysfit
 from mysfits_common.events import AdoptionRequested, LikeRequested
@@ -19,6 +20,10 @@ class MysfitRepository(abc.ABC):
     @abc.abstractmethod
     def apply_like(self, event: LikeRequested) -> FulfilStatus:
         """Count the like once per event id; raise MysfitNotFound for an unknown id."""
+
+    @abc.abstractmethod
+    def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+        """Count a batch of likes, each once; the status of each event id (NOT_FOUND for unknown ids)."""
 
     @abc.abstractmethod
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -69,6 +69,9 @@ class MysfitsService:
 
     def fulfil_like(self, event: LikeRequested) -> FulfilStatus:
         return self._repository.apply_like(event)
+
+    def fulfil_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+        return self._repository.apply_likes(events)
 
     def fulfil_adoption(self, event: AdoptionRequested) -> FulfilStatus:
         return self._repository.apply_adoption(event)

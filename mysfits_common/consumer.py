@@ -44,6 +44,9 @@ class Outcome:
 
 
 Handler = Callable[[Event], Outcome]
+# Handles a whole receive at once (one downstream call per batch); per event id an outcome or the
+# exception that says what the failure means.
+BatchHandler = Callable[[list[Event]], dict[str, "Outcome | Exception"]]
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,17 @@ class ConsumerSettings:
 
 
 class Consumer:
-    def __init__(self, sqs_client: Any, settings: ConsumerSettings, handler: Handler) -> None:
+    def __init__(
+        self,
+        sqs_client: Any,
+        settings: ConsumerSettings,
+        handler: Handler,
+        batch_handler: BatchHandler | None = None,
+    ) -> None:
         self._sqs = sqs_client
         self._settings = settings
         self._handler = handler
+        self._batch_handler = batch_handler
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="handler")
         self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
@@ -123,8 +133,10 @@ class Consumer:
         return len(messages)
 
     def process_batch(self, messages: list[dict[str, Any]]) -> None:
-        futures = [self._pool.submit(self._process, message) for message in messages]
-        results = [future.result() for future in futures]
+        if self._batch_handler is not None:
+            results = self._process_together(messages)
+        else:
+            results = [future.result() for future in [self._pool.submit(self._process, m) for m in messages]]
         self._delete([message for message, result in zip(messages, results, strict=True) if result is None])
         self._change_visibility(
             [(message, result) for message, result in zip(messages, results, strict=True) if result is not None]
@@ -150,30 +162,78 @@ class Consumer:
         """
         if self._stopping.is_set():
             return 0
-        receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        fields: dict[str, Any] = {"messageId": message["MessageId"], "receiveCount": receive_count}
         started = time.monotonic()
-        with self._in_flight_lock:
-            self._in_flight[message["MessageId"]] = message["ReceiptHandle"]
         try:
             event = parse_event(message.get("Body", ""))
+        except InvalidEvent as error:
+            return self._settle(message, None, error, started)
+        self._track([message])
+        try:
+            result: Outcome | Exception = self._handler(event)
+        except Exception as error:  # _settle decides what the failure means
+            result = error
+        finally:
+            self._untrack([message])
+        return self._settle(message, event, result, started)
+
+    def _process_together(self, messages: list[dict[str, Any]]) -> list[int | None]:
+        """Hand the batch's valid events to the batch handler in one call; settle each message."""
+        if self._stopping.is_set():
+            return [0] * len(messages)
+        assert self._batch_handler is not None
+        started = time.monotonic()
+        events: dict[int, Event] = {}
+        results: list[int | None] = [0] * len(messages)
+        for index, message in enumerate(messages):
+            try:
+                events[index] = parse_event(message.get("Body", ""))
+            except InvalidEvent as error:
+                results[index] = self._settle(message, None, error, started)
+        handled = [messages[index] for index in events]
+        self._track(handled)
+        try:
+            outcomes = self._batch_handler(list(events.values())) if events else {}
+        except Exception as error:  # the whole batch failed: each message is retried
+            outcomes = dict.fromkeys((event.event_id for event in events.values()), error)
+        finally:
+            self._untrack(handled)
+        for index, event in events.items():
+            outcome = outcomes.get(event.event_id, TransientError("the batch handler gave no outcome"))
+            results[index] = self._settle(messages[index], event, outcome, started)
+        return results
+
+    def _settle(
+        self, message: dict[str, Any], event: Event | None, result: Outcome | Exception, started: float
+    ) -> int | None:
+        """Log what happened to the message (one line) and say whether to delete or retry it."""
+        receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        fields: dict[str, Any] = {"messageId": message["MessageId"], "receiveCount": receive_count}
+        if event is not None:
             fields.update(eventId=event.event_id, correlationId=event.correlation_id,
                           eventType=event.event_type, mysfitId=event.mysfit_id)
-            outcome = self._handler(event)
-        except (InvalidEvent, PermanentError) as error:
-            logger.error("Poison message left to the redrive policy", extra={**fields, "error": str(error)})
+        if isinstance(result, Outcome):
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            logger.info(result.message, extra={**fields, "outcome": result.status, "durationMs": duration_ms})
+            return None
+        if isinstance(result, InvalidEvent | PermanentError):
+            logger.error("Poison message left to the redrive policy", extra={**fields, "error": str(result)})
             return 0
-        except Exception as error:
-            delay = self._backoff(receive_count)
-            log = logger.warning if isinstance(error, TransientError) else logger.exception
-            log("Processing failed; retrying later", extra={**fields, "error": str(error), "retryIn": delay})
-            return delay
-        finally:
-            with self._in_flight_lock:
+        delay = self._backoff(receive_count)
+        extra = {**fields, "error": str(result), "retryIn": delay}
+        if isinstance(result, TransientError):
+            logger.warning("Processing failed; retrying later", extra=extra)
+        else:
+            logger.error("Processing failed; retrying later", extra=extra, exc_info=result)
+        return delay
+
+    def _track(self, messages: list[dict[str, Any]]) -> None:
+        with self._in_flight_lock:
+            self._in_flight.update({m["MessageId"]: m["ReceiptHandle"] for m in messages})
+
+    def _untrack(self, messages: list[dict[str, Any]]) -> None:
+        with self._in_flight_lock:
+            for message in messages:
                 self._in_flight.pop(message["MessageId"], None)
-        duration_ms = round((time.monotonic() - started) * 1000, 1)
-        logger.info(outcome.message, extra={**fields, "outcome": outcome.status, "durationMs": duration_ms})
-        return None
 
     def _backoff(self, receive_count: int) -> int:
         delay = self._settings.backoff_base_seconds * 2 ** max(receive_count - 1, 0)

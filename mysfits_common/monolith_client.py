@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +37,8 @@ class MonolithPort(Protocol):
     def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None: ...
 
     def fulfil(self, action: str, event: Event) -> FulfilResult: ...
+
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]: ...
 
 
 class MonolithClient(MonolithPort):
@@ -77,6 +80,18 @@ class MonolithClient(MonolithPort):
         if response.status_code != 409:
             self._raise_for_status(response)
         return FulfilResult(response.status_code, _json_or_empty(response))
+
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
+        """POST a batch of likes in one call; the status of each event id (applied, duplicate, not_found)."""
+        response = self._request(
+            "POST",
+            "/mysfits/batch/fulfill-likes",
+            json={"events": [event.to_message() for event in events]},
+            headers={FULFIL_SECRET_HEADER: self._secret, CORRELATION_HEADER: events[0].correlation_id},
+        )
+        self._raise_for_status(response)
+        results = _json_or_empty(response).get("results", [])
+        return {str(result["eventId"]): str(result["status"]) for result in results}
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = self._base_url + path

@@ -66,7 +66,10 @@ def run_worker(name: str, make_handler: Callable[[MonolithClient], Handler]) -> 
     configure_logging(name)
     settings = WorkerSettings.from_env()
     monolith = MonolithClient(settings.monolith_url, settings.fulfil_secret)
-    consumer = Consumer(aws.client("sqs", long_poll=True), settings.consumer_settings(), make_handler(monolith))
+    handler = make_handler(monolith)
+    # A handler that can take a whole receive at once (handle_batch) gets it in one call.
+    batch_handler = getattr(handler, "handle_batch", None)
+    consumer = Consumer(aws.client("sqs", long_poll=True), settings.consumer_settings(), handler, batch_handler)
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         logger.info("Stop requested; draining", extra={"signal": signal.Signals(signum).name})

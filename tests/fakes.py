@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, Mysfit, MysfitNotFound
@@ -35,6 +36,15 @@ class FakeRepository(MysfitRepository):
         self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, likes=mysfit.likes + 1)
         self.markers[event.event_id] = "applied"
         return FulfilStatus.APPLIED
+
+    def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+        results: dict[str, FulfilStatus] = {}
+        for event in events:
+            try:
+                results[event.event_id] = self.apply_like(event)
+            except MysfitNotFound:
+                results[event.event_id] = FulfilStatus.NOT_FOUND
+        return results
 
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
         if self.markers.get(event.event_id) == "applied":
@@ -98,6 +108,12 @@ class FakeMonolith(MonolithPort):
         except AlreadyAdopted:
             return FulfilResult(409, {"error": {"code": "already_adopted"}})
         return FulfilResult(200, {"status": status.value, "eventId": event.event_id})
+
+
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
+        self.fulfilled += [("likes", event) for event in events]
+        likes = [event for event in events if isinstance(event, LikeRequested)]
+        return {event_id: status.value for event_id, status in self.repository.apply_likes(likes).items()}
 
 
 def first_mysfit(repository: FakeRepository) -> Mysfit:

@@ -94,3 +94,25 @@ def test_filters_query_the_indexes(repository: DynamoMysfitRepository, attribute
     found = repository.find((attribute, value))
 
     assert {m.mysfit_id for m in found} == expected and expected
+
+
+def test_a_batch_is_one_transaction_that_settles_replays_and_unknown_ids(
+    repository: DynamoMysfitRepository,
+) -> None:
+    # GIVEN a batch with two mysfits, a replay, an in-batch redelivery and an unknown mysfit
+    first, second = catalogue()[2].mysfit_id, catalogue()[3].mysfit_id
+    replayed = LikeRequested(mysfit_id=first)
+    repository.apply_like(replayed)
+    fresh = [LikeRequested(mysfit_id=first), LikeRequested(mysfit_id=first), LikeRequested(mysfit_id=second)]
+    ghost = LikeRequested(mysfit_id="ghost")
+
+    # WHEN it is applied
+    statuses = repository.apply_likes([replayed, *fresh, fresh[0], ghost])
+
+    # THEN each event counts once, the replay not again, and the unknown id creates nothing
+    assert statuses[replayed.event_id] is FulfilStatus.DUPLICATE
+    assert {statuses[e.event_id] for e in fresh} == {FulfilStatus.APPLIED}
+    assert statuses[ghost.event_id] is FulfilStatus.NOT_FOUND
+    assert [repository.get(m).likes for m in (first, second)] == [3, 1]  # type: ignore[union-attr]
+    assert repository.get("ghost") is None
+    assert repository.apply_likes(fresh) == dict.fromkeys((e.event_id for e in fresh), FulfilStatus.DUPLICATE)

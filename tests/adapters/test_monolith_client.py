@@ -73,3 +73,13 @@ def test_a_monolith_that_is_down_is_transient() -> None:
 
     with pytest.raises(TransientError, match="ConnectionError"):
         client.fulfil("like", LikeRequested(mysfit_id="abc"))
+
+
+def test_a_batch_of_likes_in_one_call(base_url: str, repository: FakeRepository) -> None:
+    client = MonolithClient(base_url, SECRET)
+    events = [LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id) for _ in range(3)]
+
+    statuses = client.fulfil_likes([*events, LikeRequested(mysfit_id="ghost")])
+
+    assert sorted(statuses.values()) == ["applied", "applied", "applied", "not_found"]
+    assert set(client.fulfil_likes(events).values()) == {"duplicate"}

@@ -214,3 +214,49 @@ def test_cors_allows_the_configured_origin_only(client: FlaskClient) -> None:
 
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://site.test"
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def fulfil_batch(client: FlaskClient, events: list[LikeRequested], secret: str = SECRET) -> TestResponse:
+    body = {"events": [event.to_message() for event in events]}
+    return client.post("/mysfits/batch/fulfill-likes", json=body, headers={"X-Fulfil-Secret": secret})
+
+
+def test_a_batch_of_likes_is_counted_once_each_with_a_status_per_event(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    first, second = LikeRequested(mysfit_id=mysfit_id), LikeRequested(mysfit_id=mysfit_id)
+    fulfil_batch(client, [first])
+
+    response = fulfil_batch(client, [first, second, LikeRequested(mysfit_id="ghost")])
+
+    assert response.status_code == 200
+    assert [r["status"] for r in response.get_json()["results"]] == ["duplicate", "applied", "not_found"]
+    assert repository.mysfits[mysfit_id].likes == 2
+    assert "ghost" not in repository.mysfits
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"events": []}, {"events": "x"}, {"events": [1]}, {"events": [{"eventType": "LikeRequested"}]}],
+)
+def test_a_malformed_batch_is_400(client: FlaskClient, body: dict[str, object]) -> None:
+    response = client.post("/mysfits/batch/fulfill-likes", json=body, headers={"X-Fulfil-Secret": SECRET})
+
+    assert_json_error(response, 400)
+
+
+def test_a_batch_needs_the_secret_holds_likes_only_and_is_bounded(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+
+    assert_json_error(fulfil_batch(client, [LikeRequested(mysfit_id=mysfit_id)], secret="wrong"), 401)
+    mixed = {"events": [AdoptionRequested(mysfit_id=mysfit_id).to_message()]}
+    headers = {"X-Fulfil-Secret": SECRET}
+    assert_json_error(client.post("/mysfits/batch/fulfill-likes", json=mixed, headers=headers), 400, "wrong_event_type")
+    roomy_settings = Settings(fulfil_secret=SECRET, max_body_bytes=64 * 1024)
+    roomy = create_app(roomy_settings, service=MysfitsService(repository, RecordingPublisher())).test_client()
+    too_many = [LikeRequested(mysfit_id=mysfit_id) for _ in range(26)]
+    assert_json_error(fulfil_batch(roomy, too_many), 400, "invalid_batch")
+    assert repository.mysfits[mysfit_id].likes == 0

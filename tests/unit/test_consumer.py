@@ -207,3 +207,43 @@ def test_poison_alone_does_not_pause_polling() -> None:
     loop.poll_once()
 
     assert loop.pause_seconds == 0
+
+
+def test_a_batch_handler_gets_the_valid_events_in_one_call_and_each_message_is_settled() -> None:
+    calls: list[list[str]] = []
+    good, refused, flaky = (LikeRequested(mysfit_id=m) for m in ("good", "refused", "flaky"))
+
+    def batch(events: list[Event]) -> dict[str, Outcome | Exception]:
+        calls.append([event.event_id for event in events])
+        return {
+            good.event_id: Outcome("applied", "Like processed."),
+            refused.event_id: PermanentError("unknown mysfit"),
+            flaky.event_id: TransientError("monolith down"),
+        }
+
+    messages = [sqs_message(good), sqs_message("poison"), sqs_message(refused), sqs_message(flaky)]
+    sqs = FakeSqs([messages])
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue"), processed, batch_handler=batch)
+
+    loop.poll_once()
+
+    assert calls == [[good.event_id, refused.event_id, flaky.event_id]]
+    assert sqs.deleted == [messages[0]["ReceiptHandle"]]
+    assert sorted(sqs.visibility) == sorted(
+        [(messages[1]["ReceiptHandle"], 0), (messages[2]["ReceiptHandle"], 0), (messages[3]["ReceiptHandle"], 2)]
+    )
+
+
+def test_a_batch_handler_that_fails_as_a_whole_retries_every_message() -> None:
+    def down(events: list[Event]) -> dict[str, Outcome | Exception]:
+        raise TransientError("monolith down")
+
+    messages = [sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(3)]
+    sqs = FakeSqs([messages])
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue"), processed, batch_handler=down)
+
+    loop.poll_once()
+
+    assert sqs.deleted == []
+    assert sorted(sqs.visibility) == sorted((m["ReceiptHandle"], 2) for m in messages)
+    assert loop.pause_seconds == 2

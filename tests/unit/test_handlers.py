@@ -4,7 +4,7 @@ import pytest
 
 from adopt_worker.handler import AdoptionHandler
 from like_worker.handler import LikeHandler
-from mysfits_common.consumer import PermanentError
+from mysfits_common.consumer import Outcome, PermanentError
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from tests.fakes import FakeMonolith, first_mysfit
 
@@ -76,3 +76,17 @@ def test_of_two_adoptions_the_first_wins_and_the_second_is_rejected(monolith: Fa
 def test_adopting_an_unknown_mysfit_is_permanent(monolith: FakeMonolith) -> None:
     with pytest.raises(PermanentError):
         AdoptionHandler(monolith)(AdoptionRequested(mysfit_id="ghost"))
+
+
+def test_a_batch_of_likes_goes_to_the_monolith_in_one_call(monolith: FakeMonolith) -> None:
+    mysfits = list(monolith.repository.mysfits.values())[:2]
+    events = [LikeRequested(mysfit_id=m.mysfit_id) for m in mysfits for _ in range(3)]
+    ghost = LikeRequested(mysfit_id="ghost")
+
+    results = LikeHandler(monolith).handle_batch([*events, ghost])
+
+    outcomes = [results[e.event_id] for e in events]
+    assert all(isinstance(o, Outcome) and o.message == "Like processed." for o in outcomes)
+    assert isinstance(results[ghost.event_id], PermanentError)
+    assert [action for action, _ in monolith.fulfilled] == ["likes"] * len(events)
+    assert all(monolith.repository.mysfits[m.mysfit_id].likes == 3 for m in mysfits)
