@@ -93,10 +93,6 @@ class Consumer:
         """How long the loop pauses before its next receive (0 unless whole batches keep failing)."""
         return self._pause_seconds
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping.is_set()
-
     def run(self) -> None:
         """Poll until stop() is called, then drain and return."""
         heartbeat = threading.Thread(target=self._heartbeat, name="visibility-heartbeat", daemon=True)
@@ -138,8 +134,8 @@ class Consumer:
         else:
             results = [future.result() for future in [self._pool.submit(self._process, m) for m in messages]]
         self._delete([message for message, result in zip(messages, results, strict=True) if result is None])
-        self._change_visibility(
-            [(message, result) for message, result in zip(messages, results, strict=True) if result is not None]
+        self._set_visibility(
+            [(m["ReceiptHandle"], result) for m, result in zip(messages, results, strict=True) if result is not None]
         )
         self._note_batch(results)
 
@@ -247,33 +243,25 @@ class Consumer:
         for failure in response.get("Failed", []):
             logger.warning("Delete failed; the message will be delivered again", extra={"failure": failure})
 
-    def _change_visibility(self, retries: list[tuple[dict[str, Any], int]]) -> None:
-        if not retries:
-            return
-        entries = [
-            {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": delay}
-            for i, (message, delay) in enumerate(retries)
-        ]
-        try:
-            self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
-        except (BotoCoreError, ClientError) as error:
-            # The messages come back after their visibility timeout anyway.
-            logger.warning("Could not change visibility", extra={"error": str(error)})
+    def _set_visibility(self, changes: list[tuple[str, int]]) -> None:
+        """Set the visibility timeout of each (receipt handle, seconds), ten to a call as SQS allows."""
+        for start in range(0, len(changes), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                for i, (handle, seconds) in enumerate(changes[start:start + 10])
+            ]
+            try:
+                self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+            except (BotoCoreError, ClientError) as error:
+                # Not fatal: a message comes back once its current visibility timeout ends.
+                logger.warning("Could not change visibility", extra={"error": str(error)})
 
     def _heartbeat(self) -> None:
         """Extend the visibility of messages still being handled, so a slow one is not processed twice."""
         while not self._closed.wait(self._settings.heartbeat_seconds):
             with self._in_flight_lock:
-                receipts = list(self._in_flight.items())
-            for start in range(0, len(receipts), 10):
-                entries = [
-                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": self._settings.visibility_timeout}
-                    for i, (_, handle) in enumerate(receipts[start:start + 10])
-                ]
-                try:
-                    self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
-                except (BotoCoreError, ClientError) as error:
-                    logger.warning("Heartbeat failed", extra={"error": str(error)})
+                handles = list(self._in_flight.values())
+            self._set_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
 
     def _touch_health_file(self) -> None:
         if self._settings.health_file:

@@ -75,7 +75,7 @@ class MonolithClient(MonolithPort):
             "POST",
             f"/mysfits/{event.mysfit_id}/fulfill-{action}",
             json=event.to_message(),
-            headers={FULFIL_SECRET_HEADER: self._secret, CORRELATION_HEADER: event.correlation_id},
+            headers=self._fulfil_headers(event.correlation_id),
         )
         if response.status_code != 409:
             self._raise_for_status(response)
@@ -87,11 +87,14 @@ class MonolithClient(MonolithPort):
             "POST",
             "/mysfits/batch/fulfill-likes",
             json={"events": [event.to_message() for event in events]},
-            headers={FULFIL_SECRET_HEADER: self._secret, CORRELATION_HEADER: events[0].correlation_id},
+            headers=self._fulfil_headers(events[0].correlation_id),
         )
         self._raise_for_status(response)
         results = _json_or_empty(response).get("results", [])
         return {str(result["eventId"]): str(result["status"]) for result in results}
+
+    def _fulfil_headers(self, correlation_id: str) -> dict[str, str]:
+        return {FULFIL_SECRET_HEADER: self._secret, CORRELATION_HEADER: correlation_id}
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = self._base_url + path
