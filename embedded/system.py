@@ -43,6 +43,7 @@ class SystemConfig:
     max_receive_count: int = 5
     visibility_timeout: int = 30
     worker_wait_seconds: int = 20
+    marker_ttl_seconds: int | None = None  # None: the monolith's default (7 days)
     fulfil_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     cors_allowed_origins: str = ""
     log_dir: Path | None = None  # None: children log to this console (the emulator always to a file)
@@ -64,6 +65,7 @@ class SystemConfig:
             visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
             fulfil_secret=env.get("FULFIL_SECRET") or secrets.token_urlsafe(32),
             cors_allowed_origins=env.get("CORS_ALLOWED_ORIGINS", ""),
+            marker_ttl_seconds=int(env["MARKER_TTL_SECONDS"]) if env.get("MARKER_TTL_SECONDS") else None,
         )
 
 
@@ -241,8 +243,13 @@ class EmbeddedSystem:
             "ADOPT_MODE": self.config.adopt_mode,
             "FULFIL_SECRET": self.config.fulfil_secret,
             "CORS_ALLOWED_ORIGINS": self._cors_allowed_origins(),
+            **self._marker_ttl_env(),
             **self.config.extra_env,
         }
+
+    def _marker_ttl_env(self) -> dict[str, str]:
+        ttl = self.config.marker_ttl_seconds
+        return {} if ttl is None else {"MARKER_TTL_SECONDS": str(ttl)}
 
     def _cors_allowed_origins(self) -> str:
         """The configured origins, plus this system's own website so that it works without configuration."""

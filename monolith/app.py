@@ -22,7 +22,10 @@ logger = logging.getLogger("monolith.requests")
 def build_service(settings: Settings) -> MysfitsService:
     """The service over DynamoDB and SNS; clients are built here, never at import."""
     repository = DynamoMysfitRepository(
-        aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table
+        aws.client("dynamodb"),
+        settings.mysfits_table,
+        settings.processed_events_table,
+        marker_ttl_seconds=settings.marker_ttl_seconds,
     )
     publisher = SnsPublisher(settings.events_topic_arn, aws.client("sns"))
     return MysfitsService(repository, publisher, like_mode=settings.like_mode, adopt_mode=settings.adopt_mode)

@@ -18,6 +18,13 @@ def _mode(env: Mapping[str, str], name: str) -> Mode:
     return cast(Mode, value)
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = int(env.get(name, default))
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     mysfits_table: str = "mysfits-mysfits"
@@ -28,6 +35,8 @@ class Settings:
     fulfil_secret: str = ""
     cors_allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 16 * 1024
+    # How long a processed-event marker is kept (DynamoDB TTL); a redelivery after that counts again.
+    marker_ttl_seconds: int = 7 * 24 * 3600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -41,4 +50,5 @@ class Settings:
             fulfil_secret=env.get("FULFIL_SECRET", ""),
             cors_allowed_origins=origins,
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            marker_ttl_seconds=_positive(env, "MARKER_TTL_SECONDS", cls.marker_ttl_seconds),
         )

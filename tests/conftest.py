@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from embedded.processes import free_port
+from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.system import EmbeddedSystem, SystemConfig
 from tests.e2e.client import Api, Aws
 
@@ -35,6 +36,28 @@ def _aws_environment() -> Iterator[None]:
         patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         yield
+
+
+@pytest.fixture(scope="session")
+def emulator(output_dir: Path) -> Iterator[str]:
+    """The embedded emulator (``python -m embedded.emulator``) on a free port, alone; yields its URL.
+
+    Expired items are swept every 0.2 s so that tests can watch TTL at work.
+    """
+    port = free_port()
+    process = ManagedProcess(
+        "emulator",
+        [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)],
+        {**os.environ, "EMULATOR_TTL_SWEEP_SECONDS": "0.2"},
+        output_dir / "emulator" / "emulator.log",
+    ).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(url) or not process.running, 30, f"the emulator at {url}")
+        assert process.running, f"the emulator exited with {process.returncode}; see {process.log_path}"
+        yield url
+    finally:
+        process.stop(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,30 @@
+"""The local AWS emulator: moto's server, with every fix that makes it behave like AWS.
+
+Run it as ``python -m embedded.emulator [-H host] [-p port]``. moto is the engine; each gap
+between it and AWS that this project depends on is fixed in one module of this package, with
+the reason it exists, and nowhere else:
+
+- :mod:`embedded.emulator.dynamodb`: DynamoDB requests serialised (conditional transactions are
+  atomic), and transactions that snapshot only the items they name;
+- :mod:`embedded.emulator.ttl`: items whose TTL has passed are deleted, as DynamoDB does;
+- :mod:`embedded.emulator.history`: what moto keeps of every message (SNS notifications, deleted
+  SQS receipt handles) is bounded, so memory does not grow with history.
+"""
+
+from __future__ import annotations
+
+from embedded.emulator import dynamodb, history
+
+__all__ = ["install"]
+
+_installed = False
+
+
+def install() -> None:
+    """Apply every fix to moto in this process (once; a second call changes nothing)."""
+    global _installed
+    if _installed:
+        return
+    dynamodb.install()
+    history.install()
+    _installed = True

@@ -1,0 +1,28 @@
+"""python -m embedded.emulator [-H host] [-p port]: moto's server with this package's fixes.
+
+``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) sets how often expired items are deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from moto import server
+
+from embedded.emulator import install
+from embedded.emulator.ttl import TtlSweeper
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="emulator %(levelname)s %(name)s %(message)s")
+    install()
+    sweeper = TtlSweeper(float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))).start()
+    try:
+        server.main()
+    finally:
+        sweeper.stop()
+
+
+if __name__ == "__main__":
+    main()
