@@ -1,19 +1,17 @@
-"""Deploy the data and messaging stacks to a local emulator (moto server, LocalStack) or to AWS.
+"""Deploy the data and messaging stacks to a local emulator (the embedded one, LocalStack) or to AWS.
 
-The same CloudFormation templates that AWS gets are deployed; what the emulator's CloudFormation
-skips is then applied from those templates by :mod:`deploy.reconcile`.
+The same CloudFormation templates that AWS gets are deployed, as plain CloudFormation. Where moto's
+CloudFormation falls short, the embedded emulator itself is fixed (:mod:`embedded.emulator`).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 
 from deploy.clients import AwsClients
-from deploy.reconcile import reconcile_skipped_resources
 from deploy.stacks import deploy_stack
 
 __all__ = [
@@ -25,8 +23,6 @@ __all__ = [
     "deploy_local_topology",
     "messaging_stack_name",
 ]
-
-log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "infra" / "cloudformation"
 DATA_TEMPLATE = TEMPLATE_DIR / "data.yaml"
@@ -65,8 +61,8 @@ def deploy_local_topology(
     max_receive_count: int = 5,
     visibility_timeout: int = 30,
 ) -> Topology:
-    """Deploy ``data.yaml`` as ``{project}-data`` and ``messaging.yaml`` as ``{project}-messaging``,
-    reconcile what the emulator's CloudFormation skipped, and return the topology.
+    """Deploy ``data.yaml`` as ``{project}-data`` and ``messaging.yaml`` as ``{project}-messaging``
+    and return the topology.
 
     ``endpoint_url=None`` leaves the endpoint to boto3's standard configuration (``AWS_ENDPOINT_URL``
     or AWS itself). Credentials come from the environment. Idempotent: a second call changes nothing.
@@ -98,9 +94,6 @@ def deploy_local_topology(
                 timeout=_LOCAL_TIMEOUT,
             )
         )
-        changes = reconcile_skipped_resources(clients, stack_name, template, parameters)
-        if changes:
-            log.info("stack %s: applied %d change(s) its CloudFormation skipped", stack_name, len(changes))
 
     return Topology(
         mysfits_table=outputs["MysfitsTableName"],

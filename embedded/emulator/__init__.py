@@ -8,12 +8,19 @@ the reason it exists, and nowhere else:
   atomic), and transactions that snapshot only the items they name;
 - :mod:`embedded.emulator.ttl`: items whose TTL has passed are deleted, as DynamoDB does;
 - :mod:`embedded.emulator.history`: what moto keeps of every message (SNS notifications, deleted
-  SQS receipt handles) is bounded, so memory does not grow with history.
+  SQS receipt handles) is bounded, so memory does not grow with history;
+- :mod:`embedded.emulator.sqs`: ``SetQueueAttributes`` leaves the attributes it is not given alone;
+- :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
+  moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
+  recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.
+
+:func:`install` applies them to moto in this process: the server does it at start, and tests that
+use moto in-process (``mock_aws``) call it to get the same behaviour.
 """
 
 from __future__ import annotations
 
-from embedded.emulator import dynamodb, history
+from embedded.emulator import cloudformation, dynamodb, history, sqs
 
 __all__ = ["install"]
 
@@ -27,4 +34,6 @@ def install() -> None:
         return
     dynamodb.install()
     history.install()
+    sqs.install()
+    cloudformation.install()
     _installed = True

@@ -1,4 +1,8 @@
-"""Adapter tests run against moto's in-process mock_aws, with the tables made from the template."""
+"""Adapter tests run against moto's in-process mock_aws, with the topology made from the templates.
+
+moto is given the embedded emulator's fixes first, so that its CloudFormation creates what the
+templates declare (subscriptions, queue policies, TTL) as the emulator does.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from deploy.local import Topology, deploy_local_topology
+from embedded.emulator import install as install_emulator_fixes
 
 
 @pytest.fixture
@@ -18,6 +23,7 @@ def topology(monkeypatch: pytest.MonkeyPatch) -> Iterator[Topology]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    install_emulator_fixes()
     with mock_aws():
         yield deploy_local_topology(None)
 

@@ -29,7 +29,8 @@ IMAGE_TAG = "0123456789abcdef0123456789abcdef01234567"
 WEBSITE_URL = "https://d111111abcdef8.cloudfront.net"
 DEPLOYED = tuple(component for component in COMPONENTS if component != "website")
 
-#: Resource types of the deployed templates that moto's CloudFormation does not create.
+#: Resource types of the deployed templates that moto's CloudFormation does not create (the embedded
+#: emulator adds AWS::SNS::Subscription and AWS::SQS::QueuePolicy, which messaging.yaml needs).
 MOTO_SKIPS = {
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
@@ -38,8 +39,6 @@ MOTO_SKIPS = {
     "AWS::S3::BucketPolicy",
     "AWS::SecretsManager::Secret",
     "AWS::ServiceDiscovery::HttpNamespace",
-    "AWS::SNS::Subscription",
-    "AWS::SQS::QueuePolicy",
 }
 
 
@@ -55,9 +54,9 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(moto_server: str) -> Deployed:
+def deployed(emulator: str) -> Deployed:
     session = boto3.session.Session(region_name="us-east-1")
-    cfn = session.client("cloudformation", endpoint_url=moto_server)
+    cfn = session.client("cloudformation", endpoint_url=emulator)
     options = DeployOptions(project=PROJECT)
     outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": WEBSITE_URL}}
     physical: dict[str, dict[str, str]] = {}
@@ -77,7 +76,7 @@ def deployed(moto_server: str) -> Deployed:
             for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
             if r.get("LogicalResourceId")
         }
-    return Deployed(session, moto_server, outputs, physical)
+    return Deployed(session, emulator, outputs, physical)
 
 
 def _template(component: str) -> dict[str, Any]:

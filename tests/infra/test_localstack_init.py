@@ -7,17 +7,17 @@ import boto3
 from deploy.localstack_init import deploy_and_seed
 
 
-def test_deploys_the_topology_and_seeds_once(moto_server: str) -> None:
+def test_deploys_the_topology_and_seeds_once(emulator: str) -> None:
     topology, inserted = deploy_and_seed(
-        moto_server, "lsinit", max_receive_count=5, visibility_timeout=30, region="us-east-1"
+        emulator, "lsinit", max_receive_count=5, visibility_timeout=30, region="us-east-1"
     )
     assert inserted == 12
-    dynamodb = boto3.session.Session(region_name="us-east-1").client("dynamodb", endpoint_url=moto_server)
+    dynamodb = boto3.session.Session(region_name="us-east-1").client("dynamodb", endpoint_url=emulator)
     assert dynamodb.scan(TableName=topology.mysfits_table, Select="COUNT")["Count"] == 12
-    sns = boto3.session.Session(region_name="us-east-1").client("sns", endpoint_url=moto_server)
+    sns = boto3.session.Session(region_name="us-east-1").client("sns", endpoint_url=emulator)
     assert len(sns.list_subscriptions_by_topic(TopicArn=topology.events_topic_arn)["Subscriptions"]) == 2
 
     again, inserted_again = deploy_and_seed(
-        moto_server, "lsinit", max_receive_count=5, visibility_timeout=30, region="us-east-1"
+        emulator, "lsinit", max_receive_count=5, visibility_timeout=30, region="us-east-1"
     )
     assert (again, inserted_again) == (topology, 0)

@@ -78,11 +78,11 @@ def test_invalid_parameters_fail_before_any_call(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- against moto
 @pytest.fixture(scope="module")
-def cfn(moto_server: str) -> Any:
-    return boto3.session.Session(region_name="us-east-1").client("cloudformation", endpoint_url=moto_server)
+def cfn(emulator: str) -> Any:
+    return boto3.session.Session(region_name="us-east-1").client("cloudformation", endpoint_url=emulator)
 
 
-def test_create_then_no_op_then_update(cfn: Any, moto_server: str, tmp_path: Path) -> None:
+def test_create_then_no_op_then_update(cfn: Any, emulator: str, tmp_path: Path) -> None:
     path = tmp_path / "queue.yaml"
     path.write_text(QUEUE_TEMPLATE, encoding="utf-8")
     stack = "stacks-test-queue"
@@ -98,7 +98,7 @@ def test_create_then_no_op_then_update(cfn: Any, moto_server: str, tmp_path: Pat
     updated = deploy_stack(cfn, stack, path, {"Name": "stacks-test", "Timeout": "45"}, poll_delay=0.2)
     assert updated == created == stack_outputs(cfn, stack)
     assert stack_status(cfn, stack) == "UPDATE_COMPLETE"
-    sqs = boto3.session.Session(region_name="us-east-1").client("sqs", endpoint_url=moto_server)
+    sqs = boto3.session.Session(region_name="us-east-1").client("sqs", endpoint_url=emulator)
     timeout = sqs.get_queue_attributes(QueueUrl=created["QueueUrl"], AttributeNames=["VisibilityTimeout"])
     assert timeout["Attributes"]["VisibilityTimeout"] == "45"
 

@@ -1,0 +1,298 @@
+"""CloudFormation in moto, taught what our templates declare and moto skips.
+
+moto's CloudFormation resolves intrinsic functions itself and builds each resource from the
+``CloudFormationModel`` subclass registered for its type. Where it has no such class, it reports
+the stack complete and creates nothing; where its class ignores a property, the property is lost.
+For ``data.yaml`` and ``messaging.yaml`` that was:
+
+- ``AWS::SNS::Subscription``: no class, so the topic had no subscriptions and every event was lost;
+- ``AWS::SQS::QueuePolicy``: no class, so the queues had no policy;
+- ``AWS::DynamoDB::Table``: ``TimeToLiveSpecification`` and ``PointInTimeRecoverySpecification``
+  ignored, and no update at all (a changed table became ``None`` in moto's stack);
+- ``AWS::SQS::Queue`` on update: only ``VisibilityTimeout`` and ``ReceiveMessageWaitTimeSeconds``
+  changed, so a new ``MaxReceiveCount`` never reached the redrive policy.
+
+The classes and patches below close those gaps inside the emulator, so that the deploy tooling
+speaks plain CloudFormation to every target. Each resource is created, updated and deleted with
+the stack, as CloudFormation does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
+from moto.sns.models import sns_backends
+from moto.sqs.models import Queue, sqs_backends
+from moto.utilities.arns import parse_arn
+
+__all__ = ["QueuePolicy", "SubscriptionResource", "install"]
+
+# Subscription properties that are subscription attributes, in the order they must be set
+# (a filter policy's scope before the policy).
+_SUBSCRIPTION_ATTRIBUTES = (
+    "FilterPolicyScope",
+    "FilterPolicy",
+    "RawMessageDelivery",
+    "DeliveryPolicy",
+    "RedrivePolicy",
+    "SubscriptionRoleArn",
+)
+# Changing one of these replaces the subscription, as on AWS.
+_SUBSCRIPTION_IDENTITY = ("TopicArn", "Endpoint", "Protocol")
+
+# AWS::SQS::Queue properties that are queue attributes and may change without replacing the queue.
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "RedrivePolicy",
+    "RedriveAllowPolicy",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+)
+
+
+def _attribute_string(value: Any) -> str:
+    """A property value as the string the SNS and SQS attribute APIs take."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (Mapping, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _enabled(value: Any) -> bool:
+    return _attribute_string(value).lower() == "true"
+
+
+# ---------------------------------------------------------------------- AWS::SNS::Subscription
+class SubscriptionResource(CloudFormationModel):
+    """An SNS subscription made by a stack; its physical id (and ``Ref``) is the subscription ARN."""
+
+    def __init__(self, arn: str, properties: Mapping[str, Any]) -> None:
+        self.arn = arn
+        self.properties = dict(properties)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SubscriptionResource:
+        properties = cloudformation_json["Properties"]
+        backend = _sns_backend(str(properties["TopicArn"]))
+        subscription = backend.subscribe(
+            str(properties["TopicArn"]), str(properties["Endpoint"]), str(properties["Protocol"])
+        )
+        resource = cls(subscription.arn, properties)
+        resource._apply_attributes({})
+        return resource
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: SubscriptionResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> SubscriptionResource:
+        properties = cloudformation_json["Properties"]
+        old = original_resource.properties
+        if any(str(old.get(name)) != str(properties.get(name)) for name in _SUBSCRIPTION_IDENTITY):
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        resource = cls(original_resource.arn, properties)
+        resource._apply_attributes(old)
+        return resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _sns_backend(str(self.properties["TopicArn"])).unsubscribe(self.arn)
+
+    def _apply_attributes(self, previous: Mapping[str, Any]) -> None:
+        backend = _sns_backend(str(self.properties["TopicArn"]))
+        for name in _SUBSCRIPTION_ATTRIBUTES:
+            if name in self.properties:
+                value: Any = _attribute_string(self.properties[name])
+                if name == "RawMessageDelivery" and not _enabled(value):
+                    value = False  # moto takes any non-empty string, "false" too, for raw delivery
+            elif name in previous:
+                value = False if name == "RawMessageDelivery" else ""  # removed from the template
+            else:
+                continue
+            backend.set_subscription_attributes(self.arn, name, value)
+
+
+def _sns_backend(topic_arn: str) -> Any:
+    arn = parse_arn(topic_arn)
+    return sns_backends[arn.account][arn.region]
+
+
+# ---------------------------------------------------------------------- AWS::SQS::QueuePolicy
+class QueuePolicy(CloudFormationModel):
+    """A policy document set on each of its queues; removed from them when the resource goes."""
+
+    def __init__(self, resource_name: str, queue_urls: list[str], account_id: str, region_name: str) -> None:
+        self.resource_name = resource_name
+        self.queue_urls = queue_urls
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.resource_name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> QueuePolicy:
+        properties = cloudformation_json["Properties"]
+        policy = cls(resource_name, [str(url) for url in properties["Queues"]], account_id, region_name)
+        document = properties["PolicyDocument"]
+        text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
+        for url in policy.queue_urls:
+            policy._queue(url).policy = text
+        return policy
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: QueuePolicy,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> QueuePolicy:
+        updated = cls.create_from_cloudformation_json(
+            original_resource.resource_name, cloudformation_json, account_id, region_name
+        )
+        for url in set(original_resource.queue_urls) - set(updated.queue_urls):
+            original_resource._remove_from(url)
+        return updated
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        for url in self.queue_urls:
+            self._remove_from(url)
+
+    def _queue(self, url: str) -> Queue:
+        return sqs_backends[self.account_id][self.region_name].get_queue(url.rstrip("/").rsplit("/", 1)[-1])
+
+    def _remove_from(self, url: str) -> None:
+        backend = sqs_backends[self.account_id][self.region_name]
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+        if name in backend.queues:
+            backend.queues[name].policy = None
+
+
+# ---------------------------------------------------------------------- AWS::SQS::Queue (update)
+def _update_queue(
+    cls: type[Queue],
+    original_resource: Queue,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Queue:
+    """Every attribute the template sets, changed in place (moto changed only two)."""
+    properties = cloudformation_json["Properties"]
+    attributes = {name: _attribute_string(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties}
+    if "RedrivePolicy" not in properties and original_resource.redrive_policy:
+        attributes["RedrivePolicy"] = ""  # removed from the template: no more dead-letter queue
+    backend = sqs_backends[account_id][region_name]
+    return backend.set_queue_attributes(original_resource.name, attributes)
+
+
+# ---------------------------------------------------------------------- AWS::DynamoDB::Table
+def _apply_table_settings(table: Table, properties: Mapping[str, Any], account_id: str, region_name: str) -> None:
+    backend = dynamodb_backends[account_id][region_name]
+    ttl = properties.get("TimeToLiveSpecification")
+    if isinstance(ttl, Mapping):
+        attribute = ttl.get("AttributeName") or table.ttl.get("AttributeName", "")
+        backend.update_time_to_live(
+            table.name, {"Enabled": _enabled(ttl.get("Enabled", False)), "AttributeName": attribute}
+        )
+    elif table.ttl.get("TimeToLiveStatus") == "ENABLED":
+        backend.update_time_to_live(
+            table.name, {"Enabled": False, "AttributeName": table.ttl.get("AttributeName", "")}
+        )
+    pitr = properties.get("PointInTimeRecoverySpecification")
+    enabled = isinstance(pitr, Mapping) and _enabled(pitr.get("PointInTimeRecoveryEnabled", False))
+    backend.update_continuous_backups(table.name, {"PointInTimeRecoveryEnabled": enabled})
+
+
+def _create_table(original: Any) -> Any:
+    def create_from_cloudformation_json(
+        cls: type[Table],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Table:
+        table: Table = original.__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        _apply_table_settings(table, cloudformation_json["Properties"], account_id, region_name)
+        return table
+
+    return create_from_cloudformation_json
+
+
+def _update_table(
+    cls: type[Table],
+    original_resource: Table,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Table:
+    """TTL and point-in-time recovery follow the template; keys and indexes are left as they are."""
+    _apply_table_settings(original_resource, cloudformation_json["Properties"], account_id, region_name)
+    return original_resource
+
+
+def install() -> None:
+    """Register the new resource types and patch the existing ones in this process."""
+    Queue.update_from_cloudformation_json = classmethod(_update_queue)  # type: ignore[assignment,method-assign]
+    Table.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
+        _create_table(Table.create_from_cloudformation_json)
+    )
+    Table.update_from_cloudformation_json = classmethod(_update_table)  # type: ignore[assignment,method-assign]
+    # moto caches its map of resource types on first use; the classes above must be in it.
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()

@@ -1,0 +1,175 @@
+"""The emulator's CloudFormation creates, updates and deletes what our templates declare.
+
+moto's own CloudFormation skipped subscriptions, queue policies and table TTL, and updated only two
+queue attributes. These tests deploy with plain CloudFormation (no client-side fix-ups) and look at
+what the emulator then holds. ``tests/infra/test_topology_deploy.py`` compares a full deploy with
+the templates; this module covers the life of a stack: update, replacement, deletion.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from deploy.clients import AwsClients
+from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE
+from deploy.stacks import deploy_stack
+from deploy.templates import load_template
+
+
+@pytest.fixture(scope="module")
+def clients(emulator: str) -> AwsClients:
+    return AwsClients.from_session(boto3.session.Session(region_name="us-east-1"), emulator)
+
+
+def _deploy(clients: AwsClients, stack: str, template: Path, parameters: dict[str, str]) -> dict[str, str]:
+    return deploy_stack(clients.cloudformation, stack, template, parameters, poll_delay=0.2, timeout=60)
+
+
+def _subscriptions(clients: AwsClients, topic_arn: str) -> dict[str, dict[str, str]]:
+    """Endpoint -> subscription attributes."""
+    result = {}
+    for sub in clients.sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
+        arn = sub["SubscriptionArn"]
+        result[sub["Endpoint"]] = clients.sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    return result
+
+
+def _queue(clients: AwsClients, url: str) -> dict[str, str]:
+    attributes: dict[str, str] = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return attributes
+
+
+def _variant(tmp_path: Path, change: Any) -> Path:
+    """messaging.yaml with ``change(template)`` applied, written as JSON."""
+    template = load_template(MESSAGING_TEMPLATE)
+    change(template)
+    path = tmp_path / "messaging.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+    return path
+
+
+def test_a_plain_deploy_holds_subscriptions_policies_and_ttl(clients: AwsClients) -> None:
+    outputs = _deploy(clients, "plain-data", DATA_TEMPLATE, {"ProjectName": "plain"})
+    outputs |= _deploy(clients, "plain-messaging", MESSAGING_TEMPLATE, {"ProjectName": "plain"})
+
+    subscriptions = _subscriptions(clients, outputs["EventsTopicArn"])
+    assert set(subscriptions) == {outputs["LikeQueueArn"], outputs["AdoptionQueueArn"]}
+    like = subscriptions[outputs["LikeQueueArn"]]
+    assert json.loads(like["FilterPolicy"]) == {"event_type": ["LikeRequested"]}
+    assert (like["FilterPolicyScope"], like["RawMessageDelivery"]) == ("MessageAttributes", "true")
+    policy = json.loads(_queue(clients, outputs["LikeQueueUrl"])["Policy"])
+    assert policy["Statement"][0]["Condition"] == {"ArnEquals": {"aws:SourceArn": outputs["EventsTopicArn"]}}
+    ttl = clients.dynamodb.describe_time_to_live(TableName="plain-processed-events")["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ExpiresAt")
+    backups = clients.dynamodb.describe_continuous_backups(TableName="plain-mysfits")["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_changed_parameters_reach_the_queues_and_keep_their_policy(clients: AwsClients) -> None:
+    stack, parameters = "params-messaging", {"ProjectName": "params"}
+    before = _deploy(clients, stack, MESSAGING_TEMPLATE, parameters)
+
+    after = _deploy(
+        clients,
+        stack,
+        MESSAGING_TEMPLATE,
+        {**parameters, "MaxReceiveCount": "9", "VisibilityTimeout": "12", "MessageRetentionPeriod": "86400"},
+    )
+
+    attributes = _queue(clients, after["LikeQueueUrl"])
+    assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 9
+    assert (attributes["VisibilityTimeout"], attributes["MessageRetentionPeriod"]) == ("12", "86400")
+    assert "Policy" in attributes  # moto's SetQueueAttributes used to drop it on the way
+    assert after["LikeQueueUrl"] == before["LikeQueueUrl"]
+    assert len(_subscriptions(clients, after["EventsTopicArn"])) == 2
+
+
+def test_a_changed_filter_policy_updates_the_subscription_in_place(clients: AwsClients, tmp_path: Path) -> None:
+    stack, parameters = "filter-messaging", {"ProjectName": "filter"}
+    outputs = _deploy(clients, stack, MESSAGING_TEMPLATE, parameters)
+    arns_before = {
+        sub["Endpoint"]: sub["SubscriptionArn"]
+        for sub in clients.sns.list_subscriptions_by_topic(TopicArn=outputs["EventsTopicArn"])["Subscriptions"]
+    }
+
+    def widen(template: dict[str, Any]) -> None:
+        template["Resources"]["LikeSubscription"]["Properties"]["FilterPolicy"] = {
+            "event_type": ["LikeRequested", "LikeWithdrawn"]
+        }
+
+    _deploy(clients, stack, _variant(tmp_path, widen), parameters)
+
+    like = _subscriptions(clients, outputs["EventsTopicArn"])[outputs["LikeQueueArn"]]
+    assert json.loads(like["FilterPolicy"]) == {"event_type": ["LikeRequested", "LikeWithdrawn"]}
+    assert like["SubscriptionArn"] == arns_before[outputs["LikeQueueArn"]]
+
+
+def test_a_subscription_to_another_queue_replaces_the_old_one(clients: AwsClients, tmp_path: Path) -> None:
+    stack, parameters = "move-messaging", {"ProjectName": "move"}
+    outputs = _deploy(clients, stack, MESSAGING_TEMPLATE, parameters)
+
+    def to_dlq(template: dict[str, Any]) -> None:
+        template["Resources"]["LikeSubscription"]["Properties"]["Endpoint"] = {
+            "Fn::GetAtt": ["LikeDeadLetterQueue", "Arn"]
+        }
+
+    _deploy(clients, stack, _variant(tmp_path, to_dlq), parameters)
+
+    assert set(_subscriptions(clients, outputs["EventsTopicArn"])) == {
+        outputs["LikeDeadLetterQueueArn"],
+        outputs["AdoptionQueueArn"],
+    }
+
+
+def test_ttl_follows_the_template_on_update(clients: AwsClients, tmp_path: Path) -> None:
+    stack = "ttl-data"
+    _deploy(clients, stack, DATA_TEMPLATE, {"ProjectName": "ttlupd"})
+    template = load_template(DATA_TEMPLATE)
+    del template["Resources"]["ProcessedEventsTable"]["Properties"]["TimeToLiveSpecification"]
+    template["Resources"]["ProcessedEventsTable"]["Properties"]["PointInTimeRecoverySpecification"] = {
+        "PointInTimeRecoveryEnabled": False
+    }
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+
+    outputs = _deploy(clients, stack, path, {"ProjectName": "ttlupd"})
+
+    table = outputs["ProcessedEventsTableName"]
+    assert clients.dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"] == (
+        "DISABLED"
+    )
+    backups = clients.dynamodb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+
+
+def test_deleting_the_stack_removes_its_subscriptions_and_policies(clients: AwsClients) -> None:
+    stack = "gone-messaging"
+    outputs = _deploy(clients, stack, MESSAGING_TEMPLATE, {"ProjectName": "gone"})
+    topic = outputs["EventsTopicArn"]
+    assert _subscriptions(clients, topic)
+
+    clients.cloudformation.delete_stack(StackName=stack)
+    clients.cloudformation.get_waiter("stack_delete_complete").wait(
+        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+
+    remaining = [sub for sub in clients.sns.list_subscriptions()["Subscriptions"] if sub["TopicArn"] == topic]
+    assert remaining == []
+
+
+def test_set_queue_attributes_leaves_the_policy_alone(clients: AwsClients) -> None:
+    url = clients.sqs.create_queue(QueueName="policy-kept")["QueueUrl"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "s", "Effect": "Allow", "Principal": "*",
+                                                                   "Action": "sqs:SendMessage", "Resource": "*"}]})
+    clients.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+
+    clients.sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5"})
+
+    attributes = _queue(clients, url)
+    assert json.loads(attributes["Policy"]) == json.loads(policy)
+    assert attributes["VisibilityTimeout"] == "5"
