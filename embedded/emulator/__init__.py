@@ -9,7 +9,10 @@ the reason it exists, and nowhere else:
 - :mod:`embedded.emulator.ttl`: items whose TTL has passed are deleted, as DynamoDB does;
 - :mod:`embedded.emulator.history`: what moto keeps of every message (SNS notifications, deleted
   SQS receipt handles) is bounded, so memory does not grow with history;
-- :mod:`embedded.emulator.sqs`: ``SetQueueAttributes`` leaves the attributes it is not given alone;
+- :mod:`embedded.emulator.sqs`: ``SetQueueAttributes`` leaves the attributes it is not given alone,
+  and a message sent or received no longer costs a pass over every message in its queue;
+- :mod:`embedded.emulator.server`: the backend of a request is found once per host, not by listing
+  moto's package on every request; request logging is opt-in;
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
   moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
   recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.
@@ -20,7 +23,7 @@ use moto in-process (``mock_aws``) call it to get the same behaviour.
 
 from __future__ import annotations
 
-from embedded.emulator import cloudformation, dynamodb, history, sqs
+from embedded.emulator import cloudformation, dynamodb, history, server, sqs
 
 __all__ = ["install"]
 
@@ -35,5 +38,6 @@ def install() -> None:
     dynamodb.install()
     history.install()
     sqs.install()
+    server.install()
     cloudformation.install()
     _installed = True
