@@ -1,5 +1,10 @@
 """Bounded history: what moto keeps of every message it has ever handled, kept only for a while.
 
+- Every model: moto appends every instance of every model class it ever creates to that class's
+  ``instances_tracked`` list, for its dashboard. Every SQS message sent, every copy made to
+  answer a receive, every DynamoDB item written, updated or copied stayed alive for good: most of
+  what the emulator's memory grew by, and why expired items freed nothing. The lists become weak
+  sets: the dashboard still sees every live instance, and a deleted one is freed.
 - SNS: every topic appends every published message (body and attributes) to
   ``sent_notifications``, for moto's own test helpers, and never lets go. Nothing here reads it;
   the last :data:`SENT_NOTIFICATIONS_KEPT` stay for anyone inspecting the emulator.
@@ -12,14 +17,16 @@ Without these bounds the emulator's memory grew with every like it had ever seen
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, MutableSet
 from typing import Any
 
+from moto.core.common_models import BaseModel
 from moto.sns.models import Topic
 from moto.sqs.models import Queue
 
-__all__ = ["DELETED_HANDLES_KEPT", "SENT_NOTIFICATIONS_KEPT", "RecentSet", "install"]
+__all__ = ["DELETED_HANDLES_KEPT", "SENT_NOTIFICATIONS_KEPT", "LiveInstances", "RecentSet", "install"]
 
 SENT_NOTIFICATIONS_KEPT = 1_000
 DELETED_HANDLES_KEPT = 10_000
@@ -57,6 +64,36 @@ class RecentSet(MutableSet[str]):
                 self.add(member)
 
 
+class LiveInstances:
+    """``instances_tracked`` as moto uses it (``append``, iteration), holding its members weakly.
+
+    Keyed by identity: moto's models compare by value and many cannot be hashed.
+    """
+
+    def __init__(self, instances: Iterable[Any] = ()) -> None:
+        self._instances: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        for instance in instances:
+            self.append(instance)
+
+    def append(self, instance: Any) -> None:
+        self._instances[id(instance)] = instance
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._instances.values()))
+
+    def __len__(self) -> int:
+        return len(self._instances)
+
+
+def _new_tracked_weakly(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
+    instance: BaseModel = super(BaseModel, cls).__new__(cls)
+    tracked = cls.instances_tracked  # type: ignore[attr-defined]
+    if not isinstance(tracked, LiveInstances):  # a new class, or moto's reset put a list back
+        tracked = cls.instances_tracked = LiveInstances(tracked)  # type: ignore[attr-defined]
+    tracked.append(instance)
+    return instance
+
+
 def _after_init(cls: type, bound: Callable[[Any], None]) -> None:
     original = cls.__init__  # type: ignore[misc]
 
@@ -76,6 +113,7 @@ def _bound_queue(queue: Queue) -> None:
 
 
 def install() -> None:
-    """Bound the history of every topic and queue created from now on in this process."""
+    """Bound the history of every model, topic and queue created from now on in this process."""
+    BaseModel.__new__ = _new_tracked_weakly  # type: ignore[method-assign]
     _after_init(Topic, _bound_topic)
     _after_init(Queue, _bound_queue)
