@@ -19,6 +19,7 @@ from moto.sqs.models import Message, sqs_backends
 
 from embedded.emulator import history, install
 from embedded.emulator.ttl import sweep_expired
+from tests.emulator.moto_tables import create_table
 
 REGION = "us-east-1"
 
@@ -63,20 +64,7 @@ def test_deleted_messages_are_freed(account: str) -> None:
 
 def test_items_deleted_by_ttl_are_freed(account: str) -> None:
     dynamodb = dynamodb_backends[account][REGION]
-    dynamodb.create_table(
-        "markers",
-        schema=[{"AttributeName": "EventId", "KeyType": "HASH"}],
-        throughput=None,
-        attr=[{"AttributeName": "EventId", "AttributeType": "S"}],
-        global_indexes=None,
-        indexes=None,
-        streams=None,
-        billing_mode="PAY_PER_REQUEST",
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=False,
-        warm_throughput=None,
-    )
+    create_table(dynamodb, "markers", "EventId")
     dynamodb.update_time_to_live("markers", {"Enabled": True, "AttributeName": "ExpiresAt"})
     before = _alive(Item)
     expired = str(int(time.time()) - 10)

@@ -18,6 +18,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 
 from embedded.emulator.dynamodb import transact_write_items
+from tests.emulator.moto_tables import create_table
 
 SMALL, LARGE = 1_000, 50_000
 TRANSACTIONS = 20
@@ -26,20 +27,7 @@ TRANSACTIONS = 20
 def _backend_with_markers(count: int) -> DynamoDBBackend:
     backend = DynamoDBBackend("us-east-1", "123456789012")
     for name, key in (("mysfits", "MysfitId"), ("markers", "EventId")):
-        backend.create_table(
-            name,
-            schema=[{"AttributeName": key, "KeyType": "HASH"}],
-            throughput=None,
-            attr=[{"AttributeName": key, "AttributeType": "S"}],
-            global_indexes=None,
-            indexes=None,
-            streams=None,
-            billing_mode="PAY_PER_REQUEST",
-            sse_specification=None,
-            tags=[],
-            deletion_protection_enabled=False,
-            warm_throughput=None,
-        )
+        create_table(backend, name, key)
     backend.put_item("mysfits", {"MysfitId": {"S": "m"}, "Likes": {"N": "0"}})
     for _ in range(count):
         backend.put_item("markers", _marker())
