@@ -267,9 +267,14 @@ class EmbeddedSystem:
 
 
 def install_stop_signals() -> None:
-    """Turn SIGTERM into KeyboardInterrupt so `kill` stops the system as cleanly as Ctrl-C."""
+    """Turn SIGTERM and SIGINT into KeyboardInterrupt so `kill` stops the system as cleanly as Ctrl-C.
+
+    SIGINT too: a shell starts a background job with SIGINT ignored, and Python then leaves it
+    ignored, so a runner started with `&` (or by a tool that does) could not be stopped with it.
+    """
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)

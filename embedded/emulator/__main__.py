@@ -17,7 +17,11 @@ from embedded.emulator.ttl import TtlSweeper
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="emulator %(levelname)s %(name)s %(message)s")
     install()
-    sweeper = TtlSweeper(float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))).start()
+    interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
+    sweeper = TtlSweeper(interval).start()
+    logging.getLogger("embedded.emulator").info(
+        "moto's server with the fidelity fixes of embedded.emulator; expired items swept every %s s", interval
+    )
     try:
         server.main()
     finally:

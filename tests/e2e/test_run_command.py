@@ -34,8 +34,16 @@ def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str, 
         "PYTHONUNBUFFERED": "1",
     }
     log = (output_dir / "run-command.log").open("w")
+    # Started as a shell starts a background job (`make run &`): with SIGINT ignored. Ctrl-C must
+    # still stop it, and this way the test does not depend on how pytest itself was started.
     process = subprocess.Popen(
-        [sys.executable, "-m", "embedded"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True
+        [sys.executable, "-m", "embedded"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         assert process.stdout is not None

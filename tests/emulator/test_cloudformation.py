@@ -158,7 +158,12 @@ def test_deleting_the_stack_removes_its_subscriptions_and_policies(clients: AwsC
         StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
     )
 
-    remaining = [sub for sub in clients.sns.list_subscriptions()["Subscriptions"] if sub["TopicArn"] == topic]
+    remaining = [
+        sub
+        for page in clients.sns.get_paginator("list_subscriptions").paginate()
+        for sub in page["Subscriptions"]
+        if sub["TopicArn"] == topic
+    ]
     assert remaining == []
 
 

@@ -114,7 +114,11 @@ def test_topology_points_at_the_stack_outputs(deployed: Deployed) -> None:
 
 def test_every_declared_output_is_there_and_exported(deployed: Deployed) -> None:
     cfn = deployed.clients.cloudformation
-    exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    exports = {
+        export["Name"]: export["Value"]
+        for page in cfn.get_paginator("list_exports").paginate()
+        for export in page["Exports"]
+    }
     for stack, template in (
         (data_stack_name(PROJECT), deployed.data),
         (messaging_stack_name(PROJECT), deployed.messaging),
