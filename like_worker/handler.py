@@ -12,7 +12,10 @@ class LikeHandler:
     """Checks each mysfit exists (cached: ids do not disappear) and has the likes counted once each.
 
     A whole receive goes to the monolith in one call (handle_batch): one DynamoDB transaction per
-    batch instead of one per like.
+    batch instead of one per like. One bad event never fails its neighbours: a mysfit that cannot
+    be looked up fails only its own likes, the monolith settles each event of a batch on its own
+    (a corrupt item fails only its likes), and a batch the monolith refuses as a whole (a 4xx) is
+    handed over again one event at a time, so that only the bad one is retried and dead-lettered.
     """
 
     def __init__(self, monolith: MonolithPort, known_ttl_seconds: float = 300) -> None:
@@ -31,15 +34,36 @@ class LikeHandler:
         for event in events:
             if not isinstance(event, LikeRequested):
                 results[event.event_id] = PermanentError(f"the like worker does not handle {event.event_type}")
-            elif not self._exists(event.mysfit_id):
-                results[event.event_id] = PermanentError(f"unknown mysfit {event.mysfit_id}")
-            else:
+                continue
+            try:
+                exists = self._exists(event.mysfit_id)
+            except (TransientError, PermanentError) as error:
+                results[event.event_id] = error
+                continue
+            if exists:
                 likes.append(event)
+            else:
+                results[event.event_id] = PermanentError(f"unknown mysfit {event.mysfit_id}")
         if likes:
-            statuses = self._monolith.fulfil_likes(likes)
-            for event in likes:
-                results[event.event_id] = _outcome(statuses.get(event.event_id))
+            results.update(self._fulfil(likes))
         return results
+
+    def _fulfil(self, likes: list[Event]) -> dict[str, Outcome | Exception]:
+        """The monolith's outcome per like; a refused batch is split until the refused event is alone.
+
+        A TransientError (the monolith is down or overloaded) is raised for the whole batch: an
+        outage is not one bad event, and the consumer backs the whole batch off.
+        """
+        try:
+            statuses = self._monolith.fulfil_likes(likes)
+        except PermanentError as error:
+            if len(likes) == 1:
+                return {likes[0].event_id: error}
+            results: dict[str, Outcome | Exception] = {}
+            for like in likes:
+                results.update(self._fulfil([like]))
+            return results
+        return {event.event_id: _outcome(statuses.get(event.event_id)) for event in likes}
 
     def _exists(self, mysfit_id: str) -> bool:
         if mysfit_id not in self._known:
@@ -54,4 +78,8 @@ def _outcome(status: str | None) -> Outcome | Exception:
         return Outcome(status, "Like processed.")
     if status == "not_found":
         return PermanentError("the monolith knows no such mysfit")
+    if status == "failed":
+        return PermanentError("the mysfit's item cannot take a like (a corrupt record); see the monolith's log")
+    if status == "retry":
+        return TransientError("the mysfit's item was busy; nothing was written")
     return TransientError(f"no result for the event from the monolith ({status})")

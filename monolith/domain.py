@@ -25,6 +25,12 @@ class FulfilStatus(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # the event was fulfilled before: at-least-once delivery, nothing changes
     NOT_FOUND = "not_found"  # no such mysfit: nothing was written (only reported per event of a batch)
+    # The mysfit's item cannot take the event as it is (a corrupt record): nothing was written for
+    # it; retrying helps only once the item is repaired, so the worker lets it go to the DLQ.
+    FAILED = "failed"
+    # The mysfit's item was busy (a conflicting transaction, throttling): nothing was written for
+    # the event; it can be delivered again.
+    RETRY = "retry"
 
 
 class Filter(enum.StrEnum):
@@ -41,6 +47,14 @@ class MysfitNotFound(Exception):
 class AlreadyAdopted(Exception):
     def __init__(self, mysfit_id: str) -> None:
         super().__init__(f"mysfit {mysfit_id} is already adopted")
+        self.mysfit_id = mysfit_id
+
+
+class UnprocessableEvent(Exception):
+    """The event is valid but the item it targets cannot take it as it is (a corrupt record)."""
+
+    def __init__(self, mysfit_id: str, reason: str) -> None:
+        super().__init__(f"mysfit {mysfit_id} cannot take the event: {reason}")
         self.mysfit_id = mysfit_id
 
 

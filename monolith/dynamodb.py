@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -19,12 +20,30 @@ from monolith.domain import (
     FulfilStatus,
     Mysfit,
     MysfitNotFound,
+    UnprocessableEvent,
 )
 from monolith.repository import MysfitRepository
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 
 _INDEXES = {Filter.GOOD_EVIL: "GoodEvilIndex", Filter.LAW_CHAOS: "LawChaosIndex"}
 _CONDITION_FAILED = "ConditionalCheckFailed"
+_VALIDATION_ERROR = "ValidationError"
+logger = logging.getLogger(__name__)
+
+
+class _RequestRejected(Exception):
+    """DynamoDB refused the whole request (ValidationException): nothing was written."""
+
+
+def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
+    """What one item's cancellation reason means for the events it carries; None: nothing wrong with it."""
+    if reason in (None, "None"):
+        return None
+    if reason == _CONDITION_FAILED:
+        return missing
+    if reason == _VALIDATION_ERROR:
+        return FulfilStatus.FAILED
+    return FulfilStatus.RETRY  # TransactionConflict, ThrottlingError...
 _deserializer = TypeDeserializer()
 _serializer = TypeSerializer()
 
@@ -100,14 +119,21 @@ class DynamoMysfitRepository(MysfitRepository):
         status = self.apply_likes([event])[event.event_id]
         if status is FulfilStatus.NOT_FOUND:
             raise MysfitNotFound(event.mysfit_id)
+        if status is FulfilStatus.FAILED:
+            raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
+        if status is FulfilStatus.RETRY:
+            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
         return status
 
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
         """One transaction for the batch: an ADD per mysfit (its likes summed) and a marker per event.
 
-        A cancelled transaction names the items whose condition failed: those events are settled
-        (a marker that exists is a duplicate, a mysfit that does not is not found) and the rest
-        are written again, so every round settles at least one event.
+        A cancelled transaction names, per item, why it failed: a marker that exists is a duplicate,
+        a mysfit that does not is not found, an item that cannot take the write (a corrupt record)
+        fails only its own events, and a busy item (a conflict, throttling) leaves its events to be
+        delivered again. Those events are settled and the rest written again, so every round settles
+        at least one event and one bad neighbour never holds up the batch. A request DynamoDB
+        rejects as a whole (a validation error) is retried one event at a time, to find the bad one.
         """
         results: dict[str, FulfilStatus] = {}
         pending = list({event.event_id: event for event in events}.values())  # one marker per id
@@ -115,20 +141,27 @@ class DynamoMysfitRepository(MysfitRepository):
             counts = Counter(event.mysfit_id for event in pending)
             updates = [self._add_likes(mysfit_id, count) for mysfit_id, count in counts.items()]
             markers = [{"Put": self._marker(event, FulfilStatus.APPLIED)} for event in pending]
-            reasons = self._transact([*updates, *markers])
+            try:
+                reasons = self._transact([*updates, *markers])
+            except _RequestRejected as rejected:
+                if len(pending) == 1:
+                    extra = {"eventId": pending[0].event_id, "error": str(rejected)}
+                    logger.error("Like refused by DynamoDB", extra=extra)
+                    results[pending[0].event_id] = FulfilStatus.FAILED
+                    break
+                for event in pending:
+                    results.update(self.apply_likes([event]))
+                break
             if reasons is None:
                 results.update(dict.fromkeys((event.event_id for event in pending), FulfilStatus.APPLIED))
                 break
-            missing = {m for m, reason in zip(counts, reasons, strict=False) if reason == _CONDITION_FAILED}
+            by_mysfit = {mysfit_id: _status_of(reason, missing=FulfilStatus.NOT_FOUND)
+                         for mysfit_id, reason in zip(counts, reasons, strict=False)}
             for event, reason in zip(pending, reasons[len(updates):], strict=False):
-                if reason == _CONDITION_FAILED:
-                    results[event.event_id] = FulfilStatus.DUPLICATE
-                elif event.mysfit_id in missing:
-                    results[event.event_id] = FulfilStatus.NOT_FOUND
-            still_pending = [event for event in pending if event.event_id not in results]
-            if len(still_pending) == len(pending):
-                raise DependencyUnavailable(f"transaction cancelled without a reason per item: {reasons}")
-            pending = still_pending
+                status = _status_of(reason, missing=FulfilStatus.DUPLICATE) or by_mysfit.get(event.mysfit_id)
+                if status is not None:
+                    results[event.event_id] = status
+            pending = [event for event in pending if event.event_id not in results]
         return results
 
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
@@ -143,9 +176,16 @@ class DynamoMysfitRepository(MysfitRepository):
                 ":event": {"S": event.event_id},
             },
         }
-        reasons = self._transact([{"Update": update}, {"Put": self._marker(event, FulfilStatus.APPLIED)}])
+        try:
+            reasons = self._transact([{"Update": update}, {"Put": self._marker(event, FulfilStatus.APPLIED)}])
+        except _RequestRejected as rejected:
+            raise UnprocessableEvent(event.mysfit_id, str(rejected)) from rejected
         if reasons is None:
             return FulfilStatus.APPLIED
+        if _VALIDATION_ERROR in reasons:
+            raise UnprocessableEvent(event.mysfit_id, f"transaction cancelled: {reasons}")
+        if _CONDITION_FAILED not in reasons:
+            raise DependencyUnavailable(f"transaction cancelled: {reasons}")
         if reasons[1] == _CONDITION_FAILED:
             if self._marker_outcome(event.event_id) == "rejected":
                 raise AlreadyAdopted(event.mysfit_id)
@@ -176,15 +216,22 @@ class DynamoMysfitRepository(MysfitRepository):
         }
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
-        """Write the items together; None on success, else each item's failure code."""
+        """Write the items together; None on success, else each item's cancellation reason.
+
+        Raises DependencyUnavailable when nothing was written and no item was named (DynamoDB did
+        not answer, or cancelled without a reason per item), and _RequestRejected when DynamoDB
+        refused the request as a whole (a validation error: a bug or a bad item, not an outage).
+        """
         try:
             self._ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
+            code = error.response["Error"]["Code"]
+            if code == "ValidationException":
+                raise _RequestRejected(str(error)) from error
+            if code != "TransactionCanceledException":
                 raise DependencyUnavailable(str(error)) from error
             reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            if _CONDITION_FAILED not in reasons:
-                # Conflicting transactions or throttling: nothing was written, the caller may retry.
+            if all(reason in (None, "None") for reason in reasons):
                 raise DependencyUnavailable(f"transaction cancelled: {reasons}") from error
             return reasons
         except BotoCoreError as error:

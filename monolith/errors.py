@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from monolith.domain import AlreadyAdopted, DependencyUnavailable, MysfitNotFound
+from monolith.domain import AlreadyAdopted, DependencyUnavailable, MysfitNotFound, UnprocessableEvent
 from mysfits_common.events import InvalidEvent
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AlreadyAdopted)
     def already_adopted(error: AlreadyAdopted) -> Response:
         return error_response(409, "already_adopted", str(error))
+
+    @app.errorhandler(UnprocessableEvent)
+    def unprocessable(error: UnprocessableEvent) -> Response:
+        logger.error("Event cannot be applied", extra={"mysfitId": error.mysfit_id, "error": str(error)})
+        return error_response(422, "unprocessable_event", str(error))
 
     @app.errorhandler(InvalidEvent)
     def invalid_event(error: InvalidEvent) -> Response:

@@ -19,11 +19,13 @@ class MysfitRepository(abc.ABC):
 
     @abc.abstractmethod
     def apply_like(self, event: LikeRequested) -> FulfilStatus:
-        """Count the like once per event id; raise MysfitNotFound for an unknown id."""
+        """Count the like once per event id; raise MysfitNotFound for an unknown id, UnprocessableEvent
+        for an item that cannot take it, DependencyUnavailable when it may succeed later."""
 
     @abc.abstractmethod
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
-        """Count a batch of likes, each once; the status of each event id (NOT_FOUND for unknown ids)."""
+        """Count a batch of likes, each once; the status of each event id (NOT_FOUND for unknown ids,
+        FAILED for an item that cannot take them, RETRY for one that was busy)."""
 
     @abc.abstractmethod
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:

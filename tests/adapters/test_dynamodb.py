@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from deploy.local import Topology
-from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, MysfitNotFound
+from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, MysfitNotFound, UnprocessableEvent
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import catalogue, seed
 from mysfits_common.events import AdoptionRequested, LikeRequested
@@ -116,3 +116,51 @@ def test_a_batch_is_one_transaction_that_settles_replays_and_unknown_ids(
     assert [repository.get(m).likes for m in (first, second)] == [3, 1]  # type: ignore[union-attr]
     assert repository.get("ghost") is None
     assert repository.apply_likes(fresh) == dict.fromkeys((e.event_id for e in fresh), FulfilStatus.DUPLICATE)
+
+
+def _corrupt_likes(dynamodb: Any, topology: Topology, mysfit_id: str) -> None:
+    """Store the mysfit's likes as a string, as a bad manual edit or a buggy migration would."""
+    dynamodb.update_item(
+        TableName=topology.mysfits_table,
+        Key={"MysfitId": {"S": mysfit_id}},
+        UpdateExpression="SET Likes = :text",
+        ExpressionAttributeValues={":text": {"S": "not a number"}},
+    )
+
+
+def test_a_corrupt_item_fails_only_its_own_events_of_a_batch(
+    repository: DynamoMysfitRepository, topology: Topology, dynamodb: Any
+) -> None:
+    # GIVEN a batch of likes for a healthy mysfit and for one whose likes are stored as a string
+    healthy, corrupt = catalogue()[4].mysfit_id, catalogue()[5].mysfit_id
+    _corrupt_likes(dynamodb, topology, corrupt)
+    good = [LikeRequested(mysfit_id=healthy) for _ in range(3)]
+    bad = [LikeRequested(mysfit_id=corrupt) for _ in range(2)]
+
+    # WHEN the batch is applied
+    statuses = repository.apply_likes([bad[0], *good, bad[1]])
+
+    # THEN the healthy likes count and the corrupt mysfit's events fail alone, with no marker
+    assert {statuses[e.event_id] for e in good} == {FulfilStatus.APPLIED}
+    assert {statuses[e.event_id] for e in bad} == {FulfilStatus.FAILED}
+    assert repository.get(healthy).likes == 3  # type: ignore[union-attr]
+    markers = dynamodb.scan(TableName=topology.processed_events_table)["Items"]
+    assert {m["EventId"]["S"] for m in markers} == {e.event_id for e in good}
+    # and failed events are not duplicates: once the item is repaired they count
+    dynamodb.update_item(
+        TableName=topology.mysfits_table,
+        Key={"MysfitId": {"S": corrupt}},
+        UpdateExpression="SET Likes = :zero",
+        ExpressionAttributeValues={":zero": {"N": "0"}},
+    )
+    assert set(repository.apply_likes(bad).values()) == {FulfilStatus.APPLIED}
+
+
+def test_a_single_like_of_a_corrupt_item_is_unprocessable_not_an_outage(
+    repository: DynamoMysfitRepository, topology: Topology, dynamodb: Any
+) -> None:
+    corrupt = catalogue()[6].mysfit_id
+    _corrupt_likes(dynamodb, topology, corrupt)
+
+    with pytest.raises(UnprocessableEvent):
+        repository.apply_like(LikeRequested(mysfit_id=corrupt))

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
 from adopt_worker.handler import AdoptionHandler
-from like_worker.handler import LikeHandler
-from mysfits_common.consumer import Outcome, PermanentError
-from mysfits_common.events import AdoptionRequested, LikeRequested
+from like_worker.handler import LikeHandler, _outcome
+from mysfits_common.consumer import Outcome, PermanentError, TransientError
+from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from tests.fakes import FakeMonolith, first_mysfit
 
 
@@ -90,3 +93,72 @@ def test_a_batch_of_likes_goes_to_the_monolith_in_one_call(monolith: FakeMonolit
     assert isinstance(results[ghost.event_id], PermanentError)
     assert [action for action, _ in monolith.fulfilled] == ["likes"] * len(events)
     assert all(monolith.repository.mysfits[m.mysfit_id].likes == 3 for m in mysfits)
+
+
+class OneBadNeighbourMonolith(FakeMonolith):
+    """A monolith with one corrupt mysfit (its likes fail), one that cannot be looked up, and a
+    refusal (4xx) of any batch holding the `refused` event, as a bug in one event would cause."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.corrupt, self.unreadable, self.healthy = list(self.repository.mysfits)[:3]
+        self.refused: set[str] = set()
+        self.batches: list[int] = []
+
+    def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None:
+        if mysfit_id == self.unreadable:
+            raise TransientError("GET /mysfits/… failed after 3 attempts: HTTP 500")
+        return super().get_mysfit(mysfit_id)
+
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
+        self.batches.append(len(events))
+        if self.refused & {event.event_id for event in events}:
+            raise PermanentError("monolith answered 400: invalid_batch")
+        statuses = super().fulfil_likes([e for e in events if e.mysfit_id != self.corrupt])
+        return {**statuses, **{e.event_id: "failed" for e in events if e.mysfit_id == self.corrupt}}
+
+
+def test_a_corrupt_mysfit_fails_only_its_own_likes_and_they_go_to_the_dlq() -> None:
+    # GIVEN a batch mixing likes of a healthy mysfit and of one whose item is corrupt
+    monolith = OneBadNeighbourMonolith()
+    good = [LikeRequested(mysfit_id=monolith.healthy) for _ in range(4)]
+    bad = [LikeRequested(mysfit_id=monolith.corrupt) for _ in range(2)]
+
+    # WHEN it is handled
+    results = LikeHandler(monolith).handle_batch([bad[0], *good, bad[1]])
+
+    # THEN the healthy likes are processed; the corrupt ones are permanent failures (DLQ, no pause)
+    assert all(isinstance(results[e.event_id], Outcome) for e in good)
+    assert all(isinstance(results[e.event_id], PermanentError) for e in bad)
+    assert monolith.repository.mysfits[monolith.healthy].likes == 4
+
+
+def test_a_mysfit_that_cannot_be_looked_up_fails_only_its_own_likes() -> None:
+    monolith = OneBadNeighbourMonolith()
+    good, unreadable = LikeRequested(mysfit_id=monolith.healthy), LikeRequested(mysfit_id=monolith.unreadable)
+
+    results = LikeHandler(monolith).handle_batch([unreadable, good])
+
+    assert isinstance(results[good.event_id], Outcome)
+    assert isinstance(results[unreadable.event_id], TransientError)
+
+
+def test_a_batch_the_monolith_refuses_is_handed_over_one_event_at_a_time() -> None:
+    # GIVEN a batch the monolith refuses as a whole because of one event in it
+    monolith = OneBadNeighbourMonolith()
+    events: list[Event] = [LikeRequested(mysfit_id=monolith.healthy) for _ in range(5)]
+    monolith.refused.add(events[2].event_id)
+
+    # WHEN it is handled
+    results = LikeHandler(monolith).handle_batch(events)
+
+    # THEN only that event fails; the others are counted, each once
+    assert isinstance(results[events[2].event_id], PermanentError)
+    assert all(isinstance(results[e.event_id], Outcome) for i, e in enumerate(events) if i != 2)
+    assert monolith.repository.mysfits[monolith.healthy].likes == 4
+    assert monolith.batches == [5, 1, 1, 1, 1, 1]
+
+
+def test_a_busy_item_leaves_its_like_to_be_delivered_again() -> None:
+    assert isinstance(_outcome("retry"), TransientError)
+    assert isinstance(_outcome("failed"), PermanentError)
