@@ -18,6 +18,21 @@ def _mode(env: Mapping[str, str], name: str) -> Mode:
     return cast(Mode, value)
 
 
+# The messaging template's defaults: how long a message may wait in its work queue, then in its DLQ.
+QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+MARKER_TTL_MARGIN_SECONDS = 24 * 3600
+
+
+def marker_ttl_for(queue_retention_seconds: int, dead_letter_retention_seconds: int) -> int:
+    """How long a processed-event marker must live so that no delivery of its event outlives it.
+
+    A message can wait its whole retention in the work queue, then (moved to the DLQ) the DLQ's,
+    and be redriven at the last moment: a marker that expired before would let it count twice.
+    """
+    return queue_retention_seconds + dead_letter_retention_seconds + MARKER_TTL_MARGIN_SECONDS
+
+
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     value = int(env.get(name, default))
     if value <= 0:
@@ -36,7 +51,7 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 16 * 1024
     # How long a processed-event marker is kept (DynamoDB TTL); a redelivery after that counts again.
-    marker_ttl_seconds: int = 7 * 24 * 3600
+    marker_ttl_seconds: int = marker_ttl_for(QUEUE_RETENTION_SECONDS, DEAD_LETTER_RETENTION_SECONDS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

@@ -13,6 +13,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from monolith.config import Settings
 from monolith.domain import (
     AlreadyAdopted,
     DependencyUnavailable,
@@ -88,7 +89,7 @@ class DynamoMysfitRepository(MysfitRepository):
         dynamodb_client: Any,
         mysfits_table: str,
         processed_events_table: str,
-        marker_ttl_seconds: int = 7 * 24 * 3600,
+        marker_ttl_seconds: int = Settings.marker_ttl_seconds,
     ) -> None:
         self._ddb = dynamodb_client
         self._table = mysfits_table

@@ -1,15 +1,29 @@
-"""The marker TTL travels from `make run`'s environment to the monolith's settings."""
+"""The marker TTL outlives every delivery of its event, and travels from `make run` to the monolith."""
 
 from __future__ import annotations
 
 import pytest
 
+from deploy.local import MESSAGING_TEMPLATE
+from deploy.templates import load_template
 from embedded.system import EmbeddedSystem, SystemConfig
-from monolith.config import Settings
+from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
+from monolith.dynamodb import DynamoMysfitRepository
 
 
-def test_the_marker_ttl_defaults_to_seven_days() -> None:
-    assert Settings.from_env({}).marker_ttl_seconds == 7 * 24 * 3600
+def test_a_marker_outlives_a_message_kept_in_its_queue_then_its_dlq_as_the_template_declares() -> None:
+    # A like redriven from the DLQ on its last day must still find its marker (a late redrive).
+    parameters = load_template(MESSAGING_TEMPLATE)["Parameters"]
+    queue, dlq = (int(parameters[name]["Default"]) for name in ("MessageRetentionPeriod", "DeadLetterRetentionPeriod"))
+
+    assert Settings.from_env({}).marker_ttl_seconds == marker_ttl_for(queue, dlq)
+    assert marker_ttl_for(queue, dlq) >= queue + dlq + MARKER_TTL_MARGIN_SECONDS
+    assert marker_ttl_for(queue, dlq) == 19 * 24 * 3600
+
+
+def test_the_repository_defaults_to_the_settings_marker_ttl() -> None:
+    repository = DynamoMysfitRepository(object(), "mysfits", "events")
+    assert repository._marker_ttl == Settings().marker_ttl_seconds
 
 
 def test_the_marker_ttl_comes_from_the_environment() -> None:
