@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,21 +43,27 @@ class MonolithPort(Protocol):
 
 
 class MonolithClient(MonolithPort):
-    """Calls the monolith with timeouts and a few quick retries; safe because fulfil is idempotent."""
+    """Calls the monolith with timeouts and a few quick retries; safe because fulfil is idempotent.
+
+    The consumer calls it from several handler threads at once, and ``requests`` does not promise
+    that one Session is safe to share between threads: each thread gets a session of its own
+    (and so a connection pool of its own, reused across its calls).
+    """
 
     def __init__(
         self,
         base_url: str,
         fulfil_secret: str,
         *,
-        session: requests.Session | None = None,
+        session_factory: Callable[[], requests.Session] = requests.Session,
         timeout: tuple[float, float] = (2.0, 5.0),
         attempts: int = 3,
         retry_delay: float = 0.2,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._secret = fulfil_secret
-        self._session = session or requests.Session()
+        self._session_factory = session_factory
+        self._local = threading.local()
         self._timeout = timeout
         self._attempts = attempts
         self._retry_delay = retry_delay
@@ -101,7 +108,7 @@ class MonolithClient(MonolithPort):
         last_error = ""
         for attempt in range(1, self._attempts + 1):
             try:
-                response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+                response = self._session().request(method, url, timeout=self._timeout, **kwargs)
             except requests.RequestException as error:
                 last_error = f"{type(error).__name__}: {error}"
             else:
@@ -111,6 +118,13 @@ class MonolithClient(MonolithPort):
             if attempt < self._attempts:
                 time.sleep(self._retry_delay * 2 ** (attempt - 1))
         raise TransientError(f"{method} {path} failed after {self._attempts} attempts: {last_error}")
+
+    def _session(self) -> requests.Session:
+        """This thread's session, made on its first call."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._session_factory()
+        return session
 
     @staticmethod
     def _raise_for_status(response: requests.Response) -> None:

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from embedded.processes import free_port
@@ -83,3 +84,33 @@ def test_a_batch_of_likes_in_one_call(base_url: str, repository: FakeRepository)
 
     assert sorted(statuses.values()) == ["applied", "applied", "applied", "not_found"]
     assert set(client.fulfil_likes(events).values()) == {"duplicate"}
+
+
+def test_each_handler_thread_uses_a_session_of_its_own(base_url: str, repository: FakeRepository) -> None:
+    # GIVEN a client whose sessions are recorded as they are made
+    made: list[tuple[int, requests.Session]] = []
+
+    def session() -> requests.Session:
+        made.append((threading.get_ident(), requests.Session()))
+        return made[-1][1]
+
+    client = MonolithClient(base_url, SECRET, session_factory=session)
+    mysfit = first_mysfit(repository)
+
+    # WHEN ten threads like at once, as the consumer's handler pool does, twice each
+    barrier = threading.Barrier(10)
+
+    def like_twice() -> None:
+        barrier.wait()
+        for _ in range(2):
+            client.fulfil_likes([LikeRequested(mysfit_id=mysfit.mysfit_id)])
+
+    threads = [threading.Thread(target=like_twice) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    # THEN each thread had one session, never shared, reused for its second call; every like counted
+    assert len(made) == 10 and len({ident for ident, _ in made}) == 10
+    assert repository.mysfits[mysfit.mysfit_id].likes == 20
