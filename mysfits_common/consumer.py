@@ -80,6 +80,7 @@ class Consumer:
         self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="handler")
         self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
         self._in_flight_lock = threading.Lock()
+        self._visibility_lock = threading.RLock()  # see _heartbeat
         self._closed = threading.Event()
         self._failed_batches = 0
         self._pause_seconds = 0.0
@@ -239,29 +240,44 @@ class Consumer:
         if not messages:
             return
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-        response = self._sqs.delete_message_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+        with self._visibility_lock:  # no extension of a message in flight while it is deleted
+            response = self._sqs.delete_message_batch(QueueUrl=self._settings.queue_url, Entries=entries)
         for failure in response.get("Failed", []):
             logger.warning("Delete failed; the message will be delivered again", extra={"failure": failure})
 
     def _set_visibility(self, changes: list[tuple[str, int]]) -> None:
         """Set the visibility timeout of each (receipt handle, seconds), ten to a call as SQS allows."""
+        with self._visibility_lock:
+            self._change_visibility(changes)
+
+    def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
         for start in range(0, len(changes), 10):
             entries = [
                 {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
                 for i, (handle, seconds) in enumerate(changes[start:start + 10])
             ]
             try:
-                self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+                response = self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
             except (BotoCoreError, ClientError) as error:
                 # Not fatal: a message comes back once its current visibility timeout ends.
                 logger.warning("Could not change visibility", extra={"error": str(error)})
+                continue
+            if response.get("Failed"):
+                logger.warning("Visibility change refused", extra={"failures": response["Failed"]})
 
     def _heartbeat(self) -> None:
-        """Extend the visibility of messages still being handled, so a slow one is not processed twice."""
+        """Extend the visibility of messages still being handled, so a slow one is not processed twice.
+
+        Every visibility change holds the visibility lock, and the heartbeat reads which messages
+        are in flight only once it holds it. A message leaves the in-flight set before the loop sets
+        its back-off (or returns it), so an extension either lands before that or does not name the
+        message: it can never undo a back-off. Handler threads never wait for a call to SQS.
+        """
         while not self._closed.wait(self._settings.heartbeat_seconds):
-            with self._in_flight_lock:
-                handles = list(self._in_flight.values())
-            self._set_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
+            with self._visibility_lock:
+                with self._in_flight_lock:
+                    handles = list(self._in_flight.values())
+                self._set_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
 
     def _touch_health_file(self) -> None:
         if self._settings.health_file:

@@ -247,3 +247,62 @@ def test_a_batch_handler_that_fails_as_a_whole_retries_every_message() -> None:
     assert sqs.deleted == []
     assert sorted(sqs.visibility) == sorted((m["ReceiptHandle"], 2) for m in messages)
     assert loop.pause_seconds == 2
+
+
+class SlowHeartbeatSqs(FakeSqs):
+    """Its extensions to the full visibility timeout (the heartbeat's) take a while to land."""
+
+    def __init__(self, batches: list[list[dict[str, Any]]], heartbeat_visibility: int) -> None:
+        super().__init__(batches)
+        self.heartbeat_visibility = heartbeat_visibility
+        self.heartbeat_calls = threading.Event()
+
+    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        if all(entry["VisibilityTimeout"] == self.heartbeat_visibility for entry in Entries):
+            self.heartbeat_calls.set()
+            time.sleep(0.3)
+        return super().change_message_visibility_batch(QueueUrl, Entries)
+
+
+def test_an_extension_in_flight_never_lands_after_the_back_off() -> None:
+    # GIVEN a heartbeat whose extension is slow, and a handler that fails while it is in flight
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs = SlowHeartbeatSqs([[message]], heartbeat_visibility=30)
+
+    def fails_during_the_extension(event: Event) -> Outcome:
+        assert sqs.heartbeat_calls.wait(5)
+        raise TransientError("the monolith is down")
+
+    loop = consumer(sqs, fails_during_the_extension, heartbeat_seconds=0.02, visibility_timeout=30)
+    runner = threading.Thread(target=loop.run)
+
+    # WHEN it is handled
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not any(seconds != 30 for _, seconds in sqs.visibility) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.4)  # long enough for a late extension to land
+    finally:
+        loop.stop()
+        runner.join(10)
+
+    # THEN the back-off is the last word on the message's visibility, not the heartbeat's 30 s
+    mine = [seconds for handle, seconds in sqs.visibility if handle == message["ReceiptHandle"]]
+    assert mine and mine[-1] == 2, mine
+
+
+def test_a_visibility_change_the_queue_refuses_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    class RefusingSqs(FakeSqs):
+        def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"Successful": [], "Failed": [{"Id": e["Id"], "Code": "ReceiptHandleIsInvalid"} for e in Entries]}
+
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+
+    def fails(event: Event) -> Outcome:
+        raise TransientError("down")
+
+    consumer(RefusingSqs([[message]]), fails).poll_once()
+
+    refused = [r for r in caplog.records if r.getMessage() == "Visibility change refused"]
+    assert refused and refused[0].__dict__["failures"][0]["Code"] == "ReceiptHandleIsInvalid"
