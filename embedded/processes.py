@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -43,6 +45,23 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
         time.sleep(interval)
 
 
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _dies_with(parent_pid: int) -> None:
+    """In the child, before exec: have Linux send it SIGTERM when the runner that started it dies.
+
+    The children run in sessions of their own (so that Ctrl-C reaches the runner alone, which
+    stops them in order); without this, a runner killed with SIGKILL or a closed terminal left
+    them holding their ports. If the runner is already gone, the child ends itself at once.
+    """
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class ManagedProcess:
     """One child process, its output in a log file (or the console), stopped with SIGTERM then SIGKILL."""
 
@@ -58,6 +77,7 @@ class ManagedProcess:
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = self.log_path.open("ab")
+        runner = os.getpid()
         self._process = subprocess.Popen(
             self.argv,
             env=self.env,
@@ -66,6 +86,7 @@ class ManagedProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT if self._log else None,
             start_new_session=True,  # Ctrl-C reaches the runner alone, which stops children in order
+            preexec_fn=lambda: _dies_with(runner),
         )
         return self
 

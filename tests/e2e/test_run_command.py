@@ -109,3 +109,44 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(system: EmbeddedSystem, api
     subscriptions = aws.sns.list_subscriptions_by_topic(TopicArn=aws.topology.events_topic_arn)["Subscriptions"]
     assert len(subscriptions) == 2
     assert json.loads(json.dumps(subscriptions))  # plain data, no error
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process started by ``pid``, directly or not (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_system_dies_with_a_runner_killed_outright(run_command: tuple[subprocess.Popen[str], str, str]) -> None:
+    # GIVEN the running system: emulator, gunicorn and its workers, both workers
+    process, api_url, _website_url = run_command
+    children = _descendants(process.pid)
+    assert len(children) >= 5
+
+    # WHEN the runner is killed with no chance to stop them (SIGKILL, a terminal closed)
+    process.kill()
+    process.wait(10)
+
+    # THEN they stop too, and the API's port is free for the next `make run`
+    eventually(lambda: {pid for pid in children if _alive(pid)}, lambda alive: not alive, timeout=60)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(api_url, timeout=2)
