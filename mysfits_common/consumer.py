@@ -6,7 +6,11 @@ The handler raises to say what a failure means; the loop decides what that means
 - TransientError or any unexpected exception: the message stays, its visibility is set to an
   exponential back-off, and the queue's redrive policy ends the retries;
 - PermanentError or an invalid event (a poison message): the message is made visible again at
-  once, so the redrive policy moves it to the DLQ after maxReceiveCount receives, never looping.
+  once, so the redrive policy moves it to the DLQ after maxReceiveCount receives, never looping;
+- NotAuthorised (the monolith refuses the worker's credentials: a wrong or rotated secret): no
+  message can succeed, so the loop stops receiving (the messages stay in the queue and keep their
+  receive counts), says so in its log and its health file, and resumes once its probe says it is
+  authorised again (the secret re-read from its source).
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ class PermanentError(Exception):
 
 class TransientError(Exception):
     """The event may succeed later (a dependency is down, slow or throttling)."""
+
+
+class NotAuthorised(Exception):
+    """The worker is not allowed to do its work (a wrong or rotated secret); nothing can succeed."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class ConsumerSettings:
     heartbeat_seconds: float = 10.0
     idle_pause_seconds: float = 1.0
     health_file: str | None = None
+    auth_retry_seconds: float = 15.0  # how often a worker that is not authorised probes again
 
 
 class Consumer:
@@ -71,11 +80,14 @@ class Consumer:
         settings: ConsumerSettings,
         handler: Handler,
         batch_handler: BatchHandler | None = None,
+        authorised: Callable[[], bool] | None = None,
     ) -> None:
         self._sqs = sqs_client
         self._settings = settings
         self._handler = handler
         self._batch_handler = batch_handler
+        self._authorised = authorised or (lambda: True)
+        self._not_authorised: str | None = None  # why, while the monolith refuses our credentials
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="handler")
         self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
@@ -90,6 +102,11 @@ class Consumer:
         self._stopping.set()
 
     @property
+    def not_authorised(self) -> str | None:
+        """Why the loop stopped receiving (the monolith refused its credentials), or None."""
+        return self._not_authorised
+
+    @property
     def pause_seconds(self) -> float:
         """How long the loop pauses before its next receive (0 unless whole batches keep failing)."""
         return self._pause_seconds
@@ -101,6 +118,9 @@ class Consumer:
         logger.info("Consumer started", extra={"queueUrl": self._settings.queue_url})
         try:
             while not self._stopping.is_set():
+                if self._not_authorised is not None:
+                    self._wait_until_authorised()
+                    continue
                 self._touch_health_file()
                 try:
                     self.poll_once()
@@ -114,6 +134,26 @@ class Consumer:
             self._pool.shutdown(wait=True)
             self._closed.set()
             logger.info("Consumer stopped", extra={"queueUrl": self._settings.queue_url})
+
+    def _wait_until_authorised(self) -> None:
+        """Receive nothing for a while, then probe; say so in the log and the health file meanwhile."""
+        reason = self._not_authorised
+        logger.error(
+            "Not authorised by the monolith: receiving stopped, messages stay in the queue; "
+            "fix the fulfil secret (it is re-read from its source)",
+            extra={"error": reason, "retryIn": self._settings.auth_retry_seconds},
+        )
+        self._touch_health_file(f"not authorised: {reason}")
+        if self._stopping.wait(self._settings.auth_retry_seconds):
+            return
+        try:
+            authorised = self._authorised()
+        except Exception as error:  # the probe itself failed: still not known to be authorised
+            logger.warning("Authorisation probe failed", extra={"error": str(error)})
+            return
+        if authorised:
+            logger.warning("Authorised again: receiving resumes")
+            self._not_authorised = None
 
     def poll_once(self) -> int:
         """Receive one batch and process it; return how many messages were received."""
@@ -142,7 +182,9 @@ class Consumer:
 
     def _note_batch(self, results: list[int | None]) -> None:
         """A batch that failed transiently as a whole means a dependency is down: pause polling."""
-        if results and all(result is not None and result > 0 for result in results):
+        if self._not_authorised is not None:
+            self._failed_batches, self._pause_seconds = 0, 0.0  # the loop waits for authorisation instead
+        elif results and all(result is not None and result > 0 for result in results):
             self._failed_batches += 1
             self._pause_seconds = min(
                 self._settings.backoff_base_seconds * 2 ** (self._failed_batches - 1),
@@ -216,6 +258,10 @@ class Consumer:
             logger.error("Poison message left to the redrive policy", extra={**fields, "error": str(result)})
             return 0
         delay = self._backoff(receive_count)
+        if isinstance(result, NotAuthorised):
+            self._not_authorised = str(result)
+            logger.error("Not authorised; the message stays in the queue", extra={**fields, "error": str(result)})
+            return delay
         extra = {**fields, "error": str(result), "retryIn": delay}
         if isinstance(result, TransientError):
             logger.warning("Processing failed; retrying later", extra=extra)
@@ -279,6 +325,7 @@ class Consumer:
                     handles = list(self._in_flight.values())
                 self._set_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
 
-    def _touch_health_file(self) -> None:
+    def _touch_health_file(self, problem: str = "") -> None:
+        """Mark the loop alive; a problem written in the file makes the health check fail with it."""
         if self._settings.health_file:
-            Path(self._settings.health_file).touch()
+            Path(self._settings.health_file).write_text(problem, encoding="utf-8")

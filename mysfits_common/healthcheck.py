@@ -1,8 +1,10 @@
 """Container health checks: ``python -m mysfits_common.healthcheck [--url URL]``.
 
-Without ``--url`` (the workers): healthy while ``WORKER_HEALTH_FILE`` is fresh. The consumer loop
-touches it on every poll, so a file older than a long poll plus a slow batch means the loop is
-stuck, not merely idle. With ``--url`` (the monolith): healthy when the URL answers 200.
+Without ``--url`` (the workers): healthy while ``WORKER_HEALTH_FILE`` is fresh and empty. The
+consumer loop writes it on every poll, so a file older than a long poll plus a slow batch means
+the loop is stuck, not merely idle; a file that says something is a problem the loop reports (the
+monolith refuses its fulfil secret: on ECS the task is then replaced, and reads the secret anew).
+With ``--url`` (the monolith): healthy when the URL answers 200.
 
 Exit code 0 is healthy, 1 unhealthy (what Docker's HEALTHCHECK and ECS's healthCheck expect). The
 slim images have no curl, hence Python; it imports nothing beyond the standard library.
@@ -33,7 +35,11 @@ def check_health_file(path: str | os.PathLike[str], max_age: float, now: Callabl
         return f"health file {path} unreadable: {exc.strerror or exc}"
     if age > max_age:
         return f"health file {path} is {age:.0f} s old (limit {max_age:.0f} s): the consumer loop is not polling"
-    return None
+    try:
+        problem = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        return f"health file {path} unreadable: {exc.strerror or exc}"
+    return problem or None
 
 
 def check_url(url: str, timeout: float) -> str | None:

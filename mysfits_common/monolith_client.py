@@ -11,15 +11,16 @@ from typing import Any, Protocol
 
 import requests
 
-from mysfits_common.consumer import PermanentError, TransientError
+from mysfits_common.consumer import NotAuthorised, PermanentError, TransientError
 from mysfits_common.events import Event
 
 logger = logging.getLogger(__name__)
 
 FULFIL_SECRET_HEADER = "X-Fulfil-Secret"
 CORRELATION_HEADER = "X-Correlation-Id"
-# 401/403 mean a wrong or rotated secret: an operator can fix that, so the message is kept.
-_RETRYABLE_STATUSES = {401, 403, 408, 425, 429, 500, 502, 503, 504}
+_RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+# A wrong or rotated secret: no message can succeed until it is fixed (see NotAuthorised).
+_NOT_AUTHORISED_STATUSES = {401, 403}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class MonolithClient(MonolithPort):
     def __init__(
         self,
         base_url: str,
-        fulfil_secret: str,
+        fulfil_secret: str | Callable[[], str],
         *,
         session_factory: Callable[[], requests.Session] = requests.Session,
         timeout: tuple[float, float] = (2.0, 5.0),
@@ -61,7 +62,8 @@ class MonolithClient(MonolithPort):
         retry_delay: float = 0.2,
     ) -> None:
         self._base_url = base_url.rstrip("/")
-        self._secret = fulfil_secret
+        # A callable is asked on every call, so a secret re-read from its source takes effect at once.
+        self._secret = fulfil_secret if callable(fulfil_secret) else (lambda: fulfil_secret)
         self._session_factory = session_factory
         self._local = threading.local()
         self._timeout = timeout
@@ -100,8 +102,22 @@ class MonolithClient(MonolithPort):
         results = _json_or_empty(response).get("results", [])
         return {str(result["eventId"]): str(result["status"]) for result in results}
 
+    def authorised(self) -> bool:
+        """Whether the monolith accepts this worker's secret now, without fulfilling anything.
+
+        An empty batch is refused after the secret is checked: 401/403 say the secret is wrong,
+        any other answer (400 for the empty batch) that it is right.
+        """
+        response = self._session().post(
+            f"{self._base_url}/mysfits/batch/fulfill-likes",
+            json={"events": []},
+            headers={FULFIL_SECRET_HEADER: self._secret()},
+            timeout=self._timeout,
+        )
+        return response.status_code not in _NOT_AUTHORISED_STATUSES
+
     def _fulfil_headers(self, correlation_id: str) -> dict[str, str]:
-        return {FULFIL_SECRET_HEADER: self._secret, CORRELATION_HEADER: correlation_id}
+        return {FULFIL_SECRET_HEADER: self._secret(), CORRELATION_HEADER: correlation_id}
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = self._base_url + path
@@ -112,6 +128,8 @@ class MonolithClient(MonolithPort):
             except requests.RequestException as error:
                 last_error = f"{type(error).__name__}: {error}"
             else:
+                if response.status_code in _NOT_AUTHORISED_STATUSES:
+                    raise NotAuthorised(f"{method} {path}: the monolith answered {response.status_code}")
                 if response.status_code not in _RETRYABLE_STATUSES:
                     return response
                 last_error = f"HTTP {response.status_code}"

@@ -7,6 +7,7 @@ import os
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from mysfits_common import aws
@@ -24,12 +25,15 @@ class WorkerSettings:
     queue_url: str
     monolith_url: str = "http://127.0.0.1:8080"
     fulfil_secret: str = ""
+    # A file holding the secret, re-read on every call: a rotated secret takes effect without a restart.
+    fulfil_secret_file: str | None = None
     concurrency: int = 10
     wait_seconds: int = 20
     visibility_timeout: int = 30
     backoff_base_seconds: int = 2
     backoff_max_seconds: int = 300
     health_file: str | None = None
+    auth_retry_seconds: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerSettings:
@@ -40,12 +44,14 @@ class WorkerSettings:
             queue_url=queue_url,
             monolith_url=env.get("MONOLITH_URL", cls.monolith_url),
             fulfil_secret=env.get("FULFIL_SECRET", ""),
+            fulfil_secret_file=env.get("FULFIL_SECRET_FILE") or None,
             concurrency=int(env.get("WORKER_CONCURRENCY", cls.concurrency)),
             wait_seconds=int(env.get("WORKER_WAIT_SECONDS", cls.wait_seconds)),
             visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
             backoff_base_seconds=int(env.get("WORKER_BACKOFF_BASE_SECONDS", cls.backoff_base_seconds)),
             backoff_max_seconds=int(env.get("WORKER_BACKOFF_MAX_SECONDS", cls.backoff_max_seconds)),
             health_file=env.get("WORKER_HEALTH_FILE") or None,
+            auth_retry_seconds=float(env.get("WORKER_AUTH_RETRY_SECONDS", cls.auth_retry_seconds)),
         )
 
     def consumer_settings(self) -> ConsumerSettings:
@@ -58,18 +64,35 @@ class WorkerSettings:
             backoff_max_seconds=self.backoff_max_seconds,
             heartbeat_seconds=self.visibility_timeout / 3,
             health_file=self.health_file,
+            auth_retry_seconds=self.auth_retry_seconds,
         )
+
+    def secret(self) -> str:
+        """The fulfil secret, from its file when one is set (read now), else from the environment."""
+        if self.fulfil_secret_file is None:
+            return self.fulfil_secret
+        try:
+            return Path(self.fulfil_secret_file).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            logger.error("Fulfil secret file unreadable", extra={"path": self.fulfil_secret_file, "error": str(error)})
+            return ""
 
 
 def run_worker(name: str, make_handler: Callable[[MonolithClient], Handler]) -> None:
     """Run a worker until SIGTERM or SIGINT, then drain in-flight work and return."""
     configure_logging(name)
     settings = WorkerSettings.from_env()
-    monolith = MonolithClient(settings.monolith_url, settings.fulfil_secret)
+    monolith = MonolithClient(settings.monolith_url, settings.secret)
     handler = make_handler(monolith)
     # A handler that can take a whole receive at once (handle_batch) gets it in one call.
     batch_handler = getattr(handler, "handle_batch", None)
-    consumer = Consumer(aws.client("sqs", long_poll=True), settings.consumer_settings(), handler, batch_handler)
+    consumer = Consumer(
+        aws.client("sqs", long_poll=True),
+        settings.consumer_settings(),
+        handler,
+        batch_handler,
+        authorised=monolith.authorised,
+    )
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         logger.info("Stop requested; draining", extra={"signal": signal.Signals(signum).name})

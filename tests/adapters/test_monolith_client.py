@@ -13,7 +13,7 @@ from embedded.processes import free_port
 from monolith.app import create_app
 from monolith.config import Settings
 from monolith.service import MysfitsService
-from mysfits_common.consumer import PermanentError, TransientError
+from mysfits_common.consumer import NotAuthorised, PermanentError, TransientError
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from mysfits_common.monolith_client import MonolithClient
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
@@ -62,11 +62,32 @@ def test_an_unknown_mysfit_is_permanent(base_url: str) -> None:
         client.fulfil("like", LikeRequested(mysfit_id="ghost"))
 
 
-def test_a_wrong_secret_is_retried_then_transient(base_url: str, repository: FakeRepository) -> None:
+def test_a_wrong_secret_means_not_authorised_and_nothing_is_fulfilled(
+    base_url: str, repository: FakeRepository
+) -> None:
     client = MonolithClient(base_url, "wrong", retry_delay=0.01)
+    mysfit = first_mysfit(repository)
 
-    with pytest.raises(TransientError, match="401"):
-        client.fulfil("like", LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id))
+    with pytest.raises(NotAuthorised, match="401"):
+        client.fulfil("like", LikeRequested(mysfit_id=mysfit.mysfit_id))
+    with pytest.raises(NotAuthorised, match="401"):
+        client.fulfil_likes([LikeRequested(mysfit_id=mysfit.mysfit_id)])
+    assert client.authorised() is False
+    assert repository.mysfits[mysfit.mysfit_id].likes == 0
+
+
+def test_a_secret_re_read_from_its_source_takes_effect_at_once(base_url: str, repository: FakeRepository) -> None:
+    # GIVEN a client whose secret comes from a source that is wrong, then rotated to the right one
+    source = {"secret": "old"}
+    client = MonolithClient(base_url, lambda: source["secret"])
+    assert client.authorised() is False
+
+    # WHEN the source holds the right secret
+    source["secret"] = SECRET
+
+    # THEN the next calls use it, with no new client
+    assert client.authorised() is True
+    assert client.fulfil_likes([LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id)])
 
 
 def test_a_monolith_that_is_down_is_transient() -> None:

@@ -32,6 +32,14 @@ def test_a_stale_health_file_is_unhealthy(tmp_path: Path, capsys: pytest.Capture
     assert main([], env={"WORKER_HEALTH_FILE": str(health), "WORKER_HEALTH_MAX_AGE": "300"}) == 0
 
 
+def test_a_problem_the_loop_writes_makes_it_unhealthy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    health = tmp_path / "worker-health"
+    health.write_text("not authorised: the monolith answered 401")
+
+    assert main([], env={"WORKER_HEALTH_FILE": str(health)}) == 1
+    assert "not authorised" in capsys.readouterr().err
+
+
 def test_a_missing_file_or_setting_is_unhealthy(tmp_path: Path) -> None:
     assert main([], env={"WORKER_HEALTH_FILE": str(tmp_path / "absent")}) == 1
     assert main([], env={}) == 1

@@ -3,11 +3,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mysfits_common.consumer import Consumer, ConsumerSettings, Outcome, PermanentError, TransientError
+from mysfits_common.consumer import (
+    Consumer,
+    ConsumerSettings,
+    NotAuthorised,
+    Outcome,
+    PermanentError,
+    TransientError,
+)
 from mysfits_common.events import Event, LikeRequested
 from tests.factories import sqs_message
 
@@ -306,3 +314,52 @@ def test_a_visibility_change_the_queue_refuses_is_logged(caplog: pytest.LogCaptu
 
     refused = [r for r in caplog.records if r.getMessage() == "Visibility change refused"]
     assert refused and refused[0].__dict__["failures"][0]["Code"] == "ReceiptHandleIsInvalid"
+
+
+def test_a_worker_that_is_not_authorised_stops_receiving_until_it_is(tmp_path: Path) -> None:
+    # GIVEN two batches, and a monolith that refuses the worker's secret until it is rotated
+    first, second = sqs_message(LikeRequested(mysfit_id="m1")), sqs_message(LikeRequested(mysfit_id="m2"))
+    sqs = FakeSqs([[first], [second]])
+    rotated = threading.Event()
+    health = tmp_path / "health"
+
+    def fulfil(event: Event) -> Outcome:
+        if not rotated.is_set():
+            raise NotAuthorised("the monolith answered 401")
+        return Outcome("applied", "Like processed.")
+
+    loop = Consumer(
+        sqs,
+        ConsumerSettings(queue_url="http://queue", auth_retry_seconds=0.05, health_file=str(health)),
+        fulfil,
+        authorised=rotated.is_set,
+    )
+    runner = threading.Thread(target=loop.run)
+
+    # WHEN it runs with the wrong secret
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while loop.not_authorised is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+
+        # THEN it stops receiving (the second batch stays in the queue), keeps the first one's message
+        # invisible for a back-off instead of returning it, and its health file says why
+        assert loop.not_authorised is not None
+        assert sqs.batches == [[second]]
+        assert sqs.visibility == [(first["ReceiptHandle"], 2)]
+        assert sqs.deleted == []
+        assert "not authorised" in health.read_text()
+
+        # WHEN the secret is right again, THEN it resumes and the health file is clear
+        rotated.set()
+        deadline = time.monotonic() + 5
+        while sqs.deleted != [second["ReceiptHandle"]] and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        loop.stop()
+        runner.join(10)
+    assert sqs.deleted == [second["ReceiptHandle"]]
+    assert loop.not_authorised is None
+    assert health.read_text() == ""
