@@ -29,6 +29,8 @@ from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 _INDEXES = {Filter.GOOD_EVIL: "GoodEvilIndex", Filter.LAW_CHAOS: "LawChaosIndex"}
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _VALIDATION_ERROR = "ValidationError"
+# A transaction holds at most 100 items: an ADD per mysfit plus a marker per event.
+_EVENTS_PER_TRANSACTION = 50
 logger = logging.getLogger(__name__)
 
 
@@ -127,7 +129,8 @@ class DynamoMysfitRepository(MysfitRepository):
         return status
 
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
-        """One transaction for the batch: an ADD per mysfit (its likes summed) and a marker per event.
+        """One transaction per 50 events (a transaction holds at most 100 items): an ADD per mysfit
+        (its likes summed) and a marker per event.
 
         A cancelled transaction names, per item, why it failed: a marker that exists is a duplicate,
         a mysfit that does not is not found, an item that cannot take the write (a corrupt record)
@@ -136,8 +139,14 @@ class DynamoMysfitRepository(MysfitRepository):
         at least one event and one bad neighbour never holds up the batch. A request DynamoDB
         rejects as a whole (a validation error) is retried one event at a time, to find the bad one.
         """
+        unique = list({event.event_id: event for event in events}.values())  # one marker per id
         results: dict[str, FulfilStatus] = {}
-        pending = list({event.event_id: event for event in events}.values())  # one marker per id
+        for start in range(0, len(unique), _EVENTS_PER_TRANSACTION):
+            results.update(self._apply_like_group(unique[start : start + _EVENTS_PER_TRANSACTION]))
+        return results
+
+    def _apply_like_group(self, pending: list[LikeRequested]) -> dict[str, FulfilStatus]:
+        results: dict[str, FulfilStatus] = {}
         while pending:
             counts = Counter(event.mysfit_id for event in pending)
             updates = [self._add_likes(mysfit_id, count) for mysfit_id, count in counts.items()]
@@ -151,7 +160,7 @@ class DynamoMysfitRepository(MysfitRepository):
                     results[pending[0].event_id] = FulfilStatus.FAILED
                     break
                 for event in pending:
-                    results.update(self.apply_likes([event]))
+                    results.update(self._apply_like_group([event]))
                 break
             if reasons is None:
                 results.update(dict.fromkeys((event.event_id for event in pending), FulfilStatus.APPLIED))

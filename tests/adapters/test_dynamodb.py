@@ -164,3 +164,34 @@ def test_a_single_like_of_a_corrupt_item_is_unprocessable_not_an_outage(
 
     with pytest.raises(UnprocessableEvent):
         repository.apply_like(LikeRequested(mysfit_id=corrupt))
+
+
+class CountingClient:
+    """The DynamoDB client, counting the transactions sent through it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.transactions: list[int] = []
+
+    def transact_write_items(self, **request: Any) -> Any:
+        self.transactions.append(len(request["TransactItems"]))
+        return self._client.transact_write_items(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_batch_larger_than_one_transaction_is_split_in_transactions_of_at_most_100_items(
+    topology: Topology, dynamodb: Any
+) -> None:
+    client = CountingClient(dynamodb)
+    repository = DynamoMysfitRepository(client, topology.mysfits_table, topology.processed_events_table)
+    seed(repository)
+    events = [LikeRequested(mysfit_id=mysfit.mysfit_id) for mysfit in catalogue() for _ in range(10)]
+
+    statuses = repository.apply_likes(events)
+
+    assert set(statuses.values()) == {FulfilStatus.APPLIED} and len(statuses) == 120
+    assert client.transactions and max(client.transactions) <= 100
+    assert len(client.transactions) == 3
+    assert sum(mysfit.likes for mysfit in repository.find()) == 120
