@@ -1,7 +1,12 @@
 """python -m adopt_worker"""
 
 from adopt_worker.handler import AdoptionHandler
+from mysfits_common.consumer import EachEvent
 from mysfits_common.worker import run_worker
 
 if __name__ == "__main__":
-    run_worker("adopt_worker", AdoptionHandler)
+    # Each adoption is its own conditional write: handled one event at a time, several at once.
+    run_worker(
+        "adopt_worker",
+        lambda monolith, settings, stopping: EachEvent(AdoptionHandler(monolith), settings.concurrency, stopping),
+    )

@@ -4,4 +4,5 @@ from like_worker.handler import LikeHandler
 from mysfits_common.worker import run_worker
 
 if __name__ == "__main__":
-    run_worker("like_worker", LikeHandler)
+    # A whole receive goes to the monolith in one call.
+    run_worker("like_worker", lambda monolith, _settings, _stopping: LikeHandler(monolith))

@@ -11,7 +11,7 @@ from mysfits_common.ttl_set import TtlSet
 class LikeHandler:
     """Checks each mysfit exists (cached: ids do not disappear) and has the likes counted once each.
 
-    A whole receive goes to the monolith in one call (handle_batch): one DynamoDB transaction per
+    A batch handler: a whole receive goes to the monolith in one call, one DynamoDB transaction per
     batch instead of one per like. One bad event never fails its neighbours: a mysfit that cannot
     be looked up fails only its own likes, the monolith settles each event of a batch on its own
     (a corrupt item fails only its likes), and a batch the monolith refuses as a whole (a 4xx) is
@@ -22,13 +22,7 @@ class LikeHandler:
         self._monolith = monolith
         self._known = TtlSet(known_ttl_seconds)
 
-    def __call__(self, event: Event) -> Outcome:
-        result = self.handle_batch([event])[event.event_id]
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def handle_batch(self, events: list[Event]) -> dict[str, Outcome | Exception]:
+    def __call__(self, events: list[Event]) -> dict[str, Outcome | Exception]:
         results: dict[str, Outcome | Exception] = {}
         likes: list[Event] = []
         for event in events:

@@ -1,12 +1,18 @@
-"""The SQS consumer loop both workers run: a generic processor around a pure per-event handler.
+"""The SQS consumer loop both workers run: one processor around a batch handler.
 
-The handler raises to say what a failure means; the loop decides what that means for the message:
+The loop hands each receive's valid events to a batch handler in one call (the like worker sends a
+whole batch to the monolith at once); a handler that works one event at a time is made a batch
+handler by :class:`EachEvent`, which runs it ``concurrency`` events at a time. Per event the
+handler returns an Outcome or the exception that says what the failure means; the loop decides
+what that means for the message:
 
 - success: the message is deleted (in one batch call per receive);
 - TransientError or any unexpected exception: the message stays, its visibility is set to an
   exponential back-off, and the queue's redrive policy ends the retries;
 - PermanentError or an invalid event (a poison message): the message is made visible again at
   once, so the redrive policy moves it to the DLQ after maxReceiveCount receives, never looping;
+- Unstarted (stop was requested before the event's handling began): the message is returned at
+  once, for another worker;
 - NotAuthorised (the monolith refuses the worker's credentials: a wrong or rotated secret): no
   message can succeed, so the loop stops receiving (the messages stay in the queue and keep their
   receive counts), says so in its log and its health file, and resumes once its probe says it is
@@ -43,6 +49,10 @@ class NotAuthorised(Exception):
     """The worker is not allowed to do its work (a wrong or rotated secret); nothing can succeed."""
 
 
+class Unstarted(Exception):
+    """Stop was requested before the event's handling began; the message goes back at once."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a handler did with an event; `message` is the log line (e.g. "Like processed.")."""
@@ -55,6 +65,33 @@ Handler = Callable[[Event], Outcome]
 # Handles a whole receive at once (one downstream call per batch); per event id an outcome or the
 # exception that says what the failure means.
 BatchHandler = Callable[[list[Event]], dict[str, "Outcome | Exception"]]
+
+
+class EachEvent:
+    """A batch handler made of a per-event handler: ``concurrency`` events at a time, each settled
+    on its own (a handler that raises fails only its event). Once ``stopping`` is set, events not
+    yet started are not started (Unstarted): they go back to the queue at once."""
+
+    def __init__(self, handler: Handler, concurrency: int = 10, stopping: threading.Event | None = None) -> None:
+        self._handler = handler
+        self._stopping = stopping or threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="handler")
+
+    def __call__(self, events: list[Event]) -> dict[str, Outcome | Exception]:
+        futures = {event.event_id: self._pool.submit(self._handle, event) for event in events}
+        return {event_id: future.result() for event_id, future in futures.items()}
+
+    def close(self) -> None:
+        """Wait for events being handled, and let the handler threads go."""
+        self._pool.shutdown(wait=True)
+
+    def _handle(self, event: Event) -> Outcome | Exception:
+        if self._stopping.is_set():
+            return Unstarted()
+        try:
+            return self._handler(event)
+        except Exception as error:  # the loop decides what the failure means
+            return error
 
 
 @dataclass(frozen=True)
@@ -78,18 +115,20 @@ class Consumer:
         self,
         sqs_client: Any,
         settings: ConsumerSettings,
-        handler: Handler,
-        batch_handler: BatchHandler | None = None,
+        handler: BatchHandler,
+        *,
         authorised: Callable[[], bool] | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
+        """``stopping`` is the stop signal, shared with an EachEvent handler so that stop() also
+        keeps it from starting events; ``authorised`` probes whether the monolith accepts the
+        worker's credentials again."""
         self._sqs = sqs_client
         self._settings = settings
         self._handler = handler
-        self._batch_handler = batch_handler
         self._authorised = authorised or (lambda: True)
         self._not_authorised: str | None = None  # why, while the monolith refuses our credentials
-        self._stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="handler")
+        self._stopping = stopping or threading.Event()
         self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
         self._in_flight_lock = threading.Lock()
         self._visibility_lock = threading.RLock()  # see _heartbeat
@@ -131,7 +170,6 @@ class Consumer:
                     logger.warning("Every message of the batch failed; pausing", extra={"pause": self._pause_seconds})
                     self._stopping.wait(self._pause_seconds)
         finally:
-            self._pool.shutdown(wait=True)
             self._closed.set()
             logger.info("Consumer stopped", extra={"queueUrl": self._settings.queue_url})
 
@@ -170,10 +208,7 @@ class Consumer:
         return len(messages)
 
     def process_batch(self, messages: list[dict[str, Any]]) -> None:
-        if self._batch_handler is not None:
-            results = self._process_together(messages)
-        else:
-            results = [future.result() for future in [self._pool.submit(self._process, m) for m in messages]]
+        results = self._process(messages)
         self._delete([message for message, result in zip(messages, results, strict=True) if result is None])
         self._set_visibility(
             [(m["ReceiptHandle"], result) for m, result in zip(messages, results, strict=True) if result is not None]
@@ -193,33 +228,15 @@ class Consumer:
         else:
             self._failed_batches, self._pause_seconds = 0, 0.0
 
-    def _process(self, message: dict[str, Any]) -> int | None:
-        """Handle one message: None means delete it, else the seconds until it is visible again.
+    def _process(self, messages: list[dict[str, Any]]) -> list[int | None]:
+        """Hand the batch's valid events to the handler in one call; per message, None to delete it,
+        else the seconds until it is visible again.
 
         0 is for messages that are returned at once: poison ones, so that the redrive policy moves
         them to the DLQ quickly, and unstarted ones once stop() was called.
         """
         if self._stopping.is_set():
-            return 0
-        started = time.monotonic()
-        try:
-            event = parse_event(message.get("Body", ""))
-        except InvalidEvent as error:
-            return self._settle(message, None, error, started)
-        self._track([message])
-        try:
-            result: Outcome | Exception = self._handler(event)
-        except Exception as error:  # _settle decides what the failure means
-            result = error
-        finally:
-            self._untrack([message])
-        return self._settle(message, event, result, started)
-
-    def _process_together(self, messages: list[dict[str, Any]]) -> list[int | None]:
-        """Hand the batch's valid events to the batch handler in one call; settle each message."""
-        if self._stopping.is_set():
             return [0] * len(messages)
-        assert self._batch_handler is not None
         started = time.monotonic()
         events: dict[int, Event] = {}
         results: list[int | None] = [0] * len(messages)
@@ -231,7 +248,7 @@ class Consumer:
         handled = [messages[index] for index in events]
         self._track(handled)
         try:
-            outcomes = self._batch_handler(list(events.values())) if events else {}
+            outcomes = self._handler(list(events.values())) if events else {}
         except Exception as error:  # the whole batch failed: each message is retried
             outcomes = dict.fromkeys((event.event_id for event in events.values()), error)
         finally:
@@ -254,6 +271,9 @@ class Consumer:
             duration_ms = round((time.monotonic() - started) * 1000, 1)
             logger.info(result.message, extra={**fields, "outcome": result.status, "durationMs": duration_ms})
             return None
+        if isinstance(result, Unstarted):
+            logger.info("Returned unstarted: stopping", extra=fields)
+            return 0
         if isinstance(result, InvalidEvent | PermanentError):
             logger.error("Poison message left to the redrive policy", extra={**fields, "error": str(result)})
             return 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 from mysfits_common import aws
-from mysfits_common.consumer import Consumer, ConsumerSettings, Handler
+from mysfits_common.consumer import BatchHandler, Consumer, ConsumerSettings, EachEvent
 from mysfits_common.logs import configure_logging
 from mysfits_common.monolith_client import MonolithClient
 
@@ -78,20 +79,26 @@ class WorkerSettings:
             return ""
 
 
-def run_worker(name: str, make_handler: Callable[[MonolithClient], Handler]) -> None:
-    """Run a worker until SIGTERM or SIGINT, then drain in-flight work and return."""
+HandlerFactory = Callable[[MonolithClient, WorkerSettings, threading.Event], BatchHandler]
+
+
+def run_worker(name: str, make_handler: HandlerFactory) -> None:
+    """Run a worker until SIGTERM or SIGINT, then drain in-flight work and return.
+
+    ``make_handler(monolith, settings, stopping)`` builds the batch handler; a per-event handler
+    is wrapped in ``EachEvent(handler, settings.concurrency, stopping)``.
+    """
     configure_logging(name)
     settings = WorkerSettings.from_env()
     monolith = MonolithClient(settings.monolith_url, settings.secret)
-    handler = make_handler(monolith)
-    # A handler that can take a whole receive at once (handle_batch) gets it in one call.
-    batch_handler = getattr(handler, "handle_batch", None)
+    stopping = threading.Event()
+    handler = make_handler(monolith, settings, stopping)
     consumer = Consumer(
         aws.client("sqs", long_poll=True),
         settings.consumer_settings(),
         handler,
-        batch_handler,
         authorised=monolith.authorised,
+        stopping=stopping,
     )
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -100,4 +107,8 @@ def run_worker(name: str, make_handler: Callable[[MonolithClient], Handler]) -> 
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        if isinstance(handler, EachEvent):
+            handler.close()

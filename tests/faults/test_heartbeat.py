@@ -9,7 +9,7 @@ import uuid
 import boto3
 import pytest
 
-from mysfits_common.consumer import Consumer, ConsumerSettings, Outcome
+from mysfits_common.consumer import Consumer, ConsumerSettings, EachEvent, Outcome
 from mysfits_common.events import Event, LikeRequested
 from tests.faults.proxy import CuttableProxy
 
@@ -30,7 +30,7 @@ def handled_ids_with_two_competing_consumers(proxy: CuttableProxy, heartbeat_sec
     settings = ConsumerSettings(
         queue_url=queue_url, wait_seconds=1, visibility_timeout=2, heartbeat_seconds=heartbeat_seconds
     )
-    consumers = [Consumer(sqs, settings, slow) for _ in range(2)]
+    consumers = [Consumer(sqs, settings, EachEvent(slow)) for _ in range(2)]
     threads = [threading.Thread(target=c.run) for c in consumers]
     for thread in threads:
         thread.start()

@@ -11,6 +11,7 @@ import pytest
 from mysfits_common.consumer import (
     Consumer,
     ConsumerSettings,
+    EachEvent,
     NotAuthorised,
     Outcome,
     PermanentError,
@@ -44,7 +45,10 @@ class FakeSqs:
 
 
 def consumer(sqs: FakeSqs, handler: Any, **settings: Any) -> Consumer:
-    return Consumer(sqs, ConsumerSettings(queue_url="http://queue", **settings), handler)
+    """A consumer of a per-event handler, as the adoption worker runs one."""
+    config = ConsumerSettings(queue_url="http://queue", **settings)
+    stopping = threading.Event()
+    return Consumer(sqs, config, EachEvent(handler, config.concurrency, stopping), stopping=stopping)
 
 
 def processed(event: Event) -> Outcome:
@@ -231,7 +235,7 @@ def test_a_batch_handler_gets_the_valid_events_in_one_call_and_each_message_is_s
 
     messages = [sqs_message(good), sqs_message("poison"), sqs_message(refused), sqs_message(flaky)]
     sqs = FakeSqs([messages])
-    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue"), processed, batch_handler=batch)
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue"), batch)
 
     loop.poll_once()
 
@@ -248,7 +252,7 @@ def test_a_batch_handler_that_fails_as_a_whole_retries_every_message() -> None:
 
     messages = [sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(3)]
     sqs = FakeSqs([messages])
-    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue"), processed, batch_handler=down)
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue"), down)
 
     loop.poll_once()
 
@@ -331,7 +335,7 @@ def test_a_worker_that_is_not_authorised_stops_receiving_until_it_is(tmp_path: P
     loop = Consumer(
         sqs,
         ConsumerSettings(queue_url="http://queue", auth_retry_seconds=0.05, health_file=str(health)),
-        fulfil,
+        EachEvent(fulfil),
         authorised=rotated.is_set,
     )
     runner = threading.Thread(target=loop.run)

@@ -12,6 +12,14 @@ from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from tests.fakes import FakeMonolith, first_mysfit
 
 
+def like_one(handler: LikeHandler, event: Event) -> Outcome:
+    """The like handler's outcome for a batch of one event; its failure raised."""
+    result = handler([event])[event.event_id]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
 @pytest.fixture
 def monolith() -> FakeMonolith:
     return FakeMonolith()
@@ -20,7 +28,7 @@ def monolith() -> FakeMonolith:
 def test_a_like_is_fulfilled_and_logged_as_processed(monolith: FakeMonolith) -> None:
     mysfit = first_mysfit(monolith.repository)
 
-    outcome = LikeHandler(monolith)(LikeRequested(mysfit_id=mysfit.mysfit_id))
+    outcome = like_one(LikeHandler(monolith), LikeRequested(mysfit_id=mysfit.mysfit_id))
 
     assert outcome.message == "Like processed."
     assert outcome.status == "applied"
@@ -32,8 +40,8 @@ def test_the_same_like_delivered_twice_counts_once(monolith: FakeMonolith) -> No
     event = LikeRequested(mysfit_id=mysfit.mysfit_id)
     handler = LikeHandler(monolith)
 
-    handler(event)
-    outcome = handler(event)
+    like_one(handler, event)
+    outcome = like_one(handler, event)
 
     assert outcome.status == "duplicate"
     assert monolith.repository.mysfits[mysfit.mysfit_id].likes == 1
@@ -44,14 +52,14 @@ def test_the_like_handler_looks_a_mysfit_up_once(monolith: FakeMonolith) -> None
     handler = LikeHandler(monolith)
 
     for _ in range(10):
-        handler(LikeRequested(mysfit_id=mysfit.mysfit_id))
+        like_one(handler, LikeRequested(mysfit_id=mysfit.mysfit_id))
 
     assert monolith.lookups == 1
 
 
 def test_a_like_for_an_unknown_mysfit_is_permanent(monolith: FakeMonolith) -> None:
     with pytest.raises(PermanentError):
-        LikeHandler(monolith)(LikeRequested(mysfit_id="ghost"))
+        like_one(LikeHandler(monolith), LikeRequested(mysfit_id="ghost"))
 
     assert monolith.fulfilled == []
 
@@ -60,7 +68,7 @@ def test_each_worker_refuses_the_other_event_type(monolith: FakeMonolith) -> Non
     mysfit = first_mysfit(monolith.repository)
 
     with pytest.raises(PermanentError):
-        LikeHandler(monolith)(AdoptionRequested(mysfit_id=mysfit.mysfit_id))
+        like_one(LikeHandler(monolith), AdoptionRequested(mysfit_id=mysfit.mysfit_id))
     with pytest.raises(PermanentError):
         AdoptionHandler(monolith)(LikeRequested(mysfit_id=mysfit.mysfit_id))
 
@@ -86,7 +94,7 @@ def test_a_batch_of_likes_goes_to_the_monolith_in_one_call(monolith: FakeMonolit
     events = [LikeRequested(mysfit_id=m.mysfit_id) for m in mysfits for _ in range(3)]
     ghost = LikeRequested(mysfit_id="ghost")
 
-    results = LikeHandler(monolith).handle_batch([*events, ghost])
+    results = LikeHandler(monolith)([*events, ghost])
 
     outcomes = [results[e.event_id] for e in events]
     assert all(isinstance(o, Outcome) and o.message == "Like processed." for o in outcomes)
@@ -125,7 +133,7 @@ def test_a_corrupt_mysfit_fails_only_its_own_likes_and_they_go_to_the_dlq() -> N
     bad = [LikeRequested(mysfit_id=monolith.corrupt) for _ in range(2)]
 
     # WHEN it is handled
-    results = LikeHandler(monolith).handle_batch([bad[0], *good, bad[1]])
+    results = LikeHandler(monolith)([bad[0], *good, bad[1]])
 
     # THEN the healthy likes are processed; the corrupt ones are permanent failures (DLQ, no pause)
     assert all(isinstance(results[e.event_id], Outcome) for e in good)
@@ -137,7 +145,7 @@ def test_a_mysfit_that_cannot_be_looked_up_fails_only_its_own_likes() -> None:
     monolith = OneBadNeighbourMonolith()
     good, unreadable = LikeRequested(mysfit_id=monolith.healthy), LikeRequested(mysfit_id=monolith.unreadable)
 
-    results = LikeHandler(monolith).handle_batch([unreadable, good])
+    results = LikeHandler(monolith)([unreadable, good])
 
     assert isinstance(results[good.event_id], Outcome)
     assert isinstance(results[unreadable.event_id], TransientError)
@@ -150,7 +158,7 @@ def test_a_batch_the_monolith_refuses_is_handed_over_one_event_at_a_time() -> No
     monolith.refused.add(events[2].event_id)
 
     # WHEN it is handled
-    results = LikeHandler(monolith).handle_batch(events)
+    results = LikeHandler(monolith)(events)
 
     # THEN only that event fails; the others are counted, each once
     assert isinstance(results[events[2].event_id], PermanentError)
