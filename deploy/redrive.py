@@ -2,10 +2,9 @@
 
     python -m deploy.redrive --queue like [--project mysfits] [--endpoint-url URL]
 
-Uses SQS's StartMessageMoveTask where the endpoint has it (AWS, LocalStack) and falls back to
-receive, send, delete where it does not (moto). The fallback deletes a message from the DLQ only
-after the source queue accepted it, so a crash in between duplicates a message (which the
-idempotent fulfil endpoints absorb) and never loses one.
+Uses SQS's StartMessageMoveTask and waits for the task to complete, against every target: AWS,
+LocalStack and the embedded emulator (which adds the API moto lacks). A message moved twice (a
+retried task) is absorbed by the idempotent fulfil endpoints; none is lost.
 """
 
 from __future__ import annotations
@@ -48,11 +47,7 @@ def queues_from_stack(cloudformation: Any, project: str, queue: str) -> RedriveQ
 
 def redrive(sqs: Any, queues: RedriveQueues, *, poll_seconds: float = 2.0, timeout: float = 900) -> int:
     """Move every message of the DLQ back to the source queue; return how many were moved."""
-    try:
-        task = sqs.start_message_move_task(SourceArn=queues.dlq_arn, DestinationArn=queues.source_arn)
-    except (ClientError, NotImplementedError) as error:
-        logger.info("StartMessageMoveTask unavailable (%s); moving messages one batch at a time", error)
-        return _move_by_hand(sqs, queues)
+    task = sqs.start_message_move_task(SourceArn=queues.dlq_arn, DestinationArn=queues.source_arn)
     return _wait_for_move_task(sqs, queues, task["TaskHandle"], poll_seconds, timeout)
 
 
@@ -71,40 +66,6 @@ def _wait_for_move_task(sqs: Any, queues: RedriveQueues, handle: str, poll_secon
     raise TimeoutError(f"the message move task did not complete within {timeout:.0f} s")
 
 
-def _move_by_hand(sqs: Any, queues: RedriveQueues) -> int:
-    moved = 0
-    while True:
-        messages = sqs.receive_message(
-            QueueUrl=queues.dlq_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            VisibilityTimeout=60,
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
-        if not messages:
-            return moved
-        entries = [
-            {"Id": str(i), "MessageBody": m["Body"], **_attributes(m)} for i, m in enumerate(messages)
-        ]
-        sent = sqs.send_message_batch(QueueUrl=queues.source_url, Entries=entries)
-        accepted = {entry["Id"] for entry in sent.get("Successful", [])}
-        for failure in sent.get("Failed", []):
-            logger.warning("Could not send a message back; it stays in the DLQ", extra={"failure": failure})
-        to_delete = [
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if str(i) in accepted
-        ]
-        if to_delete:
-            sqs.delete_message_batch(QueueUrl=queues.dlq_url, Entries=to_delete)
-        moved += len(to_delete)
-        if not to_delete:
-            return moved
-
-
-def _attributes(message: dict[str, Any]) -> dict[str, Any]:
-    attributes = message.get("MessageAttributes")
-    return {"MessageAttributes": attributes} if attributes else {}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.redrive", description=__doc__.split("\n\n")[0])
     parser.add_argument("--queue", choices=sorted(_OUTPUT_PREFIX), required=True)
@@ -117,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         queues = queues_from_stack(session.client("cloudformation", endpoint_url=args.endpoint_url),
                                    args.project, args.queue)
         moved = redrive(session.client("sqs", endpoint_url=args.endpoint_url), queues)
-    except (BotoCoreError, ClientError, DeployError) as error:
+    except (BotoCoreError, ClientError, DeployError, RuntimeError, TimeoutError) as error:
         logger.error("Redrive failed: %s", error)
         return 1
     print(f"Moved {moved} message(s) from {queues.dlq_url} back to {queues.source_url}")

@@ -11,6 +11,7 @@ the reason it exists, and nowhere else:
   SQS receipt handles) is bounded, so memory does not grow with history;
 - :mod:`embedded.emulator.sqs`: ``SetQueueAttributes`` leaves the attributes it is not given alone,
   and a message sent or received no longer costs a pass over every message in its queue;
+- :mod:`embedded.emulator.message_moves`: SQS message move tasks (DLQ redrive), which moto lacks;
 - :mod:`embedded.emulator.server`: the backend of a request is found once per host, not by listing
   moto's package on every request; request logging is opt-in;
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
@@ -23,7 +24,7 @@ use moto in-process (``mock_aws``) call it to get the same behaviour.
 
 from __future__ import annotations
 
-from embedded.emulator import cloudformation, dynamodb, history, server, sqs
+from embedded.emulator import cloudformation, dynamodb, history, message_moves, server, sqs
 
 __all__ = ["install"]
 
@@ -38,6 +39,7 @@ def install() -> None:
     dynamodb.install()
     history.install()
     sqs.install()
+    message_moves.install()
     server.install()
     cloudformation.install()
     _installed = True
