@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE
+from deploy.templates import load_template
 from tests.infra.support import REPO_ROOT
 
 IMAGES = {"monolith": "monolith", "like_worker": "like-worker", "adopt_worker": "adopt-worker"}
@@ -147,3 +149,51 @@ def test_init_hook_is_executable_and_runs_the_deploy_module() -> None:
     text = INIT_HOOK.read_text(encoding="utf-8")
     assert text.startswith("#!/bin/sh\n")
     assert "-m deploy.localstack_init" in text
+
+
+def _services_the_hook_deploys() -> set[str]:
+    """The LocalStack services that data.yaml and messaging.yaml need, read from the templates."""
+    needed = {"cloudformation", "sts"}
+    for template in (DATA_TEMPLATE, MESSAGING_TEMPLATE):
+        for resource in load_template(template)["Resources"].values():
+            needed.add(resource["Type"].split("::")[1].lower())
+            properties = resource.get("Properties") or {}
+            if (properties.get("SSESpecification") or {}).get("SSEEnabled") or "KmsMasterKeyId" in properties:
+                needed.add("kms")  # server-side encryption: LocalStack refuses it without KMS loaded
+    return needed
+
+
+def test_localstack_loads_every_service_the_templates_need() -> None:
+    compose = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    loaded = set(compose["services"]["localstack"]["environment"]["SERVICES"].split(","))
+    needed = _services_the_hook_deploys()
+    assert "kms" in needed and {"dynamodb", "sns", "sqs"} <= needed
+    assert needed <= loaded, f"SERVICES lacks {sorted(needed - loaded)}"
+
+
+def _run_hook(tmp_path: Path, python_exit_code: int) -> tuple[int, Path]:
+    """Run the ready hook with a stand-in python3 that exits with ``python_exit_code``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    fake_python = bin_dir / "python3"
+    fake_python.write_text(f"#!/bin/sh\nexit {python_exit_code}\n")
+    fake_python.chmod(0o755)
+    marker = tmp_path / "deployed"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "MYSFITS_DEPLOYED_FILE": str(marker)}
+    result = subprocess.run(["/bin/sh", str(INIT_HOOK)], env=env, capture_output=True, text=True, check=False)
+    return result.returncode, marker
+
+
+def test_the_hook_marks_a_successful_deploy_and_only_that(tmp_path: Path) -> None:
+    failed, marker = _run_hook(tmp_path / "failing", python_exit_code=1)
+    assert failed != 0 and not marker.exists()
+    succeeded, marker = _run_hook(tmp_path / "passing", python_exit_code=0)
+    assert succeeded == 0 and marker.exists()
+
+
+def test_localstack_is_healthy_only_once_the_hook_deployed() -> None:
+    # LocalStack reports its init stage "completed" even when the hook failed: the health check
+    # must look at what only a successful deploy leaves.
+    compose = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    check = " ".join(compose["services"]["localstack"]["healthcheck"]["test"])
+    assert "test -f /tmp/mysfits-deployed" in check
