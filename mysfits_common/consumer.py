@@ -22,6 +22,7 @@ what that means for the message:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -346,6 +347,12 @@ class Consumer:
                 self._set_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
 
     def _touch_health_file(self, problem: str = "") -> None:
-        """Mark the loop alive; a problem written in the file makes the health check fail with it."""
+        """Mark the loop alive; a problem written in the file makes the health check fail with it.
+
+        Written beside it and renamed over it, so that a health check never reads it half written.
+        """
         if self._settings.health_file:
-            Path(self._settings.health_file).write_text(problem, encoding="utf-8")
+            path = Path(self._settings.health_file)
+            staged = path.with_name(f".{path.name}.new")
+            staged.write_text(problem, encoding="utf-8")
+            os.replace(staged, path)
