@@ -28,7 +28,7 @@ import boto3
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
-from embedded.processes import free_port
+from embedded.processes import descendants, free_port, process_parents
 from embedded.system import EmbeddedSystem, SystemConfig
 
 logger = logging.getLogger("bench.soak")
@@ -60,30 +60,6 @@ class ProcessStat:
 Snapshot = dict[str, dict[int, ProcessStat]]
 
 
-def _parents() -> dict[int, int]:
-    """Every process's parent, from /proc/<pid>/stat; the command name may hold spaces, so split after ')'."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-    return parents
-
-
-def _tree(root: int, parents: Mapping[int, int]) -> list[int]:
-    """`root` and its descendants: gunicorn's master with its workers, or a single process."""
-    tree, frontier = [root], [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        tree += children
-        frontier = children
-    return tree
-
-
 def read_process(pid: int) -> ProcessStat | None:
     """None if the process is gone (a worker restarted between listing and reading)."""
     try:
@@ -102,10 +78,10 @@ def read_process(pid: int) -> ProcessStat | None:
 
 
 def snapshot(roots: Mapping[str, int]) -> Snapshot:
-    parents = _parents()
+    parents = process_parents()
     taken: Snapshot = {}
     for name, root in roots.items():
-        stats = {pid: read_process(pid) for pid in _tree(root, parents)}
+        stats = {pid: read_process(pid) for pid in [root, *descendants(root, parents)]}
         taken[name] = {pid: stat for pid, stat in stats.items() if stat is not None}
     return taken
 

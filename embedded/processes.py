@@ -37,6 +37,31 @@ def answers(url: str) -> bool:
     return True
 
 
+def process_parents() -> dict[int, int]:
+    """Every running process's parent pid, read from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name may hold spaces and parentheses: the fields start after the last ')'.
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while being read
+    return parents
+
+
+def descendants(root: int, parents: Mapping[int, int] | None = None) -> list[int]:
+    """Every process ``root`` started, directly or not (gunicorn's workers under its master)."""
+    parents = process_parents() if parents is None else parents
+    found: list[int] = []
+    frontier = {root}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found += sorted(frontier)
+    return found
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while not check():

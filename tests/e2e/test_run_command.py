@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from embedded.processes import free_port
+from embedded.processes import descendants, free_port
 from embedded.system import EmbeddedSystem, SystemConfig
 from monolith.seed import catalogue
 from tests.conftest import REPO_ROOT
@@ -111,23 +111,6 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(system: EmbeddedSystem, api
     assert json.loads(json.dumps(subscriptions))  # plain data, no error
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every process started by ``pid``, directly or not (read from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 def _alive(pid: int) -> bool:
     try:
         state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -139,7 +122,7 @@ def _alive(pid: int) -> bool:
 def test_the_system_dies_with_a_runner_killed_outright(run_command: tuple[subprocess.Popen[str], str, str]) -> None:
     # GIVEN the running system: emulator, gunicorn and its workers, both workers
     process, api_url, _website_url = run_command
-    children = _descendants(process.pid)
+    children = set(descendants(process.pid))
     assert len(children) >= 5
 
     # WHEN the runner is killed with no chance to stop them (SIGKILL, a terminal closed)
