@@ -100,7 +100,6 @@ class ConsumerSettings:
     queue_url: str
     batch_size: int = 10
     wait_seconds: int = 20
-    concurrency: int = 10
     visibility_timeout: int = 30
     backoff_base_seconds: int = 2
     backoff_max_seconds: int = 300
@@ -132,7 +131,7 @@ class Consumer:
         self._stopping = stopping or threading.Event()
         self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
         self._in_flight_lock = threading.Lock()
-        self._visibility_lock = threading.RLock()  # see _heartbeat
+        self._visibility_lock = threading.Lock()  # see _heartbeat
         self._closed = threading.Event()
         self._failed_batches = 0
         self._pause_seconds = 0.0
@@ -344,7 +343,7 @@ class Consumer:
             with self._visibility_lock:
                 with self._in_flight_lock:
                     handles = list(self._in_flight.values())
-                self._set_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
+                self._change_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
 
     def _touch_health_file(self, problem: str = "") -> None:
         """Mark the loop alive; a problem written in the file makes the health check fail with it.

@@ -58,7 +58,6 @@ class WorkerSettings:
     def consumer_settings(self) -> ConsumerSettings:
         return ConsumerSettings(
             queue_url=self.queue_url,
-            concurrency=self.concurrency,
             wait_seconds=self.wait_seconds,
             visibility_timeout=self.visibility_timeout,
             backoff_base_seconds=self.backoff_base_seconds,

@@ -44,11 +44,11 @@ class FakeSqs:
         return {"Successful": [], "Failed": []}
 
 
-def consumer(sqs: FakeSqs, handler: Any, **settings: Any) -> Consumer:
+def consumer(sqs: FakeSqs, handler: Any, concurrency: int = 10, **settings: Any) -> Consumer:
     """A consumer of a per-event handler, as the adoption worker runs one."""
-    config = ConsumerSettings(queue_url="http://queue", **settings)
     stopping = threading.Event()
-    return Consumer(sqs, config, EachEvent(handler, config.concurrency, stopping), stopping=stopping)
+    handler = EachEvent(handler, concurrency, stopping)
+    return Consumer(sqs, ConsumerSettings(queue_url="http://queue", **settings), handler, stopping=stopping)
 
 
 def processed(event: Event) -> Outcome:
