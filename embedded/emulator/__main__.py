@@ -11,12 +11,14 @@ import os
 from moto import server
 
 from embedded.emulator import install
+from embedded.emulator.server import quiet_request_log
 from embedded.emulator.ttl import TtlSweeper
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="emulator %(levelname)s %(name)s %(message)s")
     install()
+    quiet_request_log()
     interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
     sweeper = TtlSweeper(interval).start()
     logging.getLogger("embedded.emulator").info(

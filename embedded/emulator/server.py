@@ -6,19 +6,20 @@
   request, so it is remembered per host.
 - werkzeug logs a line per request: with a worker long-polling and a monolith publishing, that is
   most of what the emulator writes, and a lock every request thread contends for. Request lines
-  are off unless ``EMULATOR_LOG_REQUESTS=1``.
+  are off unless ``EMULATOR_LOG_REQUESTS=1`` (:func:`quiet_request_log`, for the server process
+  only: installing the fixes in a test process leaves its logging alone).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-__all__ = ["install"]
+__all__ = ["install", "quiet_request_log"]
 
 
 def _remembered(get_backend_for_host: Callable[[Any, str | None], Any]) -> Callable[[Any, str | None], Any]:
@@ -36,5 +37,9 @@ def install() -> None:
     DomainDispatcherApplication.get_backend_for_host = _remembered(  # type: ignore[assignment,method-assign]
         DomainDispatcherApplication.get_backend_for_host
     )
-    if os.environ.get("EMULATOR_LOG_REQUESTS") != "1":
+
+
+def quiet_request_log(env: Mapping[str, str] = os.environ) -> None:
+    """Log werkzeug's warnings only, not a line per request, unless ``EMULATOR_LOG_REQUESTS=1``."""
+    if env.get("EMULATOR_LOG_REQUESTS") != "1":
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
