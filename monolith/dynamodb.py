@@ -28,6 +28,7 @@ from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 
 _INDEXES = {Filter.GOOD_EVIL: "GoodEvilIndex", Filter.LAW_CHAOS: "LawChaosIndex"}
 _CONDITION_FAILED = "ConditionalCheckFailed"
+_NO_REASON = "None"  # DynamoDB's code for an item of a cancelled transaction that was not the cause
 _VALIDATION_ERROR = "ValidationError"
 # A transaction holds at most 100 items: an ADD per mysfit plus a marker per event.
 _EVENTS_PER_TRANSACTION = 50
@@ -38,17 +39,19 @@ class _RequestRejected(Exception):
     """DynamoDB refused the whole request (ValidationException): nothing was written."""
 
 
+_deserializer = TypeDeserializer()
+_serializer = TypeSerializer()
+
+
 def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
     """What one item's cancellation reason means for the events it carries; None: nothing wrong with it."""
-    if reason in (None, "None"):
+    if reason == _NO_REASON:
         return None
     if reason == _CONDITION_FAILED:
         return missing
     if reason == _VALIDATION_ERROR:
         return FulfilStatus.FAILED
     return FulfilStatus.RETRY  # TransactionConflict, ThrottlingError...
-_deserializer = TypeDeserializer()
-_serializer = TypeSerializer()
 
 
 def _to_mysfit(item: dict[str, Any]) -> Mysfit:
@@ -240,8 +243,8 @@ class DynamoMysfitRepository(MysfitRepository):
                 raise _RequestRejected(str(error)) from error
             if code != "TransactionCanceledException":
                 raise DependencyUnavailable(str(error)) from error
-            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            if all(reason in (None, "None") for reason in reasons):
+            reasons = [reason.get("Code") or _NO_REASON for reason in error.response.get("CancellationReasons", [])]
+            if all(reason == _NO_REASON for reason in reasons):
                 raise DependencyUnavailable(f"transaction cancelled: {reasons}") from error
             return reasons
         except BotoCoreError as error:

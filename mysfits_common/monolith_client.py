@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 FULFIL_SECRET_HEADER = "X-Fulfil-Secret"
 CORRELATION_HEADER = "X-Correlation-Id"
+_BATCH_FULFIL_PATH = "/mysfits/batch/fulfill-likes"
 _RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 # A wrong or rotated secret: no message can succeed until it is fixed (see NotAuthorised).
 _NOT_AUTHORISED_STATUSES = {401, 403}
@@ -94,7 +95,7 @@ class MonolithClient(MonolithPort):
         """POST a batch of likes in one call; the status of each event id (applied, duplicate, not_found)."""
         response = self._request(
             "POST",
-            "/mysfits/batch/fulfill-likes",
+            _BATCH_FULFIL_PATH,
             json={"events": [event.to_message() for event in events]},
             headers=self._fulfil_headers(events[0].correlation_id),
         )
@@ -109,7 +110,7 @@ class MonolithClient(MonolithPort):
         any other answer (400 for the empty batch) that it is right.
         """
         response = self._session().post(
-            f"{self._base_url}/mysfits/batch/fulfill-likes",
+            self._base_url + _BATCH_FULFIL_PATH,
             json={"events": []},
             headers={FULFIL_SECRET_HEADER: self._secret()},
             timeout=self._timeout,
