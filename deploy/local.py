@@ -11,7 +11,6 @@ from pathlib import Path
 
 import boto3
 
-from deploy.clients import AwsClients
 from deploy.stacks import deploy_stack
 
 __all__ = [
@@ -67,8 +66,7 @@ def deploy_local_topology(
     ``endpoint_url=None`` leaves the endpoint to boto3's standard configuration (``AWS_ENDPOINT_URL``
     or AWS itself). Credentials come from the environment. Idempotent: a second call changes nothing.
     """
-    session = boto3.session.Session(region_name=region)
-    clients = AwsClients.from_session(session, endpoint_url)
+    cloudformation = boto3.session.Session(region_name=region).client("cloudformation", endpoint_url=endpoint_url)
 
     stacks = (
         (data_stack_name(project), DATA_TEMPLATE, {"ProjectName": project}),
@@ -86,7 +84,7 @@ def deploy_local_topology(
     for stack_name, template, parameters in stacks:
         outputs.update(
             deploy_stack(
-                clients.cloudformation,
+                cloudformation,
                 stack_name,
                 template,
                 parameters,

@@ -15,10 +15,10 @@ from typing import Any
 import boto3
 import pytest
 
-from deploy.clients import AwsClients
 from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE
 from deploy.stacks import deploy_stack
 from deploy.templates import load_template
+from tests.infra.support import AwsClients
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import pytest
 
-from deploy.clients import AwsClients
 from deploy.local import (
     DATA_TEMPLATE,
     MESSAGING_TEMPLATE,
@@ -25,6 +24,7 @@ from deploy.local import (
     messaging_stack_name,
 )
 from deploy.templates import load_template
+from tests.infra.support import AwsClients
 
 PROJECT = "mysfits"
 MAX_RECEIVE_COUNT = 3  # not the default (5): proves the parameter reaches the redrive policy
