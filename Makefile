@@ -22,12 +22,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	touch $(CHECKOV_STAMP)
 
 # Debian's packages the tests use: chromium (browser tests, driven by Playwright; never downloaded by
-# it) and docker-compose (validates docker-compose.localstack.yml; no engine needed).
+# it), docker-compose (validates docker-compose.localstack.yml; no engine needed), and podman with
+# debootstrap (the images run as Fargate runs them, on a base image made from Debian's packages).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	command -v podman >/dev/null || missing="$$missing podman"; \
+	[ -x /usr/sbin/debootstrap ] || missing="$$missing debootstrap"; \
 	if [ -n "$$missing" ]; then \
 		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
 	fi

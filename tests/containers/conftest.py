@@ -1,0 +1,77 @@
+"""Fixtures for the container tests: podman, the three images built from their Dockerfiles, and the
+data and messaging stacks deployed to the session's emulator for the containers to use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from deploy.local import Topology, data_stack_name, deploy_local_topology, messaging_stack_name
+from tests.containers.podman import Podman, PodmanError
+from tests.containers.tasks import FargateTasks
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Container name in services.yaml -> the package whose Dockerfile builds its image.
+IMAGES = {"monolith": "monolith", "like-worker": "like_worker", "adopt-worker": "adopt_worker"}
+
+
+def _base_image(dockerfile: Path) -> str:
+    lines = dockerfile.read_text(encoding="utf-8").splitlines()
+    return next(line.split()[1] for line in lines if line.startswith("FROM "))
+
+
+@pytest.fixture(scope="session")
+def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
+    tools = (shutil.which("podman"), shutil.which("debootstrap", path=f"/usr/sbin:/sbin:{os.environ['PATH']}"))
+    if None in tools:
+        if os.environ.get("CI"):
+            pytest.fail("podman and debootstrap are not installed (`make test` installs them)")
+        pytest.skip("podman and debootstrap are not installed")
+    return Podman(tmp_path_factory.mktemp("podman"))
+
+
+@pytest.fixture(scope="session")
+def images(podman: Podman) -> dict[str, str]:
+    """Container name -> image, built from the repository's Dockerfiles unchanged (cached by podman)."""
+    built: dict[str, str] = {}
+    for container, package in IMAGES.items():
+        dockerfile = REPO_ROOT / package / "Dockerfile"
+        podman.ensure_base_image(_base_image(dockerfile))
+        tag = f"localhost/mysfits/{container}:test"
+        try:
+            podman.build(REPO_ROOT, dockerfile, tag, extra=("--format", "docker"))
+        except PodmanError as error:
+            pytest.fail(str(error))
+        built[container] = tag
+    return built
+
+
+@pytest.fixture(scope="module")
+def stacks(emulator: str) -> tuple[str, Topology, dict[str, str]]:
+    """The data and messaging stacks of a project of this module's own; (project, topology, exports)."""
+    project = f"fargate-{uuid.uuid4().hex[:8]}"
+    topology = deploy_local_topology(emulator, project=project, max_receive_count=3, visibility_timeout=30)
+    cloudformation = boto3.session.Session(region_name="us-east-1").client("cloudformation", endpoint_url=emulator)
+    exports = {
+        export["Name"]: export["Value"]
+        for page in cloudformation.get_paginator("list_exports").paginate()
+        for export in page["Exports"]
+    }
+    assert f"{data_stack_name(project)}-MysfitsTableName" in exports
+    assert f"{messaging_stack_name(project)}-EventsTopicArn" in exports
+    return project, topology, exports
+
+
+@pytest.fixture
+def tasks(podman: Podman, tmp_path: Path, output_dir: Path) -> Iterator[FargateTasks]:
+    running = FargateTasks(podman, tmp_path, output_dir / "containers")
+    try:
+        yield running
+    finally:
+        running.remove_all()
