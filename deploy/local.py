@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-
+from deploy.endpoints import Endpoints
 from deploy.stacks import deploy_stack
+from monolith.dynamodb import DynamoMysfitRepository
+from monolith.seed import seed
 
 __all__ = [
     "DATA_TEMPLATE",
@@ -19,6 +20,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "Topology",
     "data_stack_name",
+    "deploy_and_seed",
     "deploy_local_topology",
     "messaging_stack_name",
 ]
@@ -54,22 +56,24 @@ def messaging_stack_name(project: str) -> str:
 
 
 def deploy_local_topology(
-    endpoint_url: str | None,
+    endpoints: Endpoints | str | None = None,
     project: str = "mysfits",
-    region: str = "us-east-1",
     max_receive_count: int = 5,
     visibility_timeout: int = 30,
 ) -> Topology:
     """Deploy ``data.yaml`` as ``{project}-data`` and ``messaging.yaml`` as ``{project}-messaging``
     and return the topology.
 
-    ``endpoint_url=None`` leaves the endpoint to boto3's standard configuration (``AWS_ENDPOINT_URL``
-    or AWS itself). Credentials come from the environment. Idempotent: a second call changes nothing.
+    Each template goes through the CloudFormation that sits with its resources: the data template
+    where DynamoDB's endpoint points, the messaging template where SNS's and SQS's do. ``endpoints``
+    is boto3's standard configuration (None: this process's environment) or one URL for every
+    service. Credentials come from the environment. Idempotent: a second call changes nothing.
     """
-    cloudformation = boto3.session.Session(region_name=region).client("cloudformation", endpoint_url=endpoint_url)
+    if not isinstance(endpoints, Endpoints):
+        endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
 
     stacks = (
-        (data_stack_name(project), DATA_TEMPLATE, {"ProjectName": project}),
+        (data_stack_name(project), DATA_TEMPLATE, {"ProjectName": project}, ("dynamodb",)),
         (
             messaging_stack_name(project),
             MESSAGING_TEMPLATE,
@@ -78,13 +82,14 @@ def deploy_local_topology(
                 "MaxReceiveCount": str(max_receive_count),
                 "VisibilityTimeout": str(visibility_timeout),
             },
+            ("sns", "sqs"),
         ),
     )
     outputs: dict[str, str] = {}
-    for stack_name, template, parameters in stacks:
+    for stack_name, template, parameters, services in stacks:
         outputs.update(
             deploy_stack(
-                cloudformation,
+                endpoints.cloudformation_beside(*services),
                 stack_name,
                 template,
                 parameters,
@@ -102,3 +107,20 @@ def deploy_local_topology(
         adopt_queue_url=outputs["AdoptionQueueUrl"],
         adopt_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
     )
+
+
+def deploy_and_seed(
+    endpoints: Endpoints | str | None = None,
+    project: str = "mysfits",
+    max_receive_count: int = 5,
+    visibility_timeout: int = 30,
+) -> tuple[Topology, int]:
+    """Deploy the topology (:func:`deploy_local_topology`), then add the catalogue's missing mysfits
+    to the table, where DynamoDB's endpoint points; return the topology and how many were added."""
+    if not isinstance(endpoints, Endpoints):
+        endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
+    topology = deploy_local_topology(endpoints, project, max_receive_count, visibility_timeout)
+    repository = DynamoMysfitRepository(
+        endpoints.client("dynamodb"), topology.mysfits_table, topology.processed_events_table
+    )
+    return topology, seed(repository)

@@ -22,6 +22,10 @@ __all__ = ["DeployError", "check_parameters", "deploy_stack", "stack_outputs", "
 log = logging.getLogger(__name__)
 
 _NO_UPDATES = "No updates are to be performed"
+# A stack whose creation failed: CloudFormation can neither update nor reuse it, only delete it.
+# ROLLBACK_COMPLETE on AWS; CREATE_FAILED where rollback is off (LocalStack leaves it so);
+# ROLLBACK_FAILED when even the rollback failed.
+_FAILED_CREATION = ("ROLLBACK_COMPLETE", "CREATE_FAILED", "ROLLBACK_FAILED")
 
 
 class DeployError(RuntimeError):
@@ -198,8 +202,9 @@ def deploy_stack(
     """Create or update ``stack_name`` from the template and wait; return the stack's outputs.
 
     Idempotent: an absent stack is created, a present one updated, and "No updates are to be
-    performed" is success. A stack left in ROLLBACK_COMPLETE by an earlier failed creation (which
-    CloudFormation can neither update nor reuse) is deleted and created again. Any failure raises
+    performed" is success. A stack left by an earlier failed creation (ROLLBACK_COMPLETE,
+    CREATE_FAILED, ROLLBACK_FAILED: CloudFormation can neither update nor reuse it) is deleted and
+    created again. Any failure raises
     :class:`DeployError` carrying the failure reasons from the stack's events.
     """
     body = template_body(template_path)
@@ -219,8 +224,8 @@ def deploy_stack(
         common["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
     stack = _wait_until_settled(cfn_client, stack_name, poll_delay, timeout)
-    if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
-        log.warning("stack %s is ROLLBACK_COMPLETE after a failed creation; deleting it first", stack_name)
+    if stack is not None and stack["StackStatus"] in _FAILED_CREATION:
+        log.warning("stack %s is %s after a failed creation; deleting it first", stack_name, stack["StackStatus"])
         cfn_client.delete_stack(StackName=stack_name)
         _wait(cfn_client, "stack_delete_complete", stack_name, poll_delay, timeout)
         stack = None

@@ -13,13 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
-
-from deploy.local import Topology, deploy_local_topology
+from deploy.endpoints import Endpoints
+from deploy.local import Topology, deploy_and_seed
 from embedded.processes import ManagedProcess, answers, wait_until
 from embedded.website import WebsiteServer
-from monolith.dynamodb import DynamoMysfitRepository
-from monolith.seed import seed
 
 logger = logging.getLogger(__name__)
 WORKERS = ("like_worker", "adopt_worker")
@@ -158,23 +155,20 @@ class EmbeddedSystem:
         wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
 
     def deploy(self) -> Topology:
-        """Create the tables, topic and queues from the templates, then seed the catalogue."""
+        """Create the tables, topic and queues from the templates, then seed the catalogue.
+
+        Where each lands is boto3's standard configuration as the services will see it: the default
+        endpoint is this system's (its emulator or ``AWS_ENDPOINT_URL``), and ``AWS_ENDPOINT_URL_<SERVICE>``
+        moves one service elsewhere, for the runner as for the monolith and the workers.
+        """
         for key, value in {**_LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": self.config.region}.items():
             os.environ.setdefault(key, value)
-        self.topology = deploy_local_topology(
-            self.endpoint_url,
+        self.topology, inserted = deploy_and_seed(
+            Endpoints(self._aws_env(), self.config.region),
             project=self.config.project,
-            region=self.config.region,
             max_receive_count=self.config.max_receive_count,
             visibility_timeout=self.config.visibility_timeout,
         )
-        dynamodb = boto3.session.Session(region_name=self.config.region).client(
-            "dynamodb", endpoint_url=self.endpoint_url
-        )
-        repository = DynamoMysfitRepository(
-            dynamodb, self.topology.mysfits_table, self.topology.processed_events_table
-        )
-        inserted = seed(repository)
         logger.info("Seeded %d mysfits", inserted)
         return self.topology
 
@@ -238,11 +232,14 @@ class EmbeddedSystem:
             env.setdefault(key, value)
         return env
 
+    def _aws_env(self) -> dict[str, str]:
+        """The base environment with this system's endpoint as the default one."""
+        return {**self._base_env(), "AWS_ENDPOINT_URL": self.endpoint_url}
+
     def _service_env(self) -> dict[str, str]:
         assert self.topology is not None
         return {
-            **self._base_env(),
-            "AWS_ENDPOINT_URL": self.endpoint_url,
+            **self._aws_env(),
             "MYSFITS_TABLE": self.topology.mysfits_table,
             "PROCESSED_EVENTS_TABLE": self.topology.processed_events_table,
             "EVENTS_TOPIC_ARN": self.topology.events_topic_arn,

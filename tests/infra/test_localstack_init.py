@@ -1,15 +1,15 @@
-"""deploy.localstack_init (LocalStack's ready hook) against a moto server: stacks and seed."""
+"""deploy_and_seed (LocalStack's ready hook and the runner) against the emulator: stacks and seed."""
 
 from __future__ import annotations
 
 import boto3
 
-from deploy.localstack_init import deploy_and_seed
+from deploy.local import deploy_and_seed
 
 
 def test_deploys_the_topology_and_seeds_once(emulator: str) -> None:
     topology, inserted = deploy_and_seed(
-        emulator, "lsinit", max_receive_count=5, visibility_timeout=30, region="us-east-1"
+        emulator, "lsinit", max_receive_count=5, visibility_timeout=30
     )
     assert inserted == 12
     dynamodb = boto3.session.Session(region_name="us-east-1").client("dynamodb", endpoint_url=emulator)
@@ -18,6 +18,6 @@ def test_deploys_the_topology_and_seeds_once(emulator: str) -> None:
     assert len(sns.list_subscriptions_by_topic(TopicArn=topology.events_topic_arn)["Subscriptions"]) == 2
 
     again, inserted_again = deploy_and_seed(
-        emulator, "lsinit", max_receive_count=5, visibility_timeout=30, region="us-east-1"
+        emulator, "lsinit", max_receive_count=5, visibility_timeout=30
     )
     assert (again, inserted_again) == (topology, 0)

@@ -199,10 +199,11 @@ def test_a_failed_creation_reports_the_resource_reasons(tmp_path: Path) -> None:
     assert "queue name taken" in str(info.value)
 
 
-def test_a_stack_left_in_rollback_complete_is_recreated(tmp_path: Path) -> None:
+@pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "CREATE_FAILED", "ROLLBACK_FAILED"])
+def test_a_stack_left_by_a_failed_creation_is_recreated(tmp_path: Path, status: str) -> None:
     path = tmp_path / "queue.yaml"
     path.write_text(QUEUE_TEMPLATE, encoding="utf-8")
-    fake = FakeCloudFormation(status="ROLLBACK_COMPLETE", fail=set())
+    fake = FakeCloudFormation(status=status, fail=set())
     assert deploy_stack(fake, "app", path, {"Name": "app"}, poll_delay=0.1) == {"K": "V"}
     assert [c for c in fake.calls if c != "describe_stacks"] == [
         "delete_stack",

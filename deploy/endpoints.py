@@ -1,0 +1,66 @@
+"""Where each AWS service is reached: boto3's standard configuration, applied to a given environment.
+
+boto3 reads ``AWS_ENDPOINT_URL_<SERVICE>``, then the shared config file's ``services`` section, then
+``AWS_ENDPOINT_URL``, then its global ``endpoint_url``, else AWS itself. Nothing here adds a rule of
+its own: :class:`Endpoints` asks botocore's own provider, with the environment the caller's processes
+will have (the runner's children get an ``AWS_ENDPOINT_URL`` that its own process does not have).
+
+So SNS and SQS on LocalStack with DynamoDB on moto is::
+
+    AWS_ENDPOINT_URL=http://localhost:4566 AWS_ENDPOINT_URL_DYNAMODB=http://localhost:5000
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.configprovider import ConfiguredEndpointProvider
+
+__all__ = ["Endpoints"]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    region: str = "us-east-1"
+
+    @classmethod
+    def single(cls, url: str, region: str = "us-east-1") -> Endpoints:
+        """Every service at ``url`` (an emulator), whatever else the environment says."""
+        kept = {key: value for key, value in os.environ.items() if not key.startswith("AWS_ENDPOINT_URL")}
+        return cls({**kept, "AWS_ENDPOINT_URL": url}, region)
+
+    def url(self, service: str) -> str | None:
+        """The endpoint configured for ``service`` (boto3's service name), or None for AWS itself."""
+        if self.env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+            return None
+        session = boto3.session.Session(region_name=self.region)._session
+        provider = ConfiguredEndpointProvider(
+            full_config=session.full_config,
+            scoped_config=session.get_scoped_config(),
+            client_name=service,
+            environ=self.env,
+        )
+        url: str | None = provider.provide()
+        return url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` at its configured endpoint."""
+        return boto3.session.Session(region_name=self.region).client(service, endpoint_url=self.url(service))
+
+    def cloudformation_beside(self, *services: str) -> Any:
+        """The CloudFormation that sits with ``services``: a template's resources land where their
+        service's endpoint points, so it is deployed through the CloudFormation at that endpoint.
+        Services of one template must share an endpoint; none configured means CloudFormation's own."""
+        urls = {service: self.url(service) for service in services}
+        if len(set(urls.values())) > 1:
+            listed = ", ".join(f"{service} at {url or 'AWS'}" for service, url in urls.items())
+            raise ValueError(f"one template's services must share an endpoint: {listed}")
+        url = next(iter(urls.values()))
+        if url is None:
+            return self.client("cloudformation")
+        return boto3.session.Session(region_name=self.region).client("cloudformation", endpoint_url=url)

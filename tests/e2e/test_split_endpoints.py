@@ -1,0 +1,88 @@
+"""boto3's standard endpoint configuration is the only one: with ``AWS_ENDPOINT_URL`` for SNS and
+SQS and ``AWS_ENDPOINT_URL_DYNAMODB`` for DynamoDB (LocalStack plus moto, say), each template lands
+where its services' variable points, and the whole system works across the two."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from deploy.local import data_stack_name, messaging_stack_name
+from embedded.processes import ManagedProcess, answers, free_port, wait_until
+from embedded.system import EmbeddedSystem, SystemConfig
+from tests.e2e.client import Api, eventually
+
+pytestmark = pytest.mark.e2e
+PROJECT = "split"
+
+
+@pytest.fixture(scope="module")
+def dynamodb_endpoint(output_dir: Path) -> Iterator[str]:
+    """A second emulator, for DynamoDB only."""
+    port = free_port()
+    argv = [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)]
+    process = ManagedProcess("dynamodb-emulator", argv, dict(os.environ), output_dir / "split" / "dynamodb.log")
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(url), 30, f"the second emulator at {url}")
+        yield url
+    finally:
+        process.stop(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def split_system(
+    system: EmbeddedSystem, dynamodb_endpoint: str, output_dir: Path
+) -> Iterator[EmbeddedSystem]:
+    config = SystemConfig(
+        api_port=free_port(),
+        endpoint_url=system.endpoint_url,  # AWS_ENDPOINT_URL: SNS, SQS and the rest
+        project=PROJECT,
+        serve_website=False,
+        worker_wait_seconds=1,
+        log_dir=output_dir / "split",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint)
+        with EmbeddedSystem(config) as running:
+            yield running
+
+
+def _client(service: str, url: str) -> object:
+    return boto3.session.Session(region_name="us-east-1").client(service, endpoint_url=url)
+
+
+def test_each_template_lands_where_its_services_point(split_system: EmbeddedSystem, dynamodb_endpoint: str) -> None:
+    topology = split_system.topology
+    assert topology is not None
+    default, dynamodb = split_system.endpoint_url, dynamodb_endpoint
+
+    def stacks(url: str) -> set[str]:
+        summaries = _client("cloudformation", url).list_stacks()["StackSummaries"]  # type: ignore[attr-defined]
+        return {s["StackName"] for s in summaries if s["StackStatus"] != "DELETE_COMPLETE"}
+
+    def tables(url: str) -> set[str]:
+        return set(_client("dynamodb", url).list_tables()["TableNames"])  # type: ignore[attr-defined]
+
+    assert data_stack_name(PROJECT) in stacks(dynamodb) and data_stack_name(PROJECT) not in stacks(default)
+    assert messaging_stack_name(PROJECT) in stacks(default) and messaging_stack_name(PROJECT) not in stacks(dynamodb)
+    assert {topology.mysfits_table, topology.processed_events_table} <= tables(dynamodb)
+    assert not {topology.mysfits_table, topology.processed_events_table} & tables(default)
+    queues = _client("sqs", dynamodb).list_queues(QueueNamePrefix=PROJECT)  # type: ignore[attr-defined]
+    assert "QueueUrls" not in queues
+    _client("sqs", default).get_queue_attributes(QueueUrl=topology.like_queue_url)  # type: ignore[attr-defined]
+
+
+def test_a_like_is_counted_across_the_two_endpoints(split_system: EmbeddedSystem) -> None:
+    api = Api(split_system.api_url)
+    mysfit_id = api.get("/mysfits").json()["mysfits"][0]["mysfitId"]  # seeded where DynamoDB points
+    before = api.likes(mysfit_id)
+
+    assert api.like(mysfit_id).status_code == 202
+    eventually(lambda: api.likes(mysfit_id), lambda likes: likes == before + 1, timeout=30)

@@ -1,0 +1,49 @@
+"""deploy.endpoints: boto3's standard endpoint configuration, applied to a given environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploy.endpoints import Endpoints
+
+
+@pytest.fixture(autouse=True)
+def _no_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+
+
+def test_a_service_variable_beats_the_default_one() -> None:
+    endpoints = Endpoints({"AWS_ENDPOINT_URL": "http://a:1", "AWS_ENDPOINT_URL_DYNAMODB": "http://b:2"})
+    assert endpoints.url("dynamodb") == "http://b:2"
+    assert endpoints.url("sns") == endpoints.url("sqs") == "http://a:1"
+    assert endpoints.cloudformation_beside("dynamodb").meta.endpoint_url == "http://b:2"
+    assert endpoints.cloudformation_beside("sns", "sqs").meta.endpoint_url == "http://a:1"
+
+
+def test_the_config_files_services_section_counts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text(
+        "[default]\nservices = local\n[services local]\ndynamodb =\n  endpoint_url = http://c:3\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert Endpoints({}).url("dynamodb") == "http://c:3"
+    assert Endpoints({}).url("sqs") is None
+
+
+def test_nothing_configured_is_aws_itself() -> None:
+    endpoints = Endpoints({}, region="eu-west-1")
+    assert endpoints.url("sqs") is None
+    assert endpoints.cloudformation_beside("dynamodb").meta.endpoint_url == "https://cloudformation.eu-west-1.amazonaws.com"
+
+
+def test_one_templates_services_split_across_endpoints_is_refused() -> None:
+    endpoints = Endpoints({"AWS_ENDPOINT_URL_SNS": "http://a:1", "AWS_ENDPOINT_URL_SQS": "http://b:2"})
+    with pytest.raises(ValueError, match="must share an endpoint: sns at http://a:1, sqs at http://b:2"):
+        endpoints.cloudformation_beside("sns", "sqs")
+
+
+def test_single_overrides_whatever_the_environment_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://elsewhere:9")
+    assert Endpoints.single("http://emulator:4566").url("dynamodb") == "http://emulator:4566"
