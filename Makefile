@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: run test lint unit clean system-packages
+.PHONY: run test lint unit clean system-packages lock
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ test: lint $(CHECKOV_STAMP) system-packages
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
+
+# requirements*.in name what we depend on; requirements*.txt pin the whole closure (images and
+# virtualenvs install those). After editing a .in file: make lock.
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --annotation-style=line
+lock: $(STAMP)
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
+	$(LOCK) --output-file requirements-checkov.txt requirements-checkov.in
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .run test-output .pytest_cache .mypy_cache .ruff_cache
