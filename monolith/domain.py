@@ -58,5 +58,13 @@ class UnprocessableEvent(Exception):
         self.mysfit_id = mysfit_id
 
 
+class CorruptRecord(Exception):
+    """A stored item cannot be read as a mysfit (a field of the wrong type, written by hand)."""
+
+    def __init__(self, mysfit_id: str, reason: str) -> None:
+        super().__init__(f"mysfit {mysfit_id} is stored in a form that cannot be read: {reason}")
+        self.mysfit_id = mysfit_id
+
+
 class DependencyUnavailable(Exception):
     """DynamoDB or SNS did not answer; the request can be retried later and changed nothing."""

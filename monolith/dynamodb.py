@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from monolith.config import Settings
 from monolith.domain import (
     AlreadyAdopted,
+    CorruptRecord,
     DependencyUnavailable,
     Filter,
     FulfilStatus,
@@ -56,6 +57,22 @@ def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
 
 def _to_mysfit(item: dict[str, Any]) -> Mysfit:
     data = {key: _deserializer.deserialize(value) for key, value in item.items()}
+    try:
+        return _from_data(data)
+    except (TypeError, ValueError) as error:
+        raise CorruptRecord(str(data.get("MysfitId", "?")), str(error)) from error
+
+
+def _readable(items: Iterator[dict[str, Any]]) -> Iterator[Mysfit]:
+    """The items that read as mysfits; a corrupt one is logged and left out of a listing."""
+    for item in items:
+        try:
+            yield _to_mysfit(item)
+        except CorruptRecord as error:
+            logger.error("Corrupt mysfit left out", extra={"mysfitId": error.mysfit_id, "error": str(error)})
+
+
+def _from_data(data: dict[str, Any]) -> Mysfit:
     return Mysfit(
         mysfit_id=data["MysfitId"],
         name=data.get("Name", ""),
@@ -114,7 +131,7 @@ class DynamoMysfitRepository(MysfitRepository):
                 ExpressionAttributeNames={"#attribute": attribute.value},
                 ExpressionAttributeValues={":value": {"S": value}},
             )
-        return [_to_mysfit(item) for page in pages for item in page]
+        return list(_readable(item for page in pages for item in page))
 
     def get(self, mysfit_id: str) -> Mysfit | None:
         with _unavailable_on_error():

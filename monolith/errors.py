@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from monolith.domain import AlreadyAdopted, DependencyUnavailable, MysfitNotFound, UnprocessableEvent
+from monolith.domain import AlreadyAdopted, CorruptRecord, DependencyUnavailable, MysfitNotFound, UnprocessableEvent
 from mysfits_common.events import InvalidEvent
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,11 @@ def register_error_handlers(app: Flask) -> None:
     def unprocessable(error: UnprocessableEvent) -> Response:
         logger.error("Event cannot be applied", extra={"mysfitId": error.mysfit_id, "error": str(error)})
         return error_response(422, "unprocessable_event", str(error))
+
+    @app.errorhandler(CorruptRecord)
+    def corrupt(error: CorruptRecord) -> Response:
+        logger.error("Corrupt mysfit", extra={"mysfitId": error.mysfit_id, "error": str(error)})
+        return error_response(500, "corrupt_record", str(error))
 
     @app.errorhandler(InvalidEvent)
     def invalid_event(error: InvalidEvent) -> Response:

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from deploy.local import Topology
-from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, MysfitNotFound, UnprocessableEvent
+from monolith.domain import AlreadyAdopted, CorruptRecord, Filter, FulfilStatus, MysfitNotFound, UnprocessableEvent
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import catalogue, seed
 from mysfits_common.events import AdoptionRequested, LikeRequested
@@ -195,3 +195,16 @@ def test_a_batch_larger_than_one_transaction_is_split_in_transactions_of_at_most
     assert client.transactions and max(client.transactions) <= 100
     assert len(client.transactions) == 3
     assert sum(mysfit.likes for mysfit in repository.find()) == 120
+
+
+def test_a_corrupt_item_is_left_out_of_listings_and_named_when_read_alone(
+    repository: DynamoMysfitRepository, topology: Topology, dynamodb: Any
+) -> None:
+    corrupt = catalogue()[7].mysfit_id
+    _corrupt_likes(dynamodb, topology, corrupt)
+
+    listed = {mysfit.mysfit_id for mysfit in repository.find()}
+
+    assert listed == {mysfit.mysfit_id for mysfit in catalogue()} - {corrupt}
+    with pytest.raises(CorruptRecord, match=corrupt):
+        repository.get(corrupt)

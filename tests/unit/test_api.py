@@ -9,6 +9,7 @@ from werkzeug.test import TestResponse
 
 from monolith.app import create_app
 from monolith.config import Settings
+from monolith.domain import CorruptRecord
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
@@ -260,3 +261,18 @@ def test_a_batch_needs_the_secret_holds_likes_only_and_is_bounded(
     too_many = [LikeRequested(mysfit_id=mysfit_id) for _ in range(26)]
     assert_json_error(fulfil_batch(roomy, too_many), 400, "invalid_batch")
     assert repository.mysfits[mysfit_id].likes == 0
+
+
+def test_a_corrupt_record_read_alone_is_a_json_500_that_names_it(
+    client: FlaskClient, repository: FakeRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def corrupt(mysfit_id: str) -> None:
+        raise CorruptRecord(mysfit_id, "invalid literal for int() with base 10: 'not a number'")
+
+    monkeypatch.setattr(repository, "get", corrupt)
+
+    response = client.get("/mysfits/c0ffee00-0000-4000-8000-000000000000")
+
+    assert_json_error(response, 500)
+    assert response.get_json()["error"]["code"] == "corrupt_record"
+    assert "c0ffee00-0000-4000-8000-000000000000" in response.get_json()["error"]["message"]
