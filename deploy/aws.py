@@ -11,9 +11,10 @@ boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and 
 4. ``website/`` uploaded to the site bucket with a ``config.js`` naming the API, the CloudFront
    cache invalidated, the catalogue seeded (missing mysfits only), the URLs printed.
 
-``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets and
-the ECR repositories first, and deletes the tables that the data stack retains (``--keep-data``
-keeps them). Both refuse to start without AWS credentials.
+``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets
+first (the registry's repositories delete their images themselves: ``EmptyOnDelete``), and deletes
+the tables that the data stack retains (``--keep-data`` keeps them). Both refuse to start without
+AWS credentials.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import mimetypes
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -386,8 +387,6 @@ class AwsDeployer:
                 self.empty_bucket(outputs["SiteBucketName"])
             elif component == "network" and outputs.get("AccessLogsBucketName"):
                 self.empty_bucket(outputs["AccessLogsBucketName"])
-            elif component == "registry":
-                self.empty_repositories(outputs[service.repository_output] for service in SERVICES)
             try:
                 self._delete_stack(cfn, name)
             except DeployFailure:
@@ -436,28 +435,6 @@ class AwsDeployer:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": list(chunk), "Quiet": True})
         log.info("emptied bucket %s (%d object version(s))", bucket, len(keys))
         return len(keys)
-
-    def empty_repositories(self, repository_uris: Iterable[str]) -> int:
-        """Delete every image of each ECR repository; return how many."""
-        ecr = self.client("ecr")
-        count = 0
-        for uri in repository_uris:
-            repository = uri.split("/", 1)[1]
-            try:
-                image_ids = [
-                    image_id
-                    for page in ecr.get_paginator("list_images").paginate(repositoryName=repository)
-                    for image_id in page.get("imageIds", [])
-                ]
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") == "RepositoryNotFoundException":
-                    continue
-                raise
-            for chunk in _chunks(image_ids, 100):
-                ecr.batch_delete_image(repositoryName=repository, imageIds=list(chunk))
-            count += len(image_ids)
-            log.info("emptied repository %s (%d image(s))", repository, len(image_ids))
-        return count
 
     def delete_tables(self, tables: Sequence[str]) -> None:
         """The data stack retains its tables (data outlives a stack); teardown means all of it."""

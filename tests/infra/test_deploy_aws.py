@@ -354,10 +354,10 @@ def test_website_upload_sets_types_and_caching_and_writes_config(aws: StubbedAws
 
 
 # ---------------------------------------------------------------------------- teardown
-def test_teardown_deletes_in_reverse_order_emptying_buckets_and_repositories_first(
+def test_teardown_deletes_in_reverse_order_emptying_buckets_first(
     aws: StubbedAws, website: Path
 ) -> None:
-    cfn, s3, ecr, dynamodb = (aws.stubs[name] for name in ("cloudformation", "s3", "ecr", "dynamodb"))
+    cfn, s3, dynamodb = (aws.stubs[name] for name in ("cloudformation", "s3", "dynamodb"))
     calls: list[str] = []
     for name, client in aws.clients.items():
         client.meta.events.register(
@@ -389,11 +389,6 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_and_repositories_fir
                     },
                 },
             )
-        if component == "registry":
-            for repository in ("monolith", "like-worker", "adopt-worker"):
-                images = [{"imageDigest": f"sha256:{repository}", "imageTag": SHA}]
-                ecr.add_response("list_images", {"imageIds": images}, {"repositoryName": f"unit/{repository}"})
-                ecr.add_response("batch_delete_image", {}, {"repositoryName": f"unit/{repository}", "imageIds": images})
         cfn.add_response("delete_stack", {}, {"StackName": name})
         aws.stack(name, "DELETE_COMPLETE")
         if component == "data":
@@ -415,10 +410,7 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_and_repositories_fir
         "dynamodb.DeleteTable",
         "s3.DeleteObjects",  # the access-logs bucket
         "cloudformation.DeleteStack",  # network
-        "ecr.BatchDeleteImage",
-        "ecr.BatchDeleteImage",
-        "ecr.BatchDeleteImage",
-        "cloudformation.DeleteStack",  # registry
+        "cloudformation.DeleteStack",  # registry: its repositories delete their images (EmptyOnDelete)
     ]
 
 
