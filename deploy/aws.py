@@ -13,8 +13,8 @@ boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and 
 
 ``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets
 first (the registry's repositories delete their images themselves: ``EmptyOnDelete``), and deletes
-the tables that the data stack retains (``--keep-data`` keeps them). Both refuse to start without
-AWS credentials.
+the tables that the data stack retains (``--keep-data`` keeps the data stack, tables and all, for
+the next ``deploy`` to update in place). Both refuse to start without AWS credentials.
 """
 
 from __future__ import annotations
@@ -379,6 +379,11 @@ class AwsDeployer:
         deleted = []
         for component in reversed(COMPONENTS):
             name = stack_name(self.options.project, component)
+            if component == "data" and self.options.keep_data:
+                # The stack stays with its tables, so that the next deploy updates it in place: a
+                # new stack would fail to create tables that already exist under the same names.
+                log.info("keeping stack %s and its tables (--keep-data)", name)
+                continue
             if stack_status(cfn, name) is None:
                 log.info("stack %s does not exist", name)
                 continue
@@ -397,11 +402,11 @@ class AwsDeployer:
                 self.empty_bucket(outputs["AccessLogsBucketName"])
                 self._delete_stack(cfn, name)
             deleted.append(name)
-            if component == "data" and not self.options.keep_data:
+            if component == "data":
                 self.delete_tables([outputs[key] for key in ("MysfitsTableName", "ProcessedEventsTableName")])
         self.out.write(
             f"Torn down: {', '.join(deleted) or 'nothing to delete'}."
-            + (" The tables were kept (--keep-data).\n" if self.options.keep_data else "\n")
+            + (" The data stack and its tables were kept (--keep-data).\n" if self.options.keep_data else "\n")
         )
         return deleted
 
@@ -465,7 +470,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-dirty", action="store_true", help="deploy uncommitted image sources (tagged <sha>-dirty-<time>)"
     )
-    parser.add_argument("--keep-data", action="store_true", help="teardown: keep the DynamoDB tables")
+    parser.add_argument("--keep-data", action="store_true", help="teardown: keep the data stack and its tables")
     parser.add_argument("--yes", action="store_true", help="teardown: do not ask for confirmation")
     return parser
 
