@@ -35,6 +35,7 @@ from typing import Any, Protocol, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from deploy.retained import import_retained_tables
 from deploy.stacks import DeployError, deploy_stack, stack_outputs, stack_status
 
 __all__ = [
@@ -252,16 +253,14 @@ class AwsDeployer:
     ) -> dict[str, str]:
         name = stack_name(self.options.project, component)
         log.info("deploying stack %s", name)
-        return deploy_stack(
-            cfn,
-            name,
-            TEMPLATE_DIR / f"{component}.yaml",
-            stack_parameters(component, self.options, image_tag, outputs),
-            capabilities=_CAPABILITIES.get(component, ()),
-            tags={"project": self.options.project},
-            poll_delay=self.options.poll_delay,
-            timeout=self.options.timeout,
-        )
+        template = TEMPLATE_DIR / f"{component}.yaml"
+        parameters = stack_parameters(component, self.options, image_tag, outputs)
+        waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}
+        tags = {"project": self.options.project}
+        if component == "data":
+            import_retained_tables(cfn, self.client("dynamodb"), name, template, parameters, tags=tags, **waiting)
+        capabilities = _CAPABILITIES.get(component, ())
+        return deploy_stack(cfn, name, template, parameters, capabilities=capabilities, tags=tags, **waiting)
 
     def image_tag(self) -> str:
         """The git commit SHA; with uncommitted changes to the images' inputs, refuse (or, with

@@ -109,6 +109,14 @@ class StubbedAws:
 
     def create(self, component: str) -> None:
         name = stack_name(PROJECT, component)
+        if component == "data":  # no stack, and no table retained by an earlier one to import
+            self.stack_absent(name)
+            for table in OUTPUTS["data"].values():
+                self.stubs["dynamodb"].add_client_error(
+                    "describe_table",
+                    service_error_code="ResourceNotFoundException",
+                    expected_params={"TableName": table},
+                )
         self.stack_absent(name)
         expected = {
             "StackName": name,
@@ -354,9 +362,7 @@ def test_website_upload_sets_types_and_caching_and_writes_config(aws: StubbedAws
 
 
 # ---------------------------------------------------------------------------- teardown
-def test_teardown_deletes_in_reverse_order_emptying_buckets_first(
-    aws: StubbedAws, website: Path
-) -> None:
+def test_teardown_deletes_in_reverse_order_emptying_buckets_first(aws: StubbedAws, website: Path) -> None:
     cfn, s3, dynamodb = (aws.stubs[name] for name in ("cloudformation", "s3", "dynamodb"))
     calls: list[str] = []
     for name, client in aws.clients.items():
