@@ -149,7 +149,7 @@ def stack_parameters(
     parameters = {"ProjectName": project}
     imports = {
         "ingress": ("NetworkStack",),
-        "website": ("NetworkStack", "IngressStack"),
+        "website": ("NetworkStack",),
         "services": ("NetworkStack", "DataStack", "MessagingStack", "RegistryStack", "IngressStack"),
         "alarms": ("MessagingStack", "IngressStack"),
     }
@@ -160,6 +160,10 @@ def stack_parameters(
     elif component == "ingress":
         parameters["CertificateArn"] = options.certificate_arn
         parameters["ApiDomainName"] = options.api_domain_name
+    elif component == "website":
+        # Parameters, not imports: they change when HTTPS is switched on (see ingress.yaml).
+        parameters["ApiOriginDomainName"] = outputs["ingress"]["OriginDomainName"]
+        parameters["ApiOriginProtocolPolicy"] = outputs["ingress"]["OriginProtocolPolicy"]
     elif component == "services":
         parameters["ImageTag"] = image_tag
         # The browser's origin is the CloudFront distribution, and nothing broader.

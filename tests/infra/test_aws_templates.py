@@ -74,7 +74,10 @@ def test_every_import_names_an_export_of_the_stack_it_points_at(component: str) 
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_the_deploy_command_passes_valid_parameters(component: str) -> None:
     options = DeployOptions(project="prod", alarm_email="oncall@example.com")
-    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+    outputs = {
+        "ingress": {"OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com", "OriginProtocolPolicy": "http-only"},
+        "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
+    }
     parameters = stack_parameters(component, options, "0123abc", outputs)
     assert check_parameters(_template(component), parameters) == []
     for name, value in parameters.items():
@@ -420,7 +423,9 @@ def test_distribution_serves_the_site_through_oac_and_the_api_uncached() -> None
     origins = {o["Id"]: o for o in config["Origins"]}
     assert origins["site"]["OriginAccessControlId"] == {"Fn::GetAtt": ["OriginAccessControl", "Id"]}
     assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
-    assert origins["api"]["DomainName"] == _import("IngressStack", "OriginDomainName")
+    # Parameters, not imports: both change when HTTPS is switched on (test_exports_stable.py).
+    assert origins["api"]["DomainName"] == {"Ref": "ApiOriginDomainName"}
+    assert origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"] == {"Ref": "ApiOriginProtocolPolicy"}
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
     (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/mysfits*"]
     assert api["TargetOriginId"] == "api" and api["ViewerProtocolPolicy"] == "https-only"

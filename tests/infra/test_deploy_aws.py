@@ -38,7 +38,7 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "network": {"AccessLogsBucketName": "unit-logs"},
     "data": {"MysfitsTableName": "unit-mysfits", "ProcessedEventsTableName": "unit-processed-events"},
     "messaging": {},
-    "ingress": {"ApiUrl": "http://alb.example"},
+    "ingress": {"ApiUrl": "http://alb.example", "OriginDomainName": "alb.example", "OriginProtocolPolicy": "http-only"},
     "website": {"SiteBucketName": "unit-site", "DistributionId": "E123", "WebsiteUrl": "https://d1.cloudfront.net"},
     "services": {},
     "alarms": {"AlarmsTopicArn": "arn:aws:sns:eu-west-1:111122223333:unit-alarms"},
@@ -262,6 +262,8 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     parameters = {name.removeprefix(f"{PROJECT}-"): values for name, values, _ in aws.created}
     assert parameters["network"]["NatGatewayPerAz"] == "true"
     assert parameters["ingress"]["NetworkStack"] == "unit-network"
+    assert parameters["website"]["ApiOriginDomainName"] == "alb.example"
+    assert parameters["website"]["ApiOriginProtocolPolicy"] == "http-only"
     assert parameters["services"]["ImageTag"] == SHA
     assert parameters["services"]["CorsAllowedOrigins"] == "https://d1.cloudfront.net"
     assert parameters["services"]["RegistryStack"] == "unit-registry"
