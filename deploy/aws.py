@@ -28,13 +28,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
 from deploy.retained import import_retained_tables
 from deploy.stacks import DeployError, deploy_stack, stack_outputs, stack_status
 
@@ -132,6 +133,7 @@ class DeployOptions:
     single_nat: bool = False
     allow_dirty: bool = False
     keep_data: bool = False
+    cloudfront_prefix_list_id: str = ""  # looked up in the region when empty
     website_dir: Path = REPO_ROOT / "website"
     poll_delay: float = _AWS_POLL_DELAY
     timeout: float = _AWS_TIMEOUT
@@ -149,7 +151,7 @@ def stack_parameters(
     parameters = {"ProjectName": project}
     imports = {
         "ingress": ("NetworkStack",),
-        "website": ("NetworkStack",),
+        "website": ("NetworkStack", "IngressStack"),
         "services": ("NetworkStack", "DataStack", "MessagingStack", "RegistryStack", "IngressStack"),
         "alarms": ("MessagingStack", "IngressStack"),
     }
@@ -160,6 +162,7 @@ def stack_parameters(
     elif component == "ingress":
         parameters["CertificateArn"] = options.certificate_arn
         parameters["ApiDomainName"] = options.api_domain_name
+        parameters["CloudFrontPrefixListId"] = options.cloudfront_prefix_list_id
     elif component == "website":
         # Parameters, not imports: they change when HTTPS is switched on (see ingress.yaml).
         parameters["ApiOriginDomainName"] = outputs["ingress"]["OriginDomainName"]
@@ -223,6 +226,13 @@ class AwsDeployer:
     def deploy(self) -> dict[str, dict[str, str]]:
         """Everything, in order; return each component's stack outputs."""
         image_tag = self.image_tag()
+        if not self.options.cloudfront_prefix_list_id:
+            found = origin_facing_prefix_list_id(self.client("ec2"))
+            if found is None:
+                raise DeployFailure(
+                    f"this region has no managed prefix list {ORIGIN_FACING_PREFIX_LIST} for CloudFront"
+                )
+            self.options = replace(self.options, cloudfront_prefix_list_id=found)
         outputs: dict[str, dict[str, str]] = {}
         cfn = self.client("cloudformation")
         for component in COMPONENTS:
@@ -241,7 +251,7 @@ class AwsDeployer:
             "\nMythical Mysfits is deployed (images tagged {tag}).\n"
             "  website:            {site}\n"
             "  API (via CloudFront): {site}/mysfits\n"
-            "  API (load balancer):  {alb}/mysfits\n"
+            "  load balancer:      {alb} (answers CloudFront only)\n"
             "  alarms topic:       {alarms}\n"
             "CloudFront may take a few minutes to serve the new files everywhere.\n".format(
                 tag=image_tag,

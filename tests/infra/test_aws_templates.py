@@ -73,7 +73,7 @@ def test_every_import_names_an_export_of_the_stack_it_points_at(component: str) 
 
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_the_deploy_command_passes_valid_parameters(component: str) -> None:
-    options = DeployOptions(project="prod", alarm_email="oncall@example.com")
+    options = DeployOptions(project="prod", alarm_email="oncall@example.com", cloudfront_prefix_list_id="pl-3b927c52")
     outputs = {
         "ingress": {"OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com", "OriginProtocolPolicy": "http-only"},
         "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
@@ -213,6 +213,41 @@ def test_https_with_a_certificate_and_the_fulfil_rule_on_the_forwarding_listener
     assert http_action[0] == "UseHttps" and http_action[1]["Type"] == "redirect"
     rule = _resources("ingress", "AWS::ElasticLoadBalancingV2::ListenerRule")["FulfilEndpointsDenyRule"]["Properties"]
     assert rule["ListenerArn"] == {"Fn::If": ["UseHttps", {"Ref": "HttpsListener"}, {"Ref": "HttpListener"}]}
+
+
+def test_load_balancer_answers_cloudfront_only() -> None:
+    # Network: CloudFront's origin-facing prefix list, on the one port CloudFront uses.
+    group = _resources("ingress", "AWS::EC2::SecurityGroup")["LoadBalancerSecurityGroup"]["Properties"]
+    (ingress,) = group["SecurityGroupIngress"]
+    port = {"Fn::If": ["UseHttps", 443, 80]}
+    assert (ingress["FromPort"], ingress["ToPort"]) == (port, port)
+    assert ingress["SourcePrefixListId"] == {"Ref": "CloudFrontPrefixListId"}
+    assert not _resources("ingress", "AWS::EC2::SecurityGroupIngress")
+    # Requests: only this distribution's, by the header its origin adds; everything else is 403.
+    listeners = _resources("ingress", "AWS::ElasticLoadBalancingV2::Listener")
+    assert listeners["HttpListener"]["Properties"]["DefaultActions"][0]["Fn::If"][2]["Type"] == "fixed-response"
+    assert listeners["HttpsListener"]["Properties"]["DefaultActions"][0]["Type"] == "fixed-response"
+    rule = _resources("ingress", "AWS::ElasticLoadBalancingV2::ListenerRule")["FromCloudFrontRule"]["Properties"]
+    assert rule["ListenerArn"] == {"Fn::If": ["UseHttps", {"Ref": "HttpsListener"}, {"Ref": "HttpListener"}]}
+    assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "MonolithTargetGroup"}}]
+    (header,) = rule["Conditions"]
+    assert header["HttpHeaderConfig"]["Values"] == [
+        {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}
+    ]
+    config = _resources("website", "AWS::CloudFront::Distribution")["Distribution"]["Properties"]["DistributionConfig"]
+    (api,) = [origin for origin in config["Origins"] if origin["Id"] == "api"]
+    assert api["OriginCustomHeaders"] == [
+        {
+            "HeaderName": header["HttpHeaderConfig"]["HttpHeaderName"],
+            "HeaderValue": {
+                "Fn::Sub": [
+                    "{{resolve:secretsmanager:${SecretArn}:SecretString}}",
+                    {"SecretArn": _import("IngressStack", "OriginVerifySecretArn")},
+                ]
+            },
+        }
+    ]
+    assert _template("ingress")["Outputs"]["OriginVerifySecretArn"]["Value"] == {"Ref": "OriginVerifySecret"}
 
 
 # ---------------------------------------------------------------------------- services

@@ -73,7 +73,7 @@ class StubbedAws:
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )
         self.clients = {
-            name: session.client(name) for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb")
+            name: session.client(name) for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
         self.created: list[tuple[str, dict[str, str], list[str]]] = []
@@ -224,6 +224,15 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     aws: StubbedAws, website: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN images already in ECR under this commit, and no stack yet
+    aws.stubs["ec2"].add_response(
+        "describe_managed_prefix_lists",
+        {
+            "PrefixLists": [
+                {"PrefixListId": "pl-3b927c52", "PrefixListName": "com.amazonaws.global.cloudfront.origin-facing"}
+            ]
+        },
+        {"Filters": [{"Name": "prefix-list-name", "Values": ["com.amazonaws.global.cloudfront.origin-facing"]}]},
+    )
     for component in COMPONENTS:
         aws.create(component)
         if component == "registry":
@@ -262,6 +271,7 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     parameters = {name.removeprefix(f"{PROJECT}-"): values for name, values, _ in aws.created}
     assert parameters["network"]["NatGatewayPerAz"] == "true"
     assert parameters["ingress"]["NetworkStack"] == "unit-network"
+    assert parameters["ingress"]["CloudFrontPrefixListId"] == "pl-3b927c52"  # looked up in the region
     assert parameters["website"]["ApiOriginDomainName"] == "alb.example"
     assert parameters["website"]["ApiOriginProtocolPolicy"] == "http-only"
     assert parameters["services"]["ImageTag"] == SHA
@@ -275,7 +285,7 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     assert runner.commands("docker") == []
     assert deployer.seeded == [("unit-mysfits", "unit-processed-events")]  # type: ignore[attr-defined]
     printed = deployer.out.getvalue()  # type: ignore[attr-defined]
-    assert "https://d1.cloudfront.net" in printed and "http://alb.example/mysfits" in printed and SHA in printed
+    assert "https://d1.cloudfront.net" in printed and "http://alb.example " in printed and SHA in printed
 
 
 def test_missing_images_are_built_and_pushed_tagged_with_the_commit(aws: StubbedAws, website: Path) -> None:

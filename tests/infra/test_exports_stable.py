@@ -22,10 +22,14 @@ from tests.infra.support import TEMPLATE_DIR
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
 #: Every choice the deploy command offers, each a way an existing deployment may be updated.
+_CHOICES: dict[str, dict[str, Any]] = {
+    "http": {},
+    "https": {"certificate_arn": CERTIFICATE, "api_domain_name": "api.example.com"},
+    "single-nat": {"single_nat": True},
+}
 OPTION_SETS = {
-    "http": DeployOptions(project="prod"),
-    "https": DeployOptions(project="prod", certificate_arn=CERTIFICATE, api_domain_name="api.example.com"),
-    "single-nat": DeployOptions(project="prod", single_nat=True),
+    name: DeployOptions(project="prod", cloudfront_prefix_list_id="pl-3b927c52", **choices)
+    for name, choices in _CHOICES.items()
 }
 OUTPUTS = {
     "ingress": {"OriginDomainName": "alb.example.com", "OriginProtocolPolicy": "http-only"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import boto3
 
 from deploy.aws import DeployOptions, stack_name, stack_parameters
+from deploy.cloudfront import origin_facing_prefix_list_id
 from deploy.stacks import deploy_stack, stack_status
 from deploy.templates import load_template
 from tests.infra.support import TEMPLATE_DIR
@@ -35,14 +36,19 @@ def test_https_after_an_http_first_deploy_keeps_the_exports(emulator: str) -> No
         )
 
     # GIVEN an HTTP first deploy
-    http = DeployOptions(project=PROJECT)
+    prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
+    assert prefix_list is not None
+    http = DeployOptions(project=PROJECT, cloudfront_prefix_list_id=prefix_list)
     deploy("network", http)
     before = deploy("ingress", http)
 
     # WHEN HTTPS is switched on
     certificate = session.client("acm", endpoint_url=emulator).request_certificate(DomainName="api.example.com")
     https = DeployOptions(
-        project=PROJECT, certificate_arn=certificate["CertificateArn"], api_domain_name="api.example.com"
+        project=PROJECT,
+        cloudfront_prefix_list_id=prefix_list,
+        certificate_arn=certificate["CertificateArn"],
+        api_domain_name="api.example.com",
     )
     after = deploy("ingress", https)
 
