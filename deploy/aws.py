@@ -36,6 +36,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
+from deploy.parameters import stack_name, stack_parameters
 from deploy.retained import import_retained_tables
 from deploy.stacks import DeployError, deploy_stack, stack_outputs, stack_status
 
@@ -131,49 +132,14 @@ class DeployOptions:
     api_domain_name: str = ""
     alarm_email: str = ""
     single_nat: bool = False
+    no_nat: bool = False
+    small_workers: bool = False
     allow_dirty: bool = False
     keep_data: bool = False
     cloudfront_prefix_list_id: str = ""  # looked up in the region when empty
     website_dir: Path = REPO_ROOT / "website"
     poll_delay: float = _AWS_POLL_DELAY
     timeout: float = _AWS_TIMEOUT
-
-
-def stack_name(project: str, component: str) -> str:
-    return f"{project}-{component}"
-
-
-def stack_parameters(
-    component: str, options: DeployOptions, image_tag: str, outputs: Mapping[str, Mapping[str, str]]
-) -> dict[str, str]:
-    """The parameters of ``component``'s stack; ``outputs`` holds the stacks deployed before it."""
-    project = options.project
-    parameters = {"ProjectName": project}
-    imports = {
-        "ingress": ("NetworkStack",),
-        "website": ("NetworkStack", "IngressStack"),
-        "services": ("NetworkStack", "DataStack", "MessagingStack", "RegistryStack", "IngressStack"),
-        "alarms": ("MessagingStack", "IngressStack"),
-    }
-    for name in imports.get(component, ()):
-        parameters[name] = stack_name(project, name.removesuffix("Stack").lower())
-    if component == "network":
-        parameters["NatGatewayPerAz"] = "false" if options.single_nat else "true"
-    elif component == "ingress":
-        parameters["CertificateArn"] = options.certificate_arn
-        parameters["ApiDomainName"] = options.api_domain_name
-        parameters["CloudFrontPrefixListId"] = options.cloudfront_prefix_list_id
-    elif component == "website":
-        # Parameters, not imports: they change when HTTPS is switched on (see ingress.yaml).
-        parameters["ApiOriginDomainName"] = outputs["ingress"]["OriginDomainName"]
-        parameters["ApiOriginProtocolPolicy"] = outputs["ingress"]["OriginProtocolPolicy"]
-    elif component == "services":
-        parameters["ImageTag"] = image_tag
-        # The browser's origin is the CloudFront distribution, and nothing broader.
-        parameters["CorsAllowedOrigins"] = outputs["website"]["WebsiteUrl"]
-    elif component == "alarms":
-        parameters["AlarmEmail"] = options.alarm_email
-    return parameters
 
 
 def config_script(api_base_url: str) -> str:
@@ -479,7 +445,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--certificate-arn", default="", help="ACM certificate for HTTPS on the load balancer")
     parser.add_argument("--api-domain-name", default="", help="DNS name the certificate covers (with a certificate)")
     parser.add_argument("--alarm-email", default="", help="address subscribed to the alarms topic")
-    parser.add_argument("--single-nat", action="store_true", help="one NAT gateway instead of one per AZ")
+    nat = parser.add_mutually_exclusive_group()
+    nat.add_argument("--single-nat", action="store_true", help="one NAT gateway instead of one per AZ")
+    nat.add_argument("--no-nat", action="store_true", help="no NAT gateway: tasks in the public subnets, public IPs")
+    parser.add_argument("--small-workers", action="store_true", help="workers at 0.25 vCPU, 0.5 GiB (not 0.5, 1)")
     parser.add_argument(
         "--allow-dirty", action="store_true", help="deploy uncommitted image sources (tagged <sha>-dirty-<time>)"
     )
@@ -505,6 +474,8 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         api_domain_name=args.api_domain_name,
         alarm_email=args.alarm_email,
         single_nat=args.single_nat,
+        no_nat=args.no_nat,
+        small_workers=args.small_workers,
         allow_dirty=args.allow_dirty,
         keep_data=args.keep_data,
     )

@@ -16,6 +16,8 @@ the reason it exists, and nowhere else:
   moto's package on every request; request logging is opt-in;
 - :mod:`embedded.emulator.ec2`: a stack's security groups keep their ingress rules from prefix
   lists (moto dropped them);
+- :mod:`embedded.emulator.ecs`: a stack's ECS services keep their network configuration (moto
+  dropped it);
 - :mod:`embedded.emulator.ecr`: a stack's ECR repositories honour ``EmptyOnDelete`` (moto ignores it,
   so a repository holding images blocked its stack's deletion);
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
@@ -28,7 +30,7 @@ use moto in-process (``mock_aws``) call it to get the same behaviour.
 
 from __future__ import annotations
 
-from embedded.emulator import cloudformation, dynamodb, ec2, ecr, history, message_moves, server, sqs
+from embedded.emulator import cloudformation, dynamodb, ec2, ecr, ecs, history, message_moves, server, sqs
 
 __all__ = ["install"]
 
@@ -48,4 +50,5 @@ def install() -> None:
     cloudformation.install()
     ec2.install()
     ecr.install()
+    ecs.install()
     _installed = True

@@ -146,7 +146,8 @@ def test_dynamodb_gateway_endpoint_serves_the_private_subnets(deployed: Deployed
     dynamodb = [e for e in endpoints if e["ServiceName"] == "com.amazonaws.us-east-1.dynamodb"]
     assert len(dynamodb) == 1 and dynamodb[0]["VpcEndpointType"] == "Gateway"
     physical = deployed.physical["network"]
-    assert set(dynamodb[0]["RouteTableIds"]) == {physical["PrivateRouteTable1"], physical["PrivateRouteTable2"]}
+    tables = {physical["PrivateRouteTable1"], physical["PrivateRouteTable2"], physical["PublicRouteTable"]}
+    assert set(dynamodb[0]["RouteTableIds"]) == tables  # the public one for tasks without NAT
 
 
 def test_flow_logs_and_access_log_bucket(deployed: Deployed) -> None:
@@ -245,6 +246,14 @@ def _task_definition(deployed: Deployed, service: str) -> dict[str, Any]:
         "taskDefinition"
     ]
     return definition
+
+
+def test_tasks_run_in_the_private_subnets_without_public_ips(deployed: Deployed) -> None:
+    private = set(deployed.outputs["network"]["PrivateSubnetIds"].split(","))
+    services = ["monolith", "like-worker", "adopt-worker"]
+    for service in deployed.client("ecs").describe_services(cluster=PROJECT, services=services)["services"]:
+        awsvpc = service["networkConfiguration"]["awsvpcConfiguration"]
+        assert (awsvpc["assignPublicIp"], set(awsvpc["subnets"])) == ("DISABLED", private), service["serviceName"]
 
 
 def test_cluster_runs_the_three_services(deployed: Deployed) -> None:

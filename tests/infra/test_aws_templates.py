@@ -300,9 +300,17 @@ def test_services_deploy_safely_in_private_subnets() -> None:
         deployment = props["DeploymentConfiguration"]
         assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
         assert deployment["MinimumHealthyPercent"] == 100
+        # Private subnets unless the network has no NAT (TaskSubnets=public, test_no_nat_deploy.py).
         network = props["NetworkConfiguration"]["AwsvpcConfiguration"]
-        assert network["AssignPublicIp"] == "DISABLED"
-        assert network["Subnets"] == {"Fn::Split": [",", _import("NetworkStack", "PrivateSubnetIds")]}
+        assert network["AssignPublicIp"] == {"Fn::If": ["PublicTasks", "ENABLED", "DISABLED"]}
+        assert network["Subnets"] == {
+            "Fn::If": [
+                "PublicTasks",
+                {"Fn::Split": [",", _import("NetworkStack", "PublicSubnetIds")]},
+                {"Fn::Split": [",", _import("NetworkStack", "PrivateSubnetIds")]},
+            ]
+        }
+    assert _template("services")["Parameters"]["TaskSubnets"]["Default"] == "private"
 
 
 def test_monolith_is_behind_the_load_balancer_and_on_service_connect() -> None:

@@ -23,6 +23,7 @@ from deploy.aws import (
     config_script,
     main,
     stack_name,
+    stack_parameters,
 )
 
 PROJECT = "unit"
@@ -269,7 +270,8 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     # THEN every stack, in order, with the wiring the templates expect
     assert [name for name, _, _ in aws.created] == [stack_name(PROJECT, c) for c in COMPONENTS]
     parameters = {name.removeprefix(f"{PROJECT}-"): values for name, values, _ in aws.created}
-    assert parameters["network"]["NatGatewayPerAz"] == "true"
+    assert parameters["network"]["NatGateways"] == "per-az"
+    assert parameters["services"]["TaskSubnets"] == "private"
     assert parameters["ingress"]["NetworkStack"] == "unit-network"
     assert parameters["ingress"]["CloudFrontPrefixListId"] == "pl-3b927c52"  # looked up in the region
     assert parameters["website"]["ApiOriginDomainName"] == "alb.example"
@@ -286,6 +288,27 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     assert deployer.seeded == [("unit-mysfits", "unit-processed-events")]  # type: ignore[attr-defined]
     printed = deployer.out.getvalue()  # type: ignore[attr-defined]
     assert "https://d1.cloudfront.net" in printed and "http://alb.example " in printed and SHA in printed
+
+
+@pytest.mark.parametrize(
+    ("choices", "nat_gateways", "task_subnets"),
+    [({}, "per-az", "private"), ({"single_nat": True}, "one", "private"), ({"no_nat": True}, "none", "public")],
+)
+def test_stack_parameters_of_each_network(choices: dict[str, Any], nat_gateways: str, task_subnets: str) -> None:
+    options = DeployOptions(project=PROJECT, **choices)
+    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+    assert stack_parameters("network", options, SHA, outputs)["NatGateways"] == nat_gateways
+    services = stack_parameters("services", options, SHA, outputs)
+    assert services["TaskSubnets"] == task_subnets
+    assert "WorkerCpu" not in services and "WorkerMemory" not in services  # the template's 0.5 vCPU, 1 GiB
+    small = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=True, **choices), SHA, outputs)
+    assert (small["WorkerCpu"], small["WorkerMemory"]) == ("256", "512")
+
+
+def test_single_nat_and_no_nat_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["deploy", "--single-nat", "--no-nat"])
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_missing_images_are_built_and_pushed_tagged_with_the_commit(aws: StubbedAws, website: Path) -> None:

@@ -26,6 +26,7 @@ _CHOICES: dict[str, dict[str, Any]] = {
     "http": {},
     "https": {"certificate_arn": CERTIFICATE, "api_domain_name": "api.example.com"},
     "single-nat": {"single_nat": True},
+    "no-nat": {"no_nat": True, "small_workers": True},
 }
 OPTION_SETS = {
     name: DeployOptions(project="prod", cloudfront_prefix_list_id="pl-3b927c52", **choices)
