@@ -11,9 +11,10 @@ boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and 
 4. ``website/`` uploaded to the site bucket with a ``config.js`` naming the API, the CloudFront
    cache invalidated, the catalogue seeded (missing mysfits only), the URLs printed.
 
-``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets and
-the ECR repositories first, and deletes the tables that the data stack retains (``--keep-data``
-keeps them). Both refuse to start without AWS credentials.
+``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets
+first (the registry's repositories delete their images themselves: ``EmptyOnDelete``), and deletes
+the tables that the data stack retains (``--keep-data`` keeps the data stack, tables and all, for
+the next ``deploy`` to update in place). Both refuse to start without AWS credentials.
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ import mimetypes
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
+from deploy.parameters import stack_name, stack_parameters
+from deploy.retained import import_retained_tables
 from deploy.stacks import DeployError, deploy_stack, stack_outputs, stack_status
 
 __all__ = [
@@ -128,43 +132,14 @@ class DeployOptions:
     api_domain_name: str = ""
     alarm_email: str = ""
     single_nat: bool = False
+    no_nat: bool = False
+    small_workers: bool = False
     allow_dirty: bool = False
     keep_data: bool = False
+    cloudfront_prefix_list_id: str = ""  # looked up in the region when empty
     website_dir: Path = REPO_ROOT / "website"
     poll_delay: float = _AWS_POLL_DELAY
     timeout: float = _AWS_TIMEOUT
-
-
-def stack_name(project: str, component: str) -> str:
-    return f"{project}-{component}"
-
-
-def stack_parameters(
-    component: str, options: DeployOptions, image_tag: str, outputs: Mapping[str, Mapping[str, str]]
-) -> dict[str, str]:
-    """The parameters of ``component``'s stack; ``outputs`` holds the stacks deployed before it."""
-    project = options.project
-    parameters = {"ProjectName": project}
-    imports = {
-        "ingress": ("NetworkStack",),
-        "website": ("NetworkStack", "IngressStack"),
-        "services": ("NetworkStack", "DataStack", "MessagingStack", "RegistryStack", "IngressStack"),
-        "alarms": ("MessagingStack", "IngressStack"),
-    }
-    for name in imports.get(component, ()):
-        parameters[name] = stack_name(project, name.removesuffix("Stack").lower())
-    if component == "network":
-        parameters["NatGatewayPerAz"] = "false" if options.single_nat else "true"
-    elif component == "ingress":
-        parameters["CertificateArn"] = options.certificate_arn
-        parameters["ApiDomainName"] = options.api_domain_name
-    elif component == "services":
-        parameters["ImageTag"] = image_tag
-        # The browser's origin is the CloudFront distribution, and nothing broader.
-        parameters["CorsAllowedOrigins"] = outputs["website"]["WebsiteUrl"]
-    elif component == "alarms":
-        parameters["AlarmEmail"] = options.alarm_email
-    return parameters
 
 
 def config_script(api_base_url: str) -> str:
@@ -217,6 +192,13 @@ class AwsDeployer:
     def deploy(self) -> dict[str, dict[str, str]]:
         """Everything, in order; return each component's stack outputs."""
         image_tag = self.image_tag()
+        if not self.options.cloudfront_prefix_list_id:
+            found = origin_facing_prefix_list_id(self.client("ec2"))
+            if found is None:
+                raise DeployFailure(
+                    f"this region has no managed prefix list {ORIGIN_FACING_PREFIX_LIST} for CloudFront"
+                )
+            self.options = replace(self.options, cloudfront_prefix_list_id=found)
         outputs: dict[str, dict[str, str]] = {}
         cfn = self.client("cloudformation")
         for component in COMPONENTS:
@@ -235,7 +217,7 @@ class AwsDeployer:
             "\nMythical Mysfits is deployed (images tagged {tag}).\n"
             "  website:            {site}\n"
             "  API (via CloudFront): {site}/mysfits\n"
-            "  API (load balancer):  {alb}/mysfits\n"
+            "  load balancer:      {alb} (answers CloudFront only)\n"
             "  alarms topic:       {alarms}\n"
             "CloudFront may take a few minutes to serve the new files everywhere.\n".format(
                 tag=image_tag,
@@ -251,16 +233,14 @@ class AwsDeployer:
     ) -> dict[str, str]:
         name = stack_name(self.options.project, component)
         log.info("deploying stack %s", name)
-        return deploy_stack(
-            cfn,
-            name,
-            TEMPLATE_DIR / f"{component}.yaml",
-            stack_parameters(component, self.options, image_tag, outputs),
-            capabilities=_CAPABILITIES.get(component, ()),
-            tags={"project": self.options.project},
-            poll_delay=self.options.poll_delay,
-            timeout=self.options.timeout,
-        )
+        template = TEMPLATE_DIR / f"{component}.yaml"
+        parameters = stack_parameters(component, self.options, image_tag, outputs)
+        waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}
+        tags = {"project": self.options.project}
+        if component == "data":
+            import_retained_tables(cfn, self.client("dynamodb"), name, template, parameters, tags=tags, **waiting)
+        capabilities = _CAPABILITIES.get(component, ())
+        return deploy_stack(cfn, name, template, parameters, capabilities=capabilities, tags=tags, **waiting)
 
     def image_tag(self) -> str:
         """The git commit SHA; with uncommitted changes to the images' inputs, refuse (or, with
@@ -378,6 +358,11 @@ class AwsDeployer:
         deleted = []
         for component in reversed(COMPONENTS):
             name = stack_name(self.options.project, component)
+            if component == "data" and self.options.keep_data:
+                # The stack stays with its tables, so that the next deploy updates it in place: a
+                # new stack would fail to create tables that already exist under the same names.
+                log.info("keeping stack %s and its tables (--keep-data)", name)
+                continue
             if stack_status(cfn, name) is None:
                 log.info("stack %s does not exist", name)
                 continue
@@ -386,8 +371,6 @@ class AwsDeployer:
                 self.empty_bucket(outputs["SiteBucketName"])
             elif component == "network" and outputs.get("AccessLogsBucketName"):
                 self.empty_bucket(outputs["AccessLogsBucketName"])
-            elif component == "registry":
-                self.empty_repositories(outputs[service.repository_output] for service in SERVICES)
             try:
                 self._delete_stack(cfn, name)
             except DeployFailure:
@@ -398,11 +381,11 @@ class AwsDeployer:
                 self.empty_bucket(outputs["AccessLogsBucketName"])
                 self._delete_stack(cfn, name)
             deleted.append(name)
-            if component == "data" and not self.options.keep_data:
+            if component == "data":
                 self.delete_tables([outputs[key] for key in ("MysfitsTableName", "ProcessedEventsTableName")])
         self.out.write(
             f"Torn down: {', '.join(deleted) or 'nothing to delete'}."
-            + (" The tables were kept (--keep-data).\n" if self.options.keep_data else "\n")
+            + (" The data stack and its tables were kept (--keep-data).\n" if self.options.keep_data else "\n")
         )
         return deleted
 
@@ -437,28 +420,6 @@ class AwsDeployer:
         log.info("emptied bucket %s (%d object version(s))", bucket, len(keys))
         return len(keys)
 
-    def empty_repositories(self, repository_uris: Iterable[str]) -> int:
-        """Delete every image of each ECR repository; return how many."""
-        ecr = self.client("ecr")
-        count = 0
-        for uri in repository_uris:
-            repository = uri.split("/", 1)[1]
-            try:
-                image_ids = [
-                    image_id
-                    for page in ecr.get_paginator("list_images").paginate(repositoryName=repository)
-                    for image_id in page.get("imageIds", [])
-                ]
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") == "RepositoryNotFoundException":
-                    continue
-                raise
-            for chunk in _chunks(image_ids, 100):
-                ecr.batch_delete_image(repositoryName=repository, imageIds=list(chunk))
-            count += len(image_ids)
-            log.info("emptied repository %s (%d image(s))", repository, len(image_ids))
-        return count
-
     def delete_tables(self, tables: Sequence[str]) -> None:
         """The data stack retains its tables (data outlives a stack); teardown means all of it."""
         dynamodb = self.client("dynamodb")
@@ -484,11 +445,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--certificate-arn", default="", help="ACM certificate for HTTPS on the load balancer")
     parser.add_argument("--api-domain-name", default="", help="DNS name the certificate covers (with a certificate)")
     parser.add_argument("--alarm-email", default="", help="address subscribed to the alarms topic")
-    parser.add_argument("--single-nat", action="store_true", help="one NAT gateway instead of one per AZ")
+    nat = parser.add_mutually_exclusive_group()
+    nat.add_argument("--single-nat", action="store_true", help="one NAT gateway instead of one per AZ")
+    nat.add_argument("--no-nat", action="store_true", help="no NAT gateway: tasks in the public subnets, public IPs")
+    parser.add_argument("--small-workers", action="store_true", help="workers at 0.25 vCPU, 0.5 GiB (not 0.5, 1)")
     parser.add_argument(
         "--allow-dirty", action="store_true", help="deploy uncommitted image sources (tagged <sha>-dirty-<time>)"
     )
-    parser.add_argument("--keep-data", action="store_true", help="teardown: keep the DynamoDB tables")
+    parser.add_argument("--keep-data", action="store_true", help="teardown: keep the data stack and its tables")
     parser.add_argument("--yes", action="store_true", help="teardown: do not ask for confirmation")
     return parser
 
@@ -510,6 +474,8 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         api_domain_name=args.api_domain_name,
         alarm_email=args.alarm_email,
         single_nat=args.single_nat,
+        no_nat=args.no_nat,
+        small_workers=args.small_workers,
         allow_dirty=args.allow_dirty,
         keep_data=args.keep_data,
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
+from deploy.rules import broken_rules
 from deploy.templates import load_template_text, template_body
 
 __all__ = ["DeployError", "check_parameters", "deploy_stack", "stack_outputs", "stack_status"]
@@ -209,7 +210,7 @@ def deploy_stack(
     """
     body = template_body(template_path)
     template = load_template_text(body)
-    problems = check_parameters(template, parameters or {})
+    problems = check_parameters(template, parameters or {}) or broken_rules(template, parameters or {})
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
     # Omitted parameters take their template defaults on create and on update alike; sending them

@@ -41,6 +41,9 @@ _INTRINSICS: dict[str, str] = {
             "And",
             "Base64",
             "Cidr",
+            "Contains",  # this and the EachMember*, RefAll and ValueOf* functions: Rules only
+            "EachMemberEquals",
+            "EachMemberIn",
             "Equals",
             "FindInMap",
             "GetAZs",
@@ -51,11 +54,14 @@ _INTRINSICS: dict[str, str] = {
             "Length",
             "Not",
             "Or",
+            "RefAll",
             "Select",
             "Split",
             "Sub",
             "ToJsonString",
             "Transform",
+            "ValueOf",
+            "ValueOfAll",
         )
     },
 }

@@ -14,6 +14,12 @@ the reason it exists, and nowhere else:
 - :mod:`embedded.emulator.message_moves`: SQS message move tasks (DLQ redrive), which moto lacks;
 - :mod:`embedded.emulator.server`: the backend of a request is found once per host, not by listing
   moto's package on every request; request logging is opt-in;
+- :mod:`embedded.emulator.ec2`: a stack's security groups keep their ingress rules from prefix
+  lists (moto dropped them);
+- :mod:`embedded.emulator.ecs`: a stack's ECS services keep their network configuration (moto
+  dropped it);
+- :mod:`embedded.emulator.ecr`: a stack's ECR repositories honour ``EmptyOnDelete`` (moto ignores it,
+  so a repository holding images blocked its stack's deletion);
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
   moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
   recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.
@@ -24,7 +30,7 @@ use moto in-process (``mock_aws``) call it to get the same behaviour.
 
 from __future__ import annotations
 
-from embedded.emulator import cloudformation, dynamodb, history, message_moves, server, sqs
+from embedded.emulator import cloudformation, dynamodb, ec2, ecr, ecs, history, message_moves, server, sqs
 
 __all__ = ["install"]
 
@@ -42,4 +48,7 @@ def install() -> None:
     message_moves.install()
     server.install()
     cloudformation.install()
+    ec2.install()
+    ecr.install()
+    ecs.install()
     _installed = True

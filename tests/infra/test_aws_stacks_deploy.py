@@ -20,6 +20,7 @@ import boto3
 import pytest
 
 from deploy.aws import COMPONENTS, DeployOptions, stack_name, stack_parameters
+from deploy.cloudfront import origin_facing_prefix_list_id
 from deploy.stacks import deploy_stack
 from deploy.templates import load_template
 from tests.infra.support import TEMPLATE_DIR
@@ -48,6 +49,7 @@ class Deployed:
     endpoint: str
     outputs: dict[str, dict[str, str]]
     physical: dict[str, dict[str, str]]  # component -> logical id -> physical id
+    prefix_list: str  # CloudFront's origin-facing prefix list, as the deploy command looks it up
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint)
@@ -57,7 +59,10 @@ class Deployed:
 def deployed(emulator: str) -> Deployed:
     session = boto3.session.Session(region_name="us-east-1")
     cfn = session.client("cloudformation", endpoint_url=emulator)
-    options = DeployOptions(project=PROJECT)
+    # The prefix list the deploy command looks up (moto has CloudFront's, with its own id).
+    prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
+    assert prefix_list is not None
+    options = DeployOptions(project=PROJECT, cloudfront_prefix_list_id=prefix_list)
     outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": WEBSITE_URL}}
     physical: dict[str, dict[str, str]] = {}
     for component in DEPLOYED:
@@ -76,7 +81,7 @@ def deployed(emulator: str) -> Deployed:
             for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
             if r.get("LogicalResourceId")
         }
-    return Deployed(session, emulator, outputs, physical)
+    return Deployed(session, emulator, outputs, physical, prefix_list)
 
 
 def _template(component: str) -> dict[str, Any]:
@@ -141,7 +146,8 @@ def test_dynamodb_gateway_endpoint_serves_the_private_subnets(deployed: Deployed
     dynamodb = [e for e in endpoints if e["ServiceName"] == "com.amazonaws.us-east-1.dynamodb"]
     assert len(dynamodb) == 1 and dynamodb[0]["VpcEndpointType"] == "Gateway"
     physical = deployed.physical["network"]
-    assert set(dynamodb[0]["RouteTableIds"]) == {physical["PrivateRouteTable1"], physical["PrivateRouteTable2"]}
+    tables = {physical["PrivateRouteTable1"], physical["PrivateRouteTable2"], physical["PublicRouteTable"]}
+    assert set(dynamodb[0]["RouteTableIds"]) == tables  # the public one for tasks without NAT
 
 
 def test_flow_logs_and_access_log_bucket(deployed: Deployed) -> None:
@@ -182,21 +188,41 @@ def test_target_group_checks_health_on_slash_health(deployed: Deployed) -> None:
     # (moto ignores TargetGroupAttributes such as the deregistration delay: the template test checks them.)
 
 
-def test_listener_forwards_to_the_monolith_and_refuses_fulfil_paths(deployed: Deployed) -> None:
+def test_listener_forwards_only_cloudfront_requests_and_refuses_fulfil_paths(deployed: Deployed) -> None:
     elbv2 = deployed.client("elbv2")
     ingress = deployed.outputs["ingress"]
     (listener,) = elbv2.describe_listeners(LoadBalancerArn=ingress["LoadBalancerArn"])["Listeners"]
     assert (listener["Protocol"], listener["Port"]) == ("HTTP", 80)  # no certificate given
-    assert listener["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": ingress["MonolithTargetGroupArn"]}]
-    rules = [r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
-    assert len(rules) == 1
-    (rule,) = rules
-    assert rule["Priority"] == "1"
-    assert rule["Conditions"] == [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/mysfits/*/fulfill-*"]}}]
-    (action,) = rule["Actions"]
+    (default,) = listener["DefaultActions"]
+    assert (default["Type"], default["FixedResponseConfig"]["StatusCode"]) == ("fixed-response", "403")
+    rules = {r["Priority"]: r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]}
+    assert set(rules) == {"1", "10", "default"}
+    deny = rules["1"]
+    assert deny["Conditions"] == [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/mysfits/*/fulfill-*"]}}]
+    (action,) = deny["Actions"]
     assert action["Type"] == "fixed-response"
     assert action["FixedResponseConfig"]["StatusCode"] == "403"
     assert json.loads(action["FixedResponseConfig"]["MessageBody"])["error"]["code"] == "forbidden"
+    # What CloudFront adds (website.yaml), the value a dynamic reference that AWS resolves and moto keeps
+    (header,) = rules["10"]["Conditions"]
+    assert header["Field"] == "http-header"
+    assert header["HttpHeaderConfig"]["HttpHeaderName"] == "X-Origin-Verify"
+    (value,) = header["HttpHeaderConfig"]["Values"]
+    assert value.startswith("{{resolve:secretsmanager:") and value.endswith(":SecretString}}")
+    assert rules["10"]["Actions"] == [{"Type": "forward", "TargetGroupArn": ingress["MonolithTargetGroupArn"]}]
+
+
+def test_load_balancer_admits_cloudfront_only(deployed: Deployed) -> None:
+    ec2 = deployed.client("ec2")
+    (group,) = ec2.describe_security_groups(GroupIds=[deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"]])[
+        "SecurityGroups"
+    ]
+    (rule,) = group["IpPermissions"]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 80, 80)
+    assert rule["PrefixListIds"] == [{"PrefixListId": deployed.prefix_list}]
+    assert rule.get("IpRanges", []) == [] and rule.get("Ipv6Ranges", []) == []
+    (prefix_list,) = ec2.describe_managed_prefix_lists(PrefixListIds=[deployed.prefix_list])["PrefixLists"]
+    assert prefix_list["PrefixListName"] == "com.amazonaws.global.cloudfront.origin-facing"
 
 
 def test_load_balancer_is_public_in_the_public_subnets(deployed: Deployed) -> None:
@@ -220,6 +246,14 @@ def _task_definition(deployed: Deployed, service: str) -> dict[str, Any]:
         "taskDefinition"
     ]
     return definition
+
+
+def test_tasks_run_in_the_private_subnets_without_public_ips(deployed: Deployed) -> None:
+    private = set(deployed.outputs["network"]["PrivateSubnetIds"].split(","))
+    services = ["monolith", "like-worker", "adopt-worker"]
+    for service in deployed.client("ecs").describe_services(cluster=PROJECT, services=services)["services"]:
+        awsvpc = service["networkConfiguration"]["awsvpcConfiguration"]
+        assert (awsvpc["assignPublicIp"], set(awsvpc["subnets"])) == ("DISABLED", private), service["serviceName"]
 
 
 def test_cluster_runs_the_three_services(deployed: Deployed) -> None:

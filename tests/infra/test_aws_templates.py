@@ -73,8 +73,11 @@ def test_every_import_names_an_export_of_the_stack_it_points_at(component: str) 
 
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_the_deploy_command_passes_valid_parameters(component: str) -> None:
-    options = DeployOptions(project="prod", alarm_email="oncall@example.com")
-    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+    options = DeployOptions(project="prod", alarm_email="oncall@example.com", cloudfront_prefix_list_id="pl-3b927c52")
+    outputs = {
+        "ingress": {"OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com", "OriginProtocolPolicy": "http-only"},
+        "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
+    }
     parameters = stack_parameters(component, options, "0123abc", outputs)
     assert check_parameters(_template(component), parameters) == []
     for name, value in parameters.items():
@@ -212,6 +215,41 @@ def test_https_with_a_certificate_and_the_fulfil_rule_on_the_forwarding_listener
     assert rule["ListenerArn"] == {"Fn::If": ["UseHttps", {"Ref": "HttpsListener"}, {"Ref": "HttpListener"}]}
 
 
+def test_load_balancer_answers_cloudfront_only() -> None:
+    # Network: CloudFront's origin-facing prefix list, on the one port CloudFront uses.
+    group = _resources("ingress", "AWS::EC2::SecurityGroup")["LoadBalancerSecurityGroup"]["Properties"]
+    (ingress,) = group["SecurityGroupIngress"]
+    port = {"Fn::If": ["UseHttps", 443, 80]}
+    assert (ingress["FromPort"], ingress["ToPort"]) == (port, port)
+    assert ingress["SourcePrefixListId"] == {"Ref": "CloudFrontPrefixListId"}
+    assert not _resources("ingress", "AWS::EC2::SecurityGroupIngress")
+    # Requests: only this distribution's, by the header its origin adds; everything else is 403.
+    listeners = _resources("ingress", "AWS::ElasticLoadBalancingV2::Listener")
+    assert listeners["HttpListener"]["Properties"]["DefaultActions"][0]["Fn::If"][2]["Type"] == "fixed-response"
+    assert listeners["HttpsListener"]["Properties"]["DefaultActions"][0]["Type"] == "fixed-response"
+    rule = _resources("ingress", "AWS::ElasticLoadBalancingV2::ListenerRule")["FromCloudFrontRule"]["Properties"]
+    assert rule["ListenerArn"] == {"Fn::If": ["UseHttps", {"Ref": "HttpsListener"}, {"Ref": "HttpListener"}]}
+    assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "MonolithTargetGroup"}}]
+    (header,) = rule["Conditions"]
+    assert header["HttpHeaderConfig"]["Values"] == [
+        {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}
+    ]
+    config = _resources("website", "AWS::CloudFront::Distribution")["Distribution"]["Properties"]["DistributionConfig"]
+    (api,) = [origin for origin in config["Origins"] if origin["Id"] == "api"]
+    assert api["OriginCustomHeaders"] == [
+        {
+            "HeaderName": header["HttpHeaderConfig"]["HttpHeaderName"],
+            "HeaderValue": {
+                "Fn::Sub": [
+                    "{{resolve:secretsmanager:${SecretArn}:SecretString}}",
+                    {"SecretArn": _import("IngressStack", "OriginVerifySecretArn")},
+                ]
+            },
+        }
+    ]
+    assert _template("ingress")["Outputs"]["OriginVerifySecretArn"]["Value"] == {"Ref": "OriginVerifySecret"}
+
+
 # ---------------------------------------------------------------------------- services
 SERVICES = {"MonolithService": "monolith", "LikeWorkerService": "like-worker", "AdoptWorkerService": "adopt-worker"}
 
@@ -262,9 +300,17 @@ def test_services_deploy_safely_in_private_subnets() -> None:
         deployment = props["DeploymentConfiguration"]
         assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
         assert deployment["MinimumHealthyPercent"] == 100
+        # Private subnets unless the network has no NAT (TaskSubnets=public, test_no_nat_deploy.py).
         network = props["NetworkConfiguration"]["AwsvpcConfiguration"]
-        assert network["AssignPublicIp"] == "DISABLED"
-        assert network["Subnets"] == {"Fn::Split": [",", _import("NetworkStack", "PrivateSubnetIds")]}
+        assert network["AssignPublicIp"] == {"Fn::If": ["PublicTasks", "ENABLED", "DISABLED"]}
+        assert network["Subnets"] == {
+            "Fn::If": [
+                "PublicTasks",
+                {"Fn::Split": [",", _import("NetworkStack", "PublicSubnetIds")]},
+                {"Fn::Split": [",", _import("NetworkStack", "PrivateSubnetIds")]},
+            ]
+        }
+    assert _template("services")["Parameters"]["TaskSubnets"]["Default"] == "private"
 
 
 def test_monolith_is_behind_the_load_balancer_and_on_service_connect() -> None:
@@ -420,7 +466,9 @@ def test_distribution_serves_the_site_through_oac_and_the_api_uncached() -> None
     origins = {o["Id"]: o for o in config["Origins"]}
     assert origins["site"]["OriginAccessControlId"] == {"Fn::GetAtt": ["OriginAccessControl", "Id"]}
     assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
-    assert origins["api"]["DomainName"] == _import("IngressStack", "OriginDomainName")
+    # Parameters, not imports: both change when HTTPS is switched on (test_exports_stable.py).
+    assert origins["api"]["DomainName"] == {"Ref": "ApiOriginDomainName"}
+    assert origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"] == {"Ref": "ApiOriginProtocolPolicy"}
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
     (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/mysfits*"]
     assert api["TargetOriginId"] == "api" and api["ViewerProtocolPolicy"] == "https-only"

@@ -23,6 +23,7 @@ from deploy.aws import (
     config_script,
     main,
     stack_name,
+    stack_parameters,
 )
 
 PROJECT = "unit"
@@ -38,7 +39,7 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "network": {"AccessLogsBucketName": "unit-logs"},
     "data": {"MysfitsTableName": "unit-mysfits", "ProcessedEventsTableName": "unit-processed-events"},
     "messaging": {},
-    "ingress": {"ApiUrl": "http://alb.example"},
+    "ingress": {"ApiUrl": "http://alb.example", "OriginDomainName": "alb.example", "OriginProtocolPolicy": "http-only"},
     "website": {"SiteBucketName": "unit-site", "DistributionId": "E123", "WebsiteUrl": "https://d1.cloudfront.net"},
     "services": {},
     "alarms": {"AlarmsTopicArn": "arn:aws:sns:eu-west-1:111122223333:unit-alarms"},
@@ -73,7 +74,7 @@ class StubbedAws:
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )
         self.clients = {
-            name: session.client(name) for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb")
+            name: session.client(name) for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
         self.created: list[tuple[str, dict[str, str], list[str]]] = []
@@ -109,6 +110,14 @@ class StubbedAws:
 
     def create(self, component: str) -> None:
         name = stack_name(PROJECT, component)
+        if component == "data":  # no stack, and no table retained by an earlier one to import
+            self.stack_absent(name)
+            for table in OUTPUTS["data"].values():
+                self.stubs["dynamodb"].add_client_error(
+                    "describe_table",
+                    service_error_code="ResourceNotFoundException",
+                    expected_params={"TableName": table},
+                )
         self.stack_absent(name)
         expected = {
             "StackName": name,
@@ -216,6 +225,15 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     aws: StubbedAws, website: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN images already in ECR under this commit, and no stack yet
+    aws.stubs["ec2"].add_response(
+        "describe_managed_prefix_lists",
+        {
+            "PrefixLists": [
+                {"PrefixListId": "pl-3b927c52", "PrefixListName": "com.amazonaws.global.cloudfront.origin-facing"}
+            ]
+        },
+        {"Filters": [{"Name": "prefix-list-name", "Values": ["com.amazonaws.global.cloudfront.origin-facing"]}]},
+    )
     for component in COMPONENTS:
         aws.create(component)
         if component == "registry":
@@ -252,8 +270,12 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     # THEN every stack, in order, with the wiring the templates expect
     assert [name for name, _, _ in aws.created] == [stack_name(PROJECT, c) for c in COMPONENTS]
     parameters = {name.removeprefix(f"{PROJECT}-"): values for name, values, _ in aws.created}
-    assert parameters["network"]["NatGatewayPerAz"] == "true"
+    assert parameters["network"]["NatGateways"] == "per-az"
+    assert parameters["services"]["TaskSubnets"] == "private"
     assert parameters["ingress"]["NetworkStack"] == "unit-network"
+    assert parameters["ingress"]["CloudFrontPrefixListId"] == "pl-3b927c52"  # looked up in the region
+    assert parameters["website"]["ApiOriginDomainName"] == "alb.example"
+    assert parameters["website"]["ApiOriginProtocolPolicy"] == "http-only"
     assert parameters["services"]["ImageTag"] == SHA
     assert parameters["services"]["CorsAllowedOrigins"] == "https://d1.cloudfront.net"
     assert parameters["services"]["RegistryStack"] == "unit-registry"
@@ -265,7 +287,28 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     assert runner.commands("docker") == []
     assert deployer.seeded == [("unit-mysfits", "unit-processed-events")]  # type: ignore[attr-defined]
     printed = deployer.out.getvalue()  # type: ignore[attr-defined]
-    assert "https://d1.cloudfront.net" in printed and "http://alb.example/mysfits" in printed and SHA in printed
+    assert "https://d1.cloudfront.net" in printed and "http://alb.example " in printed and SHA in printed
+
+
+@pytest.mark.parametrize(
+    ("choices", "nat_gateways", "task_subnets"),
+    [({}, "per-az", "private"), ({"single_nat": True}, "one", "private"), ({"no_nat": True}, "none", "public")],
+)
+def test_stack_parameters_of_each_network(choices: dict[str, Any], nat_gateways: str, task_subnets: str) -> None:
+    options = DeployOptions(project=PROJECT, **choices)
+    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+    assert stack_parameters("network", options, SHA, outputs)["NatGateways"] == nat_gateways
+    services = stack_parameters("services", options, SHA, outputs)
+    assert services["TaskSubnets"] == task_subnets
+    assert "WorkerCpu" not in services and "WorkerMemory" not in services  # the template's 0.5 vCPU, 1 GiB
+    small = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=True, **choices), SHA, outputs)
+    assert (small["WorkerCpu"], small["WorkerMemory"]) == ("256", "512")
+
+
+def test_single_nat_and_no_nat_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["deploy", "--single-nat", "--no-nat"])
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_missing_images_are_built_and_pushed_tagged_with_the_commit(aws: StubbedAws, website: Path) -> None:
@@ -354,10 +397,8 @@ def test_website_upload_sets_types_and_caching_and_writes_config(aws: StubbedAws
 
 
 # ---------------------------------------------------------------------------- teardown
-def test_teardown_deletes_in_reverse_order_emptying_buckets_and_repositories_first(
-    aws: StubbedAws, website: Path
-) -> None:
-    cfn, s3, ecr, dynamodb = (aws.stubs[name] for name in ("cloudformation", "s3", "ecr", "dynamodb"))
+def test_teardown_deletes_in_reverse_order_emptying_buckets_first(aws: StubbedAws, website: Path) -> None:
+    cfn, s3, dynamodb = (aws.stubs[name] for name in ("cloudformation", "s3", "dynamodb"))
     calls: list[str] = []
     for name, client in aws.clients.items():
         client.meta.events.register(
@@ -389,11 +430,6 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_and_repositories_fir
                     },
                 },
             )
-        if component == "registry":
-            for repository in ("monolith", "like-worker", "adopt-worker"):
-                images = [{"imageDigest": f"sha256:{repository}", "imageTag": SHA}]
-                ecr.add_response("list_images", {"imageIds": images}, {"repositoryName": f"unit/{repository}"})
-                ecr.add_response("batch_delete_image", {}, {"repositoryName": f"unit/{repository}", "imageIds": images})
         cfn.add_response("delete_stack", {}, {"StackName": name})
         aws.stack(name, "DELETE_COMPLETE")
         if component == "data":
@@ -415,26 +451,20 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_and_repositories_fir
         "dynamodb.DeleteTable",
         "s3.DeleteObjects",  # the access-logs bucket
         "cloudformation.DeleteStack",  # network
-        "ecr.BatchDeleteImage",
-        "ecr.BatchDeleteImage",
-        "ecr.BatchDeleteImage",
-        "cloudformation.DeleteStack",  # registry
+        "cloudformation.DeleteStack",  # registry: its repositories delete their images (EmptyOnDelete)
     ]
 
 
-def test_teardown_keeps_the_tables_when_asked(aws: StubbedAws, website: Path) -> None:
+def test_teardown_keeps_the_data_stack_when_asked(aws: StubbedAws, website: Path) -> None:
+    # GIVEN every stack but the data stack already gone: the data stack is not even looked at
     for component in reversed(COMPONENTS):
-        name = stack_name(PROJECT, component)
         if component != "data":
-            aws.stack_absent(name)
-            continue
-        aws.stack(name, "CREATE_COMPLETE")
-        aws.stack(name, "CREATE_COMPLETE", OUTPUTS[component])
-        aws.stubs["cloudformation"].add_response("delete_stack", {}, {"StackName": name})
-        aws.stack(name, "DELETE_COMPLETE")
+            aws.stack_absent(stack_name(PROJECT, component))
     deployer = _deployer(aws, FakeRunner(), website, keep_data=True)
-    assert deployer.teardown() == ["unit-data"]
-    assert "tables were kept" in deployer.out.getvalue()  # type: ignore[attr-defined]
+
+    # WHEN / THEN nothing is deleted: no DeleteStack, no DeleteTable (the stubs hold no answer for either)
+    assert deployer.teardown() == []
+    assert "data stack and its tables were kept" in deployer.out.getvalue()  # type: ignore[attr-defined]
 
 
 def test_teardown_without_confirmation_deletes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
