@@ -45,6 +45,8 @@ class Topology:
     like_dlq_url: str
     adopt_queue_url: str
     adopt_dlq_url: str
+    like_mode_parameter: str = ""
+    adopt_mode_parameter: str = ""
 
 
 def data_stack_name(project: str) -> str:
@@ -60,6 +62,8 @@ def deploy_local_topology(
     project: str = "mysfits",
     max_receive_count: int = 5,
     visibility_timeout: int = 30,
+    like_mode: str = "queue",
+    adopt_mode: str = "queue",
 ) -> Topology:
     """Deploy ``data.yaml`` as ``{project}-data`` and ``messaging.yaml`` as ``{project}-messaging``
     and return the topology.
@@ -68,6 +72,8 @@ def deploy_local_topology(
     where DynamoDB's endpoint points, the messaging template where SNS's and SQS's do. ``endpoints``
     is boto3's standard configuration (None: this process's environment) or one URL for every
     service. Credentials come from the environment. Idempotent: a second call changes nothing.
+    ``like_mode`` and ``adopt_mode`` are the strangler switch's initial positions (its SSM parameters
+    change only when these values change, so a switch flipped with ``ops switch`` survives a re-run).
     """
     if not isinstance(endpoints, Endpoints):
         endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
@@ -81,8 +87,10 @@ def deploy_local_topology(
                 "ProjectName": project,
                 "MaxReceiveCount": str(max_receive_count),
                 "VisibilityTimeout": str(visibility_timeout),
+                "LikeMode": like_mode,
+                "AdoptMode": adopt_mode,
             },
-            ("sns", "sqs"),
+            ("sns", "sqs", "ssm"),
         ),
     )
     outputs: dict[str, str] = {}
@@ -106,6 +114,8 @@ def deploy_local_topology(
         like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
         adopt_queue_url=outputs["AdoptionQueueUrl"],
         adopt_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
+        like_mode_parameter=outputs["LikeModeParameterName"],
+        adopt_mode_parameter=outputs["AdoptModeParameterName"],
     )
 
 
@@ -114,12 +124,14 @@ def deploy_and_seed(
     project: str = "mysfits",
     max_receive_count: int = 5,
     visibility_timeout: int = 30,
+    like_mode: str = "queue",
+    adopt_mode: str = "queue",
 ) -> tuple[Topology, int]:
     """Deploy the topology (:func:`deploy_local_topology`), then add the catalogue's missing mysfits
     to the table, where DynamoDB's endpoint points; return the topology and how many were added."""
     if not isinstance(endpoints, Endpoints):
         endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
-    topology = deploy_local_topology(endpoints, project, max_receive_count, visibility_timeout)
+    topology = deploy_local_topology(endpoints, project, max_receive_count, visibility_timeout, like_mode, adopt_mode)
     repository = DynamoMysfitRepository(
         endpoints.client("dynamodb"), topology.mysfits_table, topology.processed_events_table
     )

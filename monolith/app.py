@@ -13,6 +13,7 @@ from monolith.dynamodb import DynamoMysfitRepository
 from monolith.errors import register_error_handlers
 from monolith.http_input import CORRELATION_HEADER, correlation_id
 from monolith.service import MysfitsService
+from monolith.switch import Feature, FixedModes, ModeSource, ParameterModes
 from mysfits_common import aws
 from mysfits_common.publisher import SnsPublisher
 
@@ -28,7 +29,16 @@ def build_service(settings: Settings) -> MysfitsService:
         marker_ttl_seconds=settings.marker_ttl_seconds,
     )
     publisher = SnsPublisher(settings.events_topic_arn, aws.client("sns"))
-    return MysfitsService(repository, publisher, like_mode=settings.like_mode, adopt_mode=settings.adopt_mode)
+    return MysfitsService(repository, publisher, modes=build_modes(settings))
+
+
+def build_modes(settings: Settings) -> ModeSource:
+    """The strangler switch: SSM parameters when configured, else the environment's modes."""
+    fixed = FixedModes(settings.like_mode, settings.adopt_mode)
+    names: dict[Feature, str] = {"like": settings.like_mode_parameter, "adopt": settings.adopt_mode_parameter}
+    if not any(names.values()):
+        return fixed
+    return ParameterModes(aws.client("ssm"), names, fixed, cache_seconds=settings.switch_cache_seconds)
 
 
 def create_app(settings: Settings | None = None, *, service: MysfitsService | None = None) -> Flask:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 Mode = Literal["inline", "queue"]
-_MODES = ("inline", "queue")
+MODES = ("inline", "queue")
 
 
 def _mode(env: Mapping[str, str], name: str) -> Mode:
     value = env.get(name, "queue").strip().lower()
-    if value not in _MODES:
-        raise ValueError(f"{name} must be one of {_MODES}, not {value!r}")
+    if value not in MODES:
+        raise ValueError(f"{name} must be one of {MODES}, not {value!r}")
     return cast(Mode, value)
 
 
@@ -52,6 +52,17 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     # How long a processed-event marker is kept (DynamoDB TTL); a redelivery after that counts again.
     marker_ttl_seconds: int = marker_ttl_for(QUEUE_RETENTION_SECONDS, DEAD_LETTER_RETENTION_SECONDS)
+    # The strangler switch at run time (monolith.switch): SSM parameters that override the modes above.
+    like_mode_parameter: str = ""
+    adopt_mode_parameter: str = ""
+    switch_cache_seconds: float = 3.0
+    # The counts-only pipeline view (GET /pipeline): off unless configured.
+    pipeline_view: bool = False
+    like_queue_url: str = ""
+    like_dlq_url: str = ""
+    adoption_queue_url: str = ""
+    adoption_dlq_url: str = ""
+    worker_status_dir: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -66,4 +77,13 @@ class Settings:
             cors_allowed_origins=origins,
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             marker_ttl_seconds=_positive(env, "MARKER_TTL_SECONDS", cls.marker_ttl_seconds),
+            like_mode_parameter=env.get("LIKE_MODE_PARAMETER", ""),
+            adopt_mode_parameter=env.get("ADOPT_MODE_PARAMETER", ""),
+            switch_cache_seconds=float(env.get("SWITCH_CACHE_SECONDS", cls.switch_cache_seconds)),
+            pipeline_view=env.get("PIPELINE_VIEW", "").strip().lower() in ("1", "on", "true", "yes"),
+            like_queue_url=env.get("LIKE_QUEUE_URL", ""),
+            like_dlq_url=env.get("LIKE_DLQ_URL", ""),
+            adoption_queue_url=env.get("ADOPTION_QUEUE_URL", ""),
+            adoption_dlq_url=env.get("ADOPTION_DLQ_URL", ""),
+            worker_status_dir=env.get("WORKER_STATUS_DIR", ""),
         )

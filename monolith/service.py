@@ -16,6 +16,7 @@ from monolith.domain import (
     MysfitNotFound,
 )
 from monolith.repository import MysfitRepository
+from monolith.switch import FEATURES, FixedModes, ModeSource
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from mysfits_common.publisher import EventPublisher, PublishError
 from mysfits_common.ttl_set import TtlSet
@@ -37,11 +38,13 @@ class MysfitsService:
         like_mode: Mode = "queue",
         adopt_mode: Mode = "queue",
         known_ids_ttl_seconds: float = 300,
+        modes: ModeSource | None = None,
     ) -> None:
+        """``modes`` is the strangler switch read at run time; without it, ``like_mode`` and
+        ``adopt_mode`` hold for the service's life."""
         self._repository = repository
         self._publisher = publisher
-        self._like_mode = like_mode
-        self._adopt_mode = adopt_mode
+        self._modes: ModeSource = modes or FixedModes(like_mode, adopt_mode)
         # Mysfits are never deleted, so an id seen once need not be read again on every like.
         self._known_ids = TtlSet(known_ids_ttl_seconds)
 
@@ -59,13 +62,13 @@ class MysfitsService:
         if mysfit_id not in self._known_ids:
             self.get_mysfit(mysfit_id)
         event = LikeRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
-        return self._dispatch(event, self._like_mode, self._repository.apply_like)
+        return self._dispatch(event, self._modes.mode("like"), self._repository.apply_like)
 
     def request_adoption(self, mysfit_id: str, correlation_id: str) -> Accepted:
         if self.get_mysfit(mysfit_id).adopted:
             raise AlreadyAdopted(mysfit_id)
         event = AdoptionRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
-        return self._dispatch(event, self._adopt_mode, self._repository.apply_adoption)
+        return self._dispatch(event, self._modes.mode("adopt"), self._repository.apply_adoption)
 
     def fulfil_like(self, event: LikeRequested) -> FulfilStatus:
         return self._repository.apply_like(event)
@@ -76,11 +79,15 @@ class MysfitsService:
     def fulfil_adoption(self, event: AdoptionRequested) -> FulfilStatus:
         return self._repository.apply_adoption(event)
 
+    def modes(self) -> dict[str, Mode]:
+        """The strangler switch's position now, by feature."""
+        return {feature: self._modes.mode(feature) for feature in FEATURES}
+
     def readiness(self) -> dict[str, str]:
         """Whether each dependency answers: "ok" or the error, by dependency name."""
         checks: dict[str, str] = {}
         probes = {"dynamodb": self._repository.ping}
-        if "queue" in (self._like_mode, self._adopt_mode):
+        if "queue" in (self._modes.mode("like"), self._modes.mode("adopt")):
             probes["sns"] = self._publisher.ping
         for name, probe in probes.items():
             try:

@@ -1,0 +1,96 @@
+"""The strangler switch at run time: whether each feature runs inline or through its queue.
+
+An SSM parameter per feature (created by messaging.yaml, set with ``python -m ops switch``) holds
+its mode. The monolith reads it through a short cache, so a flip reaches every gunicorn process
+within ``SWITCH_CACHE_SECONDS`` with no restart, at one GetParameter per feature and process per
+period whatever the traffic. Without a parameter configured, ``LIKE_MODE`` / ``ADOPT_MODE`` decide,
+fixed for the life of the process. A parameter that cannot be read (SSM unreachable, throttled, a
+value that is not a mode) keeps the mode last read, else the environment's, and says so in the log:
+a wobble of SSM must neither fail requests nor flip the switch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from monolith.config import MODES, Mode
+
+logger = logging.getLogger(__name__)
+
+Feature = Literal["like", "adopt"]
+FEATURES: tuple[Feature, ...] = ("like", "adopt")
+
+
+class ModeSource(Protocol):
+    def mode(self, feature: Feature) -> Mode:
+        """The feature's mode now."""
+        ...
+
+
+@dataclass(frozen=True)
+class FixedModes:
+    """Modes set once, from the environment."""
+
+    like: Mode = "queue"
+    adopt: Mode = "queue"
+
+    def mode(self, feature: Feature) -> Mode:
+        return self.like if feature == "like" else self.adopt
+
+
+class ParameterModes:
+    """Modes read from SSM parameters (``names``: feature -> parameter name), cached ``cache_seconds``."""
+
+    def __init__(
+        self,
+        ssm_client: Any,
+        names: Mapping[Feature, str],
+        fallback: FixedModes,
+        cache_seconds: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ssm = ssm_client
+        self._names = dict(names)
+        self._fallback = fallback
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._cached: dict[Feature, tuple[Mode, float]] = {}
+        self._lock = threading.Lock()
+
+    def mode(self, feature: Feature) -> Mode:
+        name = self._names.get(feature)
+        if not name:
+            return self._fallback.mode(feature)
+        now = self._clock()
+        cached = self._cached.get(feature)
+        if cached is not None and now - cached[1] < self._cache_seconds:
+            return cached[0]
+        with self._lock:  # one read per expiry, not one per waiting request thread
+            cached = self._cached.get(feature)
+            if cached is not None and now - cached[1] < self._cache_seconds:
+                return cached[0]
+            mode = self._read(feature, name, cached[0] if cached else self._fallback.mode(feature))
+            self._cached[feature] = (mode, self._clock())
+            return mode
+
+    def _read(self, feature: Feature, name: str, keep: Mode) -> Mode:
+        try:
+            value = str(self._ssm.get_parameter(Name=name)["Parameter"]["Value"]).strip().lower()
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("Strangler switch unreadable; keeping the mode",
+                           extra={"feature": feature, "parameter": name, "mode": keep, "error": str(error)})
+            return keep
+        if value not in MODES:
+            logger.warning("Strangler switch holds no mode; keeping the mode",
+                           extra={"feature": feature, "parameter": name, "value": value, "mode": keep})
+            return keep
+        if value != keep:
+            logger.info("Strangler switch flipped", extra={"feature": feature, "from": keep, "to": value})
+        return cast(Mode, value)
