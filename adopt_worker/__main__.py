@@ -2,6 +2,7 @@
 
 from adopt_worker.handler import AdoptionHandler
 from mysfits_common.consumer import EachEvent
+from mysfits_common.events import AdoptionRequested
 from mysfits_common.worker import run_worker
 
 if __name__ == "__main__":
@@ -9,4 +10,5 @@ if __name__ == "__main__":
     run_worker(
         "adopt_worker",
         lambda monolith, settings, stopping: EachEvent(AdoptionHandler(monolith), settings.concurrency, stopping),
+        AdoptionRequested.event_type,
     )

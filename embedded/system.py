@@ -20,6 +20,7 @@ from embedded.website import WebsiteServer
 
 logger = logging.getLogger(__name__)
 WORKERS = ("like_worker", "adopt_worker")
+_REPO_ROOT = Path(__file__).resolve().parent.parent
 _LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -44,6 +45,10 @@ class SystemConfig:
     fulfil_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     cors_allowed_origins: str = ""
     log_dir: Path | None = None  # None: children log to this console (the emulator always to a file)
+    # Where the workers write their counters and last poll (``ops status`` and GET /pipeline read them).
+    status_dir: Path = Path(".run/status")
+    pipeline_view: bool = True  # GET /pipeline and the website's pipeline page
+    switch_cache_seconds: float = 3.0
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -63,6 +68,8 @@ class SystemConfig:
             fulfil_secret=env.get("FULFIL_SECRET") or secrets.token_urlsafe(32),
             cors_allowed_origins=env.get("CORS_ALLOWED_ORIGINS", ""),
             marker_ttl_seconds=int(env["MARKER_TTL_SECONDS"]) if env.get("MARKER_TTL_SECONDS") else None,
+            status_dir=Path(env.get("WORKER_STATUS_DIR", str(cls.status_dir))),
+            pipeline_view=env.get("PIPELINE_VIEW", "1") != "0",
         )
 
 
@@ -168,6 +175,8 @@ class EmbeddedSystem:
             project=self.config.project,
             max_receive_count=self.config.max_receive_count,
             visibility_timeout=self.config.visibility_timeout,
+            like_mode=self.config.like_mode,
+            adopt_mode=self.config.adopt_mode,
         )
         logger.info("Seeded %d mysfits", inserted)
         return self.topology
@@ -194,6 +203,7 @@ class EmbeddedSystem:
             "MONOLITH_URL": self.api_url,
             "WORKER_WAIT_SECONDS": str(self.config.worker_wait_seconds),
             "WORKER_VISIBILITY_TIMEOUT": str(self.config.visibility_timeout),
+            "WORKER_STATUS_FILE": str(self.status_dir / f"{name}.json"),
         }
         worker = ManagedProcess(name, [sys.executable, "-m", name], env, self._log_path(name))
         with self._workers_lock:
@@ -245,11 +255,25 @@ class EmbeddedSystem:
             "EVENTS_TOPIC_ARN": self.topology.events_topic_arn,
             "LIKE_MODE": self.config.like_mode,
             "ADOPT_MODE": self.config.adopt_mode,
+            "LIKE_MODE_PARAMETER": self.topology.like_mode_parameter,
+            "ADOPT_MODE_PARAMETER": self.topology.adopt_mode_parameter,
+            "SWITCH_CACHE_SECONDS": str(self.config.switch_cache_seconds),
+            "PIPELINE_VIEW": "1" if self.config.pipeline_view else "0",
+            "LIKE_QUEUE_URL": self.topology.like_queue_url,
+            "LIKE_DLQ_URL": self.topology.like_dlq_url,
+            "ADOPTION_QUEUE_URL": self.topology.adopt_queue_url,
+            "ADOPTION_DLQ_URL": self.topology.adopt_dlq_url,
+            "WORKER_STATUS_DIR": str(self.status_dir),
             "FULFIL_SECRET": self.config.fulfil_secret,
             "CORS_ALLOWED_ORIGINS": self._cors_allowed_origins(),
             **self._marker_ttl_env(),
             **self.config.extra_env,
         }
+
+    @property
+    def status_dir(self) -> Path:
+        """The workers' status files, as an absolute path (the children run in the repository)."""
+        return self.config.status_dir if self.config.status_dir.is_absolute() else _REPO_ROOT / self.config.status_dir
 
     def _marker_ttl_env(self) -> dict[str, str]:
         ttl = self.config.marker_ttl_seconds

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from monolith.domain import AlreadyAdopted, FulfilStatus, MysfitNotFound
 from monolith.errors import ApiError
 from monolith.http_input import checked_mysfit_id, json_body
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse_event
+from mysfits_common.metrics import BatchCounts, emit_batch
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
 
 bp = Blueprint("fulfil", __name__)
@@ -37,6 +42,35 @@ def _event_for(mysfit_id: str, expected: type[E]) -> E:
     return event
 
 
+_COUNTED_AS = {
+    FulfilStatus.APPLIED: "processed",
+    FulfilStatus.DUPLICATE: "duplicate",
+    FulfilStatus.NOT_FOUND: "failed",
+    FulfilStatus.FAILED: "failed",
+    FulfilStatus.RETRY: "retried",
+}
+
+
+@contextmanager
+def _metrics(event_type: str) -> Iterator[Callable[[FulfilStatus], None]]:
+    """One EMF line per fulfil call (a whole batch of likes, or one event): what became of each event."""
+    counts, started = BatchCounts(), time.monotonic()
+    try:
+        yield lambda status: counts.add(_COUNTED_AS[status])
+    except AlreadyAdopted:
+        counts.add("rejected")
+        raise
+    except MysfitNotFound:
+        counts.add("failed")
+        raise
+    except Exception:  # a dependency failed: the worker retries
+        counts.add("retried")
+        raise
+    finally:
+        counts.handling_ms = (time.monotonic() - started) * 1000
+        emit_batch("monolith", event_type, counts)
+
+
 def _service() -> MysfitsService:
     service: MysfitsService = current_app.extensions["mysfits_service"]
     return service
@@ -46,7 +80,9 @@ def _service() -> MysfitsService:
 def fulfil_like(mysfit_id: str) -> Response:
     """Count a like exactly once per eventId; a replay answers 200 and changes nothing."""
     event = _event_for(mysfit_id, LikeRequested)
-    status = _service().fulfil_like(event)
+    with _metrics(LikeRequested.event_type) as count:
+        status = _service().fulfil_like(event)
+        count(status)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
 
@@ -54,7 +90,9 @@ def fulfil_like(mysfit_id: str) -> Response:
 def fulfil_adopt(mysfit_id: str) -> Response:
     """Adopt exactly once: the first event wins, its replays answer 200, rivals answer 409."""
     event = _event_for(mysfit_id, AdoptionRequested)
-    status = _service().fulfil_adoption(event)
+    with _metrics(AdoptionRequested.event_type) as count:
+        status = _service().fulfil_adoption(event)
+        count(status)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
 
@@ -69,5 +107,8 @@ def fulfil_likes() -> Response:
     likes = [event for event in events if isinstance(event, LikeRequested)]
     if len(likes) != len(events):
         raise ApiError(400, "wrong_event_type", "a like batch holds LikeRequested events only")
-    statuses = _service().fulfil_likes(likes)
+    with _metrics(LikeRequested.event_type) as count:
+        statuses = _service().fulfil_likes(likes)
+        for status in statuses.values():
+            count(status)
     return jsonify({"results": [{"eventId": e.event_id, "status": statuses[e.event_id].value} for e in likes]})

@@ -34,6 +34,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mysfits_common.events import Event, InvalidEvent, parse_event
+from mysfits_common.metrics import BatchCounts, WorkerStatus
 
 logger = logging.getLogger(__name__)
 
@@ -119,10 +120,11 @@ class Consumer:
         *,
         authorised: Callable[[], bool] | None = None,
         stopping: threading.Event | None = None,
+        metrics: WorkerStatus | None = None,
     ) -> None:
         """``stopping`` is the stop signal, shared with an EachEvent handler so that stop() also
         keeps it from starting events; ``authorised`` probes whether the monolith accepts the
-        worker's credentials again."""
+        worker's credentials again; ``metrics`` gets one line per batch (mysfits_common.metrics)."""
         self._sqs = sqs_client
         self._settings = settings
         self._handler = handler
@@ -135,6 +137,7 @@ class Consumer:
         self._closed = threading.Event()
         self._failed_batches = 0
         self._pause_seconds = 0.0
+        self._metrics = metrics
 
     def stop(self) -> None:
         """Stop receiving; messages already being handled finish, the unstarted ones go back."""
@@ -161,6 +164,8 @@ class Consumer:
                     self._wait_until_authorised()
                     continue
                 self._touch_health_file()
+                if self._metrics is not None:
+                    self._metrics.polled()
                 try:
                     self.poll_once()
                 except (BotoCoreError, ClientError) as error:
@@ -235,7 +240,10 @@ class Consumer:
         0 is for messages that are returned at once: poison ones, so that the redrive policy moves
         them to the DLQ quickly, and unstarted ones once stop() was called.
         """
+        counts = BatchCounts()
         if self._stopping.is_set():
+            counts.retried = len(messages)
+            self._count(counts, 0.0)
             return [0] * len(messages)
         started = time.monotonic()
         events: dict[int, Event] = {}
@@ -244,7 +252,7 @@ class Consumer:
             try:
                 events[index] = parse_event(message.get("Body", ""))
             except InvalidEvent as error:
-                results[index] = self._settle(message, None, error, started)
+                results[index] = self._settle(message, None, error, started, counts)
         handled = [messages[index] for index in events]
         self._track(handled)
         try:
@@ -255,13 +263,25 @@ class Consumer:
             self._untrack(handled)
         for index, event in events.items():
             outcome = outcomes.get(event.event_id, TransientError("the batch handler gave no outcome"))
-            results[index] = self._settle(messages[index], event, outcome, started)
+            results[index] = self._settle(messages[index], event, outcome, started, counts)
+        self._count(counts, (time.monotonic() - started) * 1000)
         return results
 
+    def _count(self, counts: BatchCounts, handling_ms: float) -> None:
+        if self._metrics is not None:
+            counts.handling_ms = handling_ms
+            self._metrics.batch(counts)
+
     def _settle(
-        self, message: dict[str, Any], event: Event | None, result: Outcome | Exception, started: float
+        self,
+        message: dict[str, Any],
+        event: Event | None,
+        result: Outcome | Exception,
+        started: float,
+        counts: BatchCounts,
     ) -> int | None:
-        """Log what happened to the message (one line) and say whether to delete or retry it."""
+        """Log what happened to the message (one line), count it, and say whether to delete or retry it."""
+        counts.add(_counted_as(result))
         receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         fields: dict[str, Any] = {"messageId": message["MessageId"], "receiveCount": receive_count}
         if event is not None:
@@ -355,3 +375,12 @@ class Consumer:
             staged = path.with_name(f".{path.name}.new")
             staged.write_text(problem, encoding="utf-8")
             os.replace(staged, path)
+
+
+def _counted_as(result: Outcome | Exception) -> str:
+    """The metric an event's result counts under (mysfits_common.metrics)."""
+    if isinstance(result, Outcome):
+        return result.status if result.status in ("duplicate", "rejected") else "processed"
+    if isinstance(result, InvalidEvent | PermanentError):
+        return "failed"
+    return "retried"

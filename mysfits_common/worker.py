@@ -14,6 +14,7 @@ from types import FrameType
 from mysfits_common import aws
 from mysfits_common.consumer import BatchHandler, Consumer, ConsumerSettings, EachEvent
 from mysfits_common.logs import configure_logging
+from mysfits_common.metrics import WorkerStatus
 from mysfits_common.monolith_client import MonolithClient
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class WorkerSettings:
     backoff_max_seconds: int = 300
     health_file: str | None = None
     auth_retry_seconds: float = 15.0
+    status_file: str | None = None  # totals and last poll, for `ops status` where no CloudWatch reads the metrics
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerSettings:
@@ -53,6 +55,7 @@ class WorkerSettings:
             backoff_max_seconds=int(env.get("WORKER_BACKOFF_MAX_SECONDS", cls.backoff_max_seconds)),
             health_file=env.get("WORKER_HEALTH_FILE") or None,
             auth_retry_seconds=float(env.get("WORKER_AUTH_RETRY_SECONDS", cls.auth_retry_seconds)),
+            status_file=env.get("WORKER_STATUS_FILE") or None,
         )
 
     def consumer_settings(self) -> ConsumerSettings:
@@ -81,8 +84,8 @@ class WorkerSettings:
 HandlerFactory = Callable[[MonolithClient, WorkerSettings, threading.Event], BatchHandler]
 
 
-def run_worker(name: str, make_handler: HandlerFactory) -> None:
-    """Run a worker until SIGTERM or SIGINT, then drain in-flight work and return.
+def run_worker(name: str, make_handler: HandlerFactory, event_type: str) -> None:
+    """Run a worker of ``event_type`` events until SIGTERM or SIGINT, then drain in-flight work and return.
 
     ``make_handler(monolith, settings, stopping)`` builds the batch handler; a per-event handler
     is wrapped in ``EachEvent(handler, settings.concurrency, stopping)``.
@@ -98,6 +101,7 @@ def run_worker(name: str, make_handler: HandlerFactory) -> None:
         handler,
         authorised=monolith.authorised,
         stopping=stopping,
+        metrics=WorkerStatus(name, event_type, settings.status_file),
     )
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -10,7 +10,9 @@ For ``data.yaml`` and ``messaging.yaml`` that was:
 - ``AWS::DynamoDB::Table``: ``TimeToLiveSpecification`` and ``PointInTimeRecoverySpecification``
   ignored, and no update at all (a changed table became ``None`` in moto's stack);
 - ``AWS::SQS::Queue`` on update: only ``VisibilityTimeout`` and ``ReceiveMessageWaitTimeSeconds``
-  changed, so a new ``MaxReceiveCount`` never reached the redrive policy.
+  changed, so a new ``MaxReceiveCount`` never reached the redrive policy;
+- ``AWS::SSM::Parameter``: ``Tags`` is a map in CloudFormation (a list of Key/Value pairs in SSM's
+  own API), and moto read it as a list, so a tagged parameter (the strangler switch) failed the stack.
 
 The classes and patches below close those gaps inside the emulator, so that the deploy tooling
 speaks plain CloudFormation to every target. Each resource is created, updated and deleted with
@@ -29,6 +31,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.sns.models import sns_backends
 from moto.sqs.models import Queue, sqs_backends
+from moto.ssm.models import Parameter
 from moto.utilities.arns import parse_arn
 
 __all__ = ["QueuePolicy", "SubscriptionResource", "install"]
@@ -286,8 +289,25 @@ def _update_table(
     return original_resource
 
 
+def _with_tag_list(original: Any) -> Any:
+    """A Parameter's CloudFormation ``Tags`` map, given to moto as the Key/Value list it expects."""
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
+               **kwargs: Any) -> Any:
+        properties = cloudformation_json.get("Properties", {})
+        if isinstance(properties.get("Tags"), Mapping):
+            tags = [{"Key": key, "Value": str(value)} for key, value in properties["Tags"].items()]
+            cloudformation_json = {**cloudformation_json, "Properties": {**properties, "Tags": tags}}
+        return original.__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    return create
+
+
 def install() -> None:
     """Register the new resource types and patch the existing ones in this process."""
+    Parameter.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
+        _with_tag_list(Parameter.create_from_cloudformation_json)
+    )
     Queue.update_from_cloudformation_json = classmethod(_update_queue)  # type: ignore[assignment,method-assign]
     Table.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
         _create_table(Table.create_from_cloudformation_json)

@@ -1,0 +1,167 @@
+"""Metrics: one CloudWatch embedded-metric-format (EMF) log line per batch, and a local status file.
+
+A batch's events are counted by what became of them, each in exactly one of:
+
+- ``processed``: done and written (the like counted, the adoption made);
+- ``duplicate``: done before (a redelivery); nothing changed;
+- ``rejected``: decided against (an adoption of a mysfit already adopted);
+- ``failed``: can never succeed (a poison message, a 4xx): left to the DLQ;
+- ``retried``: not done now (a dependency down or busy, a worker stopping): delivered again later.
+
+with ``batchSize`` (their sum) and ``handlingTime`` (milliseconds). The line is an ordinary JSON log
+line (the services' logs are JSON) that also carries the ``_aws`` metadata of the EMF specification,
+so CloudWatch Logs turns it into metrics in the namespace ``METRICS_NAMESPACE`` with dimensions
+``service`` and ``eventType``: nothing is sent to CloudWatch from the hot path. Locally there is no
+CloudWatch to extract them, so a worker also keeps its running totals and the time of its last
+poll in a small JSON file (``WORKER_STATUS_FILE``) that ``python -m ops status`` and the pipeline
+view read: the same counts, since the worker started.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["COUNTS", "DEFAULT_NAMESPACE", "BatchCounts", "WorkerStatus", "emf_record", "read_status_files"]
+
+logger = logging.getLogger("mysfits.metrics")
+DEFAULT_NAMESPACE = "mysfits"
+COUNTS = ("processed", "duplicate", "rejected", "failed", "retried")
+
+
+@dataclass
+class BatchCounts:
+    """What became of one batch's events (see the module's docstring)."""
+
+    processed: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    failed: int = 0
+    retried: int = 0
+    handling_ms: float = 0.0
+
+    @property
+    def batch_size(self) -> int:
+        return self.processed + self.duplicate + self.rejected + self.failed + self.retried
+
+    def add(self, outcome: str) -> None:
+        """Count one event under ``outcome``, one of :data:`COUNTS`."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def emf_record(
+    service: str, event_type: str, counts: BatchCounts, namespace: str | None = None, now: float | None = None
+) -> dict[str, Any]:
+    """The EMF document of one batch: the ``_aws`` metadata, the dimensions and the values."""
+    metrics = [{"Name": name, "Unit": "Count"} for name in COUNTS]
+    metrics += [{"Name": "batchSize", "Unit": "Count"}, {"Name": "handlingTime", "Unit": "Milliseconds"}]
+    return {
+        "_aws": {
+            "Timestamp": int((time.time() if now is None else now) * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace or os.environ.get("METRICS_NAMESPACE") or DEFAULT_NAMESPACE,
+                    "Dimensions": [["service", "eventType"]],
+                    "Metrics": metrics,
+                }
+            ],
+        },
+        "service": service,
+        "eventType": event_type,
+        **{name: getattr(counts, name) for name in COUNTS},
+        "batchSize": counts.batch_size,
+        "handlingTime": round(counts.handling_ms, 1),
+    }
+
+
+def emit_batch(service: str, event_type: str, counts: BatchCounts) -> None:
+    """Log the batch's EMF line (one per batch, never one per event)."""
+    if counts.batch_size:
+        logger.info("metrics", extra=emf_record(service, event_type, counts))
+
+
+@dataclass
+class _Totals:
+    processed: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    failed: int = 0
+    retried: int = 0
+    batches: int = 0
+
+
+@dataclass
+class WorkerStatus:
+    """A worker's metrics: the EMF line per batch, and its totals and last poll in ``status_file``."""
+
+    service: str
+    event_type: str
+    status_file: str | None = None
+    started_at: float = field(default_factory=time.time)
+    last_poll_at: float | None = None
+    totals: _Totals = field(default_factory=_Totals)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def polled(self) -> None:
+        self.last_poll_at = time.time()
+        self._write()
+
+    def batch(self, counts: BatchCounts) -> None:
+        emit_batch(self.service, self.event_type, counts)
+        with self._lock:
+            for name in COUNTS:
+                setattr(self.totals, name, getattr(self.totals, name) + getattr(counts, name))
+            self.totals.batches += 1
+        self._write()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            totals = asdict(self.totals)
+        return {
+            "service": self.service,
+            "eventType": self.event_type,
+            "pid": os.getpid(),
+            "startedAt": self.started_at,
+            "lastPollAt": self.last_poll_at,
+            "counts": totals,
+        }
+
+    def _write(self) -> None:
+        """Written beside the file and renamed over it: a reader never sees it half written."""
+        if not self.status_file:
+            return
+        path = Path(self.status_file)
+        staged = path.with_name(f".{path.name}.{threading.get_ident()}.new")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_text(json.dumps(self.snapshot()), encoding="utf-8")
+            os.replace(staged, path)
+        except OSError as error:  # a status file is a convenience: never fail the work for it
+            logger.warning("Status file not written", extra={"path": str(path), "error": str(error)})
+
+
+def read_status_files(directory: str | Path) -> dict[str, dict[str, Any]]:
+    """Every worker's last status in ``directory``, by service; unreadable files are left out."""
+    found: dict[str, dict[str, Any]] = {}
+    root = Path(directory)
+    if not root.is_dir():
+        return found
+    for path in sorted(root.glob("*.json")):
+        try:
+            status = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(status, Mapping) and isinstance(status.get("service"), str):
+            raw = status.get("counts")
+            counts: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+            known = {f.name for f in fields(_Totals)}
+            status = {**status, "counts": {name: int(counts.get(name, 0)) for name in known}}
+            found[str(status["service"])] = dict(status)
+    return found
