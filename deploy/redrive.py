@@ -1,88 +1,20 @@
-"""Move messages from a dead-letter queue back to its source queue, once their cause is fixed.
+"""The old name of ``python -m ops redrive``, kept so that scripts that call it go on working.
 
     python -m deploy.redrive --queue like [--project mysfits] [--endpoint-url URL]
-
-Uses SQS's StartMessageMoveTask and waits for the task to complete, against every target: AWS,
-LocalStack and the embedded emulator (which adds the API moto lacks). A message moved twice (a
-retried task) is absorbed by the idempotent fulfil endpoints; none is lost.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import time
-from dataclasses import dataclass
-from typing import Any
+from ops.cli import main as ops_main
+from ops.redrive import RedriveQueues, queues_from_stack, redrive
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
-from deploy.local import messaging_stack_name
-from deploy.stacks import DeployError, stack_outputs
-
-logger = logging.getLogger(__name__)
-_OUTPUT_PREFIX = {"like": "Like", "adoption": "Adoption"}
-
-
-@dataclass(frozen=True)
-class RedriveQueues:
-    source_url: str
-    source_arn: str
-    dlq_url: str
-    dlq_arn: str
-
-
-def queues_from_stack(cloudformation: Any, project: str, queue: str) -> RedriveQueues:
-    """The source queue and DLQ of `queue` ("like" or "adoption"), from the messaging stack's outputs."""
-    outputs = stack_outputs(cloudformation, messaging_stack_name(project))
-    prefix = _OUTPUT_PREFIX[queue]
-    return RedriveQueues(
-        source_url=outputs[f"{prefix}QueueUrl"],
-        source_arn=outputs[f"{prefix}QueueArn"],
-        dlq_url=outputs[f"{prefix}DeadLetterQueueUrl"],
-        dlq_arn=outputs[f"{prefix}DeadLetterQueueArn"],
-    )
-
-
-def redrive(sqs: Any, queues: RedriveQueues, *, poll_seconds: float = 2.0, timeout: float = 900) -> int:
-    """Move every message of the DLQ back to the source queue; return how many were moved."""
-    task = sqs.start_message_move_task(SourceArn=queues.dlq_arn, DestinationArn=queues.source_arn)
-    return _wait_for_move_task(sqs, queues, task["TaskHandle"], poll_seconds, timeout)
-
-
-def _wait_for_move_task(sqs: Any, queues: RedriveQueues, handle: str, poll_seconds: float, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for task in sqs.list_message_move_tasks(SourceArn=queues.dlq_arn).get("Results", []):
-            if task.get("TaskHandle") not in (None, handle):
-                continue
-            status = task.get("Status")
-            if status == "COMPLETED":
-                return int(task.get("ApproximateNumberOfMessagesMoved", 0))
-            if status in ("FAILED", "CANCELLED"):
-                raise RuntimeError(f"message move task {status}: {task.get('FailureReason', '')}")
-        time.sleep(poll_seconds)
-    raise TimeoutError(f"the message move task did not complete within {timeout:.0f} s")
+__all__ = ["RedriveQueues", "main", "queues_from_stack", "redrive"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.redrive", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--queue", choices=sorted(_OUTPUT_PREFIX), required=True)
-    parser.add_argument("--project", default="mysfits", help="prefix of the stacks (default: mysfits)")
-    parser.add_argument("--endpoint-url", default=None, help="an emulator; default: boto3's configuration")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    session = boto3.session.Session()
-    try:
-        queues = queues_from_stack(session.client("cloudformation", endpoint_url=args.endpoint_url),
-                                   args.project, args.queue)
-        moved = redrive(session.client("sqs", endpoint_url=args.endpoint_url), queues)
-    except (BotoCoreError, ClientError, DeployError, RuntimeError, TimeoutError) as error:
-        logger.error("Redrive failed: %s", error)
-        return 1
-    print(f"Moved {moved} message(s) from {queues.dlq_url} back to {queues.source_url}")
-    return 0
+    import sys
+
+    return ops_main(["redrive", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import time
 
 from flask import Flask, Response, g, request
 
-from monolith import api, fulfil
+from monolith import api, fulfil, pipeline
 from monolith.config import Settings
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.errors import register_error_handlers
@@ -41,6 +41,15 @@ def build_modes(settings: Settings) -> ModeSource:
     return ParameterModes(aws.client("ssm"), names, fixed, cache_seconds=settings.switch_cache_seconds)
 
 
+def build_pipeline_view(settings: Settings, service: MysfitsService) -> pipeline.PipelineView:
+    """The counts-only view of the queues behind GET /pipeline (built only when PIPELINE_VIEW is on)."""
+    queues = {
+        "like": pipeline.QueueUrls(settings.like_queue_url, settings.like_dlq_url),
+        "adoption": pipeline.QueueUrls(settings.adoption_queue_url, settings.adoption_dlq_url),
+    }
+    return pipeline.PipelineView(aws.client("sqs"), queues, service, settings.worker_status_dir)
+
+
 def create_app(settings: Settings | None = None, *, service: MysfitsService | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)  # an API: no static route
@@ -50,8 +59,11 @@ def create_app(settings: Settings | None = None, *, service: MysfitsService | No
         JSON_SORT_KEYS=False,
     )
     app.extensions["mysfits_service"] = service or build_service(settings)
+    if settings.pipeline_view:
+        app.extensions["pipeline_view"] = build_pipeline_view(settings, app.extensions["mysfits_service"])
     app.register_blueprint(api.bp)
     app.register_blueprint(fulfil.bp)
+    app.register_blueprint(pipeline.bp)
     register_error_handlers(app)
     _add_request_hooks(app, settings)
     return app

@@ -296,6 +296,8 @@ class Consumer:
             return 0
         if isinstance(result, InvalidEvent | PermanentError):
             logger.error("Poison message left to the redrive policy", extra={**fields, "error": str(result)})
+            if self._metrics is not None:
+                self._metrics.failed(message["MessageId"], str(result))
             return 0
         delay = self._backoff(receive_count)
         if isinstance(result, NotAuthorised):

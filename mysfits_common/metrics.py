@@ -33,6 +33,7 @@ __all__ = ["COUNTS", "DEFAULT_NAMESPACE", "BatchCounts", "WorkerStatus", "emf_re
 
 logger = logging.getLogger("mysfits.metrics")
 DEFAULT_NAMESPACE = "mysfits"
+KEPT_FAILURES = 100
 COUNTS = ("processed", "duplicate", "rejected", "failed", "retried")
 
 
@@ -107,11 +108,21 @@ class WorkerStatus:
     started_at: float = field(default_factory=time.time)
     last_poll_at: float | None = None
     totals: _Totals = field(default_factory=_Totals)
+    # Why the latest messages given up on failed, by SQS message id (ops peek shows it beside the DLQ).
+    failures: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def polled(self) -> None:
         self.last_poll_at = time.time()
         self._write()
+
+    def failed(self, message_id: str, reason: str) -> None:
+        """Remember why a message was given up (the last :data:`KEPT_FAILURES` of them)."""
+        with self._lock:
+            self.failures.pop(message_id, None)
+            self.failures[message_id] = reason
+            while len(self.failures) > KEPT_FAILURES:
+                del self.failures[next(iter(self.failures))]
 
     def batch(self, counts: BatchCounts) -> None:
         emit_batch(self.service, self.event_type, counts)
@@ -124,6 +135,7 @@ class WorkerStatus:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             totals = asdict(self.totals)
+            failures = dict(self.failures)
         return {
             "service": self.service,
             "eventType": self.event_type,
@@ -131,6 +143,7 @@ class WorkerStatus:
             "startedAt": self.started_at,
             "lastPollAt": self.last_poll_at,
             "counts": totals,
+            "failures": failures,
         }
 
     def _write(self) -> None:

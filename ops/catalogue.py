@@ -1,0 +1,67 @@
+"""``ops seed`` and ``ops reset``: the catalogue.
+
+``seed`` adds the 12 mysfits of monolith/catalogue.json that are missing (safe anywhere, any time).
+``reset`` starts over: it empties both queues and both DLQs, deletes every item of the catalogue and
+processed-events tables, and seeds again. It destroys likes and adoptions, so it refuses any target
+that is not a local emulator (every endpoint on 127.0.0.1 or localhost) unless given ``--yes-really``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monolith.dynamodb import DynamoMysfitRepository
+from monolith.seed import seed
+from ops.errors import Exit, OpsError
+from ops.target import Target
+
+__all__ = ["reset", "seed_catalogue"]
+
+
+def _repository(target: Target) -> DynamoMysfitRepository:
+    pipeline = target.pipeline
+    return DynamoMysfitRepository(target.client("dynamodb"), pipeline.mysfits_table, pipeline.processed_events_table)
+
+
+def seed_catalogue(target: Target) -> dict[str, int]:
+    """Add the catalogue's missing mysfits; say how many were added."""
+    return {"added": seed(_repository(target))}
+
+
+def reset(target: Target, *, yes_really: bool) -> dict[str, int]:
+    """Empty the queues and tables, then seed; say how much was removed and added."""
+    if not target.is_local() and not yes_really:
+        raise OpsError(
+            f"refusing to reset {target.describe()}: not a local emulator; "
+            "add --yes-really to destroy its likes and adoptions",
+            Exit.REFUSED,
+        )
+    pipeline = target.pipeline
+    sqs = target.client("sqs")
+    for pair in pipeline.queues.values():
+        for url in (pair.url, pair.dlq_url):
+            sqs.purge_queue(QueueUrl=url)
+    dynamodb = target.client("dynamodb")
+    removed = {
+        "mysfitsRemoved": _delete_all(dynamodb, pipeline.mysfits_table),
+        "markersRemoved": _delete_all(dynamodb, pipeline.processed_events_table),
+    }
+    return {**removed, **seed_catalogue(target)}
+
+
+def _delete_all(dynamodb: Any, table: str) -> int:
+    keys = [key["AttributeName"] for key in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]]
+    deleted = 0
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        ProjectionExpression=", ".join(f"#k{index}" for index in range(len(keys))),
+        ExpressionAttributeNames={f"#k{i}": k for i, k in enumerate(keys)},
+    ):
+        items = page.get("Items", [])
+        for start in range(0, len(items), 25):
+            requests = [{"DeleteRequest": {"Key": item}} for item in items[start : start + 25]]
+            pending: dict[str, Any] = {table: requests}
+            while pending:
+                pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        deleted += len(items)
+    return deleted

@@ -1,0 +1,213 @@
+"""The command line of ``python -m ops``: arguments, output, and one line and an exit code per failure."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ops import catalogue, peek, status, switch
+from ops.errors import Exit, OpsError, explain
+from ops.output import print_json, table
+from ops.redrive import RedriveQueues, redrive
+from ops.redrive import __doc__ as redrive_doc
+from ops.target import QUEUES, Target
+
+_REPO_STATUS_DIR = Path(__file__).resolve().parent.parent / ".run" / "status"
+_CLEAR = "\x1b[H\x1b[2J"
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--project",
+        default="mysfits",
+        help="prefix of the stacks {project}-data and {project}-messaging (default: mysfits)",
+    )
+    common.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="every service at this URL (an emulator); default: boto3's standard configuration",
+    )
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return common
+
+
+def _status_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--status-dir",
+        type=Path,
+        default=Path(os.environ.get("WORKER_STATUS_DIR") or _REPO_STATUS_DIR),
+        help="where local workers write their status files (default: WORKER_STATUS_DIR, else .run/status of make run)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ops import __doc__ as overview
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ops", description=overview, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    common = [_common()]
+
+    status_parser = commands.add_parser(
+        "status",
+        parents=common,
+        help="queues, DLQs, subscriptions, workers, totals",
+        description=status.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _status_dir_option(status_parser)
+    status_parser.add_argument(
+        "--watch", action="store_true", help="refresh in place until Ctrl-C (with --json: a line per refresh)"
+    )
+    status_parser.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes (default: 2)")
+
+    peek_parser = commands.add_parser(
+        "peek",
+        parents=common,
+        help="a DLQ's messages, without consuming them",
+        description=peek.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    peek_parser.add_argument("--dlq", choices=sorted(QUEUES), required=True, help="which dead-letter queue")
+    peek_parser.add_argument("--max", type=int, default=100, help="at most this many messages (default: 100)")
+    _status_dir_option(peek_parser)
+
+    redrive_parser = commands.add_parser(
+        "redrive", parents=common, help="move a DLQ's messages back to their queue", description=redrive_doc
+    )
+    redrive_parser.add_argument("--queue", choices=sorted(QUEUES), required=True, help="whose DLQ to redrive")
+
+    switch_parser = commands.add_parser(
+        "switch",
+        parents=common,
+        help="show or flip the strangler switch",
+        description=switch.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    switch_parser.add_argument(
+        "feature", nargs="?", choices=switch.FEATURES, help="like or adopt (none: show the modes)"
+    )
+    switch_parser.add_argument("mode", nargs="?", choices=("inline", "queue"), help="inline or queue")
+
+    commands.add_parser(
+        "seed",
+        parents=common,
+        help="add the catalogue's missing mysfits",
+        description=catalogue.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    reset_parser = commands.add_parser(
+        "reset",
+        parents=common,
+        help="empty queues and tables, then seed (local only)",
+        description=catalogue.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    reset_parser.add_argument("--yes-really", action="store_true", help="reset a target that is not a local emulator")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "switch" and args.feature is not None and args.mode is None:
+        print(
+            "ops: switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them", file=sys.stderr
+        )
+        return Exit.USAGE
+    try:
+        target = Target.from_environment(args.project, args.endpoint_url)
+        return _COMMANDS[args.command](target, args)
+    except KeyboardInterrupt:
+        return Exit.OK if getattr(args, "watch", False) else 130
+    except Exception as error:  # every failure is one line and an exit code, never a traceback
+        failure = explain(error)
+        if args.json:
+            print_json({"error": {"code": failure.code.name.lower(), "message": str(failure)}}, sys.stderr)
+        else:
+            print(f"ops {args.command}: {failure}", file=sys.stderr)
+        return int(failure.code)
+
+
+def _show(args: argparse.Namespace, data: Any, text: str) -> int:
+    if args.json:
+        print_json(data)
+    else:
+        print(text, flush=True)
+    return Exit.OK
+
+
+def _status(target: Target, args: argparse.Namespace) -> int:
+    status_dir = args.status_dir if args.status_dir.is_dir() else None
+    if not args.watch:
+        current = status.collect(target, status_dir)
+        return _show(args, current, status.render(current))
+    while True:
+        current = status.collect(target, status_dir)
+        if args.json:
+            print_json(current)
+        else:
+            stamp = time.strftime("%H:%M:%S")
+            print(f"{_CLEAR}{status.render(current)}\n\n{stamp}, every {args.interval:g} s; Ctrl-C stops", flush=True)
+        time.sleep(args.interval)
+
+
+def _peek(target: Target, args: argparse.Namespace) -> int:
+    if args.max < 1:
+        raise OpsError("--max must be at least 1", Exit.USAGE)
+    messages = peek.peek(target, args.dlq, args.max, args.status_dir if args.status_dir.is_dir() else None)
+    return _show(args, {"dlq": args.dlq, "messages": messages}, peek.render(args.dlq, messages))
+
+
+def _redrive(target: Target, args: argparse.Namespace) -> int:
+    pair = target.pipeline.queues[args.queue]
+    queues = RedriveQueues(source_url=pair.url, source_arn=pair.arn, dlq_url=pair.dlq_url, dlq_arn=pair.dlq_arn)
+    try:
+        moved = redrive(target.client("sqs"), queues)
+    except (RuntimeError, TimeoutError) as error:
+        raise OpsError(f"redrive failed: {error}") from error
+    return _show(
+        args,
+        {"queue": args.queue, "moved": moved, "from": pair.dlq_url, "to": pair.url},
+        f"Moved {moved} message(s) from {pair.dlq_url} back to {pair.url}",
+    )
+
+
+def _switch(target: Target, args: argparse.Namespace) -> int:
+    modes = switch.current_modes(target) if args.feature is None else switch.set_mode(target, args.feature, args.mode)
+    text = table(
+        ["feature", "mode"],
+        [[feature, mode or "(no parameter: LIKE_MODE/ADOPT_MODE)"] for feature, mode in modes.items()],
+    )
+    return _show(args, {"modes": modes}, text)
+
+
+def _seed(target: Target, args: argparse.Namespace) -> int:
+    result = catalogue.seed_catalogue(target)
+    return _show(args, result, f"Added {result['added']} mysfit(s) to {target.pipeline.mysfits_table}")
+
+
+def _reset(target: Target, args: argparse.Namespace) -> int:
+    result = catalogue.reset(target, yes_really=args.yes_really)
+    return _show(
+        args,
+        result,
+        f"Reset {target.describe()}: removed {result['mysfitsRemoved']} mysfit(s) and "
+        f"{result['markersRemoved']} marker(s), emptied the queues, added {result['added']} mysfit(s)",
+    )
+
+
+_COMMANDS: dict[str, Callable[[Target, argparse.Namespace], int]] = {
+    "status": _status,
+    "peek": _peek,
+    "redrive": _redrive,
+    "switch": _switch,
+    "seed": _seed,
+    "reset": _reset,
+}

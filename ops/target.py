@@ -1,0 +1,138 @@
+"""The target: where each AWS service is (boto3's standard configuration), and the pipeline's names
+read from the deployed stacks' outputs."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+
+from deploy.endpoints import Endpoints
+from deploy.local import data_stack_name, messaging_stack_name
+from deploy.stacks import DeployError, stack_outputs, stack_status
+
+__all__ = ["QUEUES", "Pipeline", "QueuePair", "Target"]
+
+# Short timeouts and one retry: an operator at a terminal wants "unreachable" in seconds.
+_CONFIG = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 2})
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The services ops touches; a target is local only when every one of them is.
+_SERVICES = ("cloudformation", "sqs", "sns", "ssm", "dynamodb", "cloudwatch")
+QUEUES = {"like": "Like", "adoption": "Adoption"}  # queue name -> prefix of its stack outputs
+_WORKERS = {"like": "like_worker", "adoption": "adopt_worker"}
+_LOG_GROUP_OUTPUTS = {"like_worker": "LikeWorkerLogGroupName", "adopt_worker": "AdoptWorkerLogGroupName"}
+
+
+@dataclass(frozen=True)
+class QueuePair:
+    name: str  # "like" or "adoption"
+    worker: str
+    url: str
+    arn: str
+    dlq_url: str
+    dlq_arn: str
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    topic_arn: str
+    queues: dict[str, QueuePair]
+    mysfits_table: str
+    processed_events_table: str
+    mode_parameters: dict[str, str]  # feature ("like", "adopt") -> SSM parameter name
+    log_groups: dict[str, str] = field(default_factory=dict)  # worker -> log group, where deployed
+
+
+@dataclass
+class Target:
+    project: str = "mysfits"
+    endpoints: Endpoints = field(default_factory=Endpoints)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_environment(cls, project: str, endpoint_url: str | None = None) -> Target:
+        region = boto3.session.Session().region_name or "us-east-1"
+        endpoints = Endpoints.single(endpoint_url, region) if endpoint_url else Endpoints(dict(os.environ), region)
+        target = cls(project, endpoints)
+        if target.is_local():
+            # Any credentials do for an emulator; give boto3 some when the environment has none.
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        return target
+
+    @property
+    def region(self) -> str:
+        return self.endpoints.region
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            session = boto3.session.Session(region_name=self.region)
+            self._clients[service] = session.client(service, endpoint_url=self.endpoints.url(service), config=_CONFIG)
+        return self._clients[service]
+
+    def describe(self) -> str:
+        """Where requests go, in a few words: "http://127.0.0.1:4566" or "AWS us-east-1"."""
+        urls = {self.endpoints.url(service) for service in _SERVICES}
+        if urls == {None}:
+            return f"AWS {self.region}"
+        return ", ".join(sorted(url or f"AWS {self.region}" for url in urls))
+
+    def is_local(self) -> bool:
+        """True when every service ops touches points at this machine (an emulator)."""
+        for service in _SERVICES:
+            url = self.endpoints.url(service)
+            if url is None or urlsplit(url).hostname not in _LOCAL_HOSTS:
+                return False
+        return True
+
+    def _cloudformation_beside(self, service: str) -> Any:
+        url = self.endpoints.url(service)
+        if url == self.endpoints.url("cloudformation"):
+            return self.client("cloudformation")
+        return boto3.session.Session(region_name=self.region).client("cloudformation", endpoint_url=url, config=_CONFIG)
+
+    @functools.cached_property
+    def pipeline(self) -> Pipeline:
+        """The pipeline's names, from the outputs of ``{project}-data`` and ``{project}-messaging``
+        (each read from the CloudFormation beside its resources, as deploy/local.py deploys them)."""
+        data = stack_outputs(self._cloudformation_beside("dynamodb"), data_stack_name(self.project))
+        messaging = stack_outputs(self._cloudformation_beside("sqs"), messaging_stack_name(self.project))
+        queues = {
+            name: QueuePair(
+                name=name,
+                worker=_WORKERS[name],
+                url=messaging[f"{prefix}QueueUrl"],
+                arn=messaging[f"{prefix}QueueArn"],
+                dlq_url=messaging[f"{prefix}DeadLetterQueueUrl"],
+                dlq_arn=messaging[f"{prefix}DeadLetterQueueArn"],
+            )
+            for name, prefix in QUEUES.items()
+        }
+        return Pipeline(
+            topic_arn=messaging["EventsTopicArn"],
+            queues=queues,
+            mysfits_table=data["MysfitsTableName"],
+            processed_events_table=data["ProcessedEventsTableName"],
+            mode_parameters={
+                "like": messaging.get("LikeModeParameterName", ""),
+                "adopt": messaging.get("AdoptModeParameterName", ""),
+            },
+            log_groups=self._log_groups(),
+        )
+
+    def _log_groups(self) -> dict[str, str]:
+        """The workers' log groups, from the services stack where it is deployed (AWS only)."""
+        cloudformation = self.client("cloudformation")
+        name = f"{self.project}-services"
+        try:
+            if stack_status(cloudformation, name) is None:
+                return {}
+            outputs = stack_outputs(cloudformation, name)
+        except DeployError:
+            return {}
+        return {worker: outputs[key] for worker, key in _LOG_GROUP_OUTPUTS.items() if key in outputs}
