@@ -1,7 +1,8 @@
 """``ops seed`` and ``ops reset``: the catalogue.
 
 ``seed`` adds the 12 mysfits of monolith/catalogue.json that are missing (safe anywhere, any time).
-``reset`` starts over: it empties both queues and both DLQs, deletes every item of the catalogue and
+``reset`` starts over: it deletes the messages visible in both queues and both DLQs (a worker's
+in-flight ones finish as they will), deletes every item of the catalogue and
 processed-events tables, and seeds again. It destroys likes and adoptions, so it refuses any target
 that is not a local emulator (every endpoint on 127.0.0.1 or localhost) unless given ``--yes-really``.
 """
@@ -38,15 +39,24 @@ def reset(target: Target, *, yes_really: bool) -> dict[str, int]:
         )
     pipeline = target.pipeline
     sqs = target.client("sqs")
-    for pair in pipeline.queues.values():
-        for url in (pair.url, pair.dlq_url):
-            sqs.purge_queue(QueueUrl=url)
+    drained = sum(_drain(sqs, url) for pair in pipeline.queues.values() for url in (pair.url, pair.dlq_url))
     dynamodb = target.client("dynamodb")
     removed = {
+        "messagesRemoved": drained,
         "mysfitsRemoved": _delete_all(dynamodb, pipeline.mysfits_table),
         "markersRemoved": _delete_all(dynamodb, pipeline.processed_events_table),
     }
     return {**removed, **seed_catalogue(target)}
+
+
+def _drain(sqs: Any, url: str) -> int:
+    """Receive and delete every visible message (PurgeQueue may run once a minute only)."""
+    deleted = 0
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
+        entries = [{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)]
+        sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+        deleted += len(messages)
+    return deleted
 
 
 def _delete_all(dynamodb: Any, table: str) -> int:

@@ -167,12 +167,16 @@ def _workers_from_cloudwatch(target: Target, workers: list[str]) -> list[dict[st
         MetricDataQueries=queries, StartTime=now - timedelta(hours=1), EndTime=now
     )
     counts: dict[str, dict[str, int]] = {worker: dict.fromkeys(COUNTS, 0) for worker in workers}
+    reported: set[str] = set()  # a worker CloudWatch has no datapoint of is unknown, not idle
     for result in response.get("MetricDataResults", []):
         index, name = result["Id"][1:].split("_", 1)
+        if result.get("Values"):
+            reported.add(workers[int(index)])
         counts[workers[int(index)]][name] = int(sum(result.get("Values", [])))
     return [
         {"service": worker, "source": "CloudWatch, last hour", "lastPollSecondsAgo": None, "counts": counts[worker]}
         for worker in workers
+        if worker in reported
     ]
 
 

@@ -67,6 +67,7 @@ def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
         emulator_port=free_port(),
         website_port=0,
         log_dir=output_dir / "e2e-system",
+        status_dir=output_dir / "e2e-system" / "status",
         cors_allowed_origins="http://127.0.0.1",
     )
     with EmbeddedSystem(config) as running:

@@ -28,6 +28,7 @@ def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
         website_port=0,
         worker_wait_seconds=1,  # short long polls: the workers drain in a second when the session ends
         log_dir=output_dir / "website-system",
+        status_dir=output_dir / "website-system" / "status",
         cors_allowed_origins=CONFIGURED_ORIGIN,
     )
     with EmbeddedSystem(config) as running:
