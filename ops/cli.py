@@ -199,7 +199,8 @@ def _reset(target: Target, args: argparse.Namespace) -> int:
         args,
         result,
         f"Reset {target.describe()}: removed {result['mysfitsRemoved']} mysfit(s) and "
-        f"{result['markersRemoved']} marker(s) and {result['messagesRemoved']} message(s), added {result['added']} mysfit(s)",
+        f"{result['markersRemoved']} marker(s) and {result['messagesRemoved']} message(s), "
+        f"added {result['added']} mysfit(s)",
     )
 
 

@@ -29,7 +29,9 @@ def ops(*args: str, endpoint_url: str | None, env: dict[str, str] | None = None)
     if endpoint_url is not None:
         argv += ["--endpoint-url", endpoint_url]
     environment = {**os.environ, **(env or {})}
-    return subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False, env=environment)
+    return subprocess.run(
+        argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False, env=environment
+    )
 
 
 def ops_json(*args: str, endpoint_url: str) -> Any:
@@ -130,7 +132,9 @@ def test_switch_changes_what_the_monolith_does_without_a_restart(quiet: Embedded
     assert ops_json("switch", *project, endpoint_url=quiet.endpoint_url)["modes"] == {"like": "queue", "adopt": "queue"}
 
 
-def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(system: EmbeddedSystem, api: Api, aws: Aws) -> None:
+def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(
+    system: EmbeddedSystem, api: Api, aws: Aws
+) -> None:
     status_dir = ("--status-dir", str(system.status_dir))
     before = ops_json("status", *status_dir, endpoint_url=system.endpoint_url)
     (like_worker,) = [w for w in before["workers"] if w["service"] == "like_worker"]
