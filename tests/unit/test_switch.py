@@ -1,0 +1,105 @@
+"""The strangler switch read at run time: cached briefly, robust to SSM's failures, the environment's as fallback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from monolith.app import build_modes
+from monolith.config import Settings
+from monolith.service import MysfitsService
+from monolith.switch import FixedModes, ParameterModes
+from tests.fakes import FakeRepository, RecordingPublisher
+
+
+class FakeSsm:
+    """Parameters by name; counts reads; can be made to fail."""
+
+    def __init__(self, **values: str) -> None:
+        self.values = {f"/mysfits/switch/{name}": value for name, value in values.items()}
+        self.reads = 0
+        self.failure: Exception | None = None
+
+    def get_parameter(self, Name: str) -> dict[str, Any]:
+        self.reads += 1
+        if self.failure is not None:
+            raise self.failure
+        if Name not in self.values:
+            raise ClientError({"Error": {"Code": "ParameterNotFound", "Message": Name}}, "GetParameter")
+        return {"Parameter": {"Name": Name, "Value": self.values[Name]}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+NAMES = {"like": "/mysfits/switch/like", "adopt": "/mysfits/switch/adopt"}
+
+
+def modes(ssm: FakeSsm, clock: Clock, fallback: FixedModes | None = None) -> ParameterModes:
+    return ParameterModes(ssm, NAMES, fallback or FixedModes(), cache_seconds=3, clock=clock)
+
+
+def test_a_flip_is_seen_once_the_cache_period_has_passed_and_not_before() -> None:
+    ssm, clock = FakeSsm(like="queue", adopt="queue"), Clock()
+    switch = modes(ssm, clock)
+    assert switch.mode("like") == "queue"
+
+    ssm.values["/mysfits/switch/like"] = "inline"
+    clock.now += 2.9
+    assert switch.mode("like") == "queue"
+    clock.now += 0.2
+    assert switch.mode("like") == "inline"
+    assert ssm.reads == 2  # one read per period, whatever the number of requests
+
+
+def test_an_unreadable_parameter_keeps_the_last_mode() -> None:
+    ssm, clock = FakeSsm(like="inline"), Clock()
+    switch = modes(ssm, clock)
+    assert switch.mode("like") == "inline"
+
+    ssm.failure = EndpointConnectionError(endpoint_url="http://ssm")
+    clock.now += 10
+
+    assert switch.mode("like") == "inline"
+
+
+@pytest.mark.parametrize("value", ["sideways", ""])
+def test_a_value_that_is_not_a_mode_keeps_the_environments(value: str) -> None:
+    switch = modes(FakeSsm(adopt=value), Clock(), FixedModes(like="queue", adopt="inline"))
+
+    assert switch.mode("adopt") == "inline"
+
+
+def test_a_missing_parameter_falls_back_to_the_environment() -> None:
+    switch = modes(FakeSsm(), Clock(), FixedModes(like="inline", adopt="queue"))
+
+    assert (switch.mode("like"), switch.mode("adopt")) == ("inline", "queue")
+
+
+def test_without_parameters_the_environment_decides_and_no_ssm_client_is_built() -> None:
+    settings = Settings.from_env({"LIKE_MODE": "inline"})
+
+    assert build_modes(settings) == FixedModes(like="inline", adopt="queue")
+
+
+def test_the_service_asks_the_switch_on_every_request(
+    repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    ssm, clock = FakeSsm(like="queue", adopt="queue"), Clock()
+    service = MysfitsService(repository, publisher, modes=modes(ssm, clock))
+    mysfit_id = next(iter(repository.mysfits))
+
+    assert service.request_like(mysfit_id, "c1").processed is False
+    ssm.values["/mysfits/switch/like"] = "inline"
+    clock.now += 5
+
+    assert service.request_like(mysfit_id, "c2").processed is True
+    assert len(publisher.events) == 1
+    assert service.modes() == {"like": "inline", "adopt": "queue"}
