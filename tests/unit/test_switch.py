@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from monolith.app import build_modes
 from monolith.config import Settings
 from monolith.service import MysfitsService
-from monolith.switch import FixedModes, ParameterModes
+from monolith.switch import Feature, FixedModes, ParameterModes
 from tests.fakes import FakeRepository, RecordingPublisher
 
 
@@ -39,7 +39,7 @@ class Clock:
         return self.now
 
 
-NAMES = {"like": "/mysfits/switch/like", "adopt": "/mysfits/switch/adopt"}
+NAMES: dict[Feature, str] = {"like": "/mysfits/switch/like", "adopt": "/mysfits/switch/adopt"}
 
 
 def modes(ssm: FakeSsm, clock: Clock, fallback: FixedModes | None = None) -> ParameterModes:
