@@ -85,7 +85,7 @@ SERVICES = (
 _IMAGE_INPUTS = ("requirements.txt", ".dockerignore", "mysfits_common", "monolith", "like_worker", "adopt_worker")
 
 # Files that must never be served stale: the page and the file that says where the API is.
-_NO_CACHE = frozenset({"index.html", "config.js"})
+_NO_CACHE = frozenset({"index.html", "pipeline.html", "config.js"})
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
