@@ -17,6 +17,7 @@ import pytest
 from deploy.aws import COMPONENTS, DeployOptions, stack_parameters
 from deploy.stacks import check_parameters
 from deploy.templates import MAX_TEMPLATE_BODY_BYTES, load_template
+from mysfits_common.metrics import COUNTS, BatchCounts, emf_record
 from tests.infra.support import REPO_ROOT, TEMPLATE_DIR
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -434,6 +435,74 @@ def test_alarm_on_dead_letters_message_age_and_5xx() -> None:
     assert len(alarms["ApproximateAgeOfOldestMessage"]) == 2
     assert len(alarms["HTTPCode_ELB_5XX_Count"]) == 1
     assert len(alarms["HTTPCode_Target_5XX_Count"]) == 1
+
+
+def test_alarm_on_the_workers_own_metrics_by_the_names_and_dimensions_they_emit() -> None:
+    # GIVEN what a worker's EMF line declares (mysfits_common.metrics)
+    record = emf_record("like_worker", "LikeRequested", BatchCounts(failed=1), namespace="prod")
+    emitted = {metric["Name"] for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    (dimensions,) = record["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+
+    # THEN the alarms on them name those metrics, in the project's namespace, with every dimension
+    custom = [
+        alarm["Properties"]
+        for alarm in _resources("alarms", "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == {"Ref": "ProjectName"}
+    ]
+    assert {(p["MetricName"], p["Dimensions"][0]["Value"]) for p in custom} == {
+        ("failed", "like_worker"), ("failed", "adopt_worker"), ("retried", "like_worker"), ("retried", "adopt_worker"),
+    }
+    for props in custom:
+        assert props["MetricName"] in emitted
+        assert [d["Name"] for d in props["Dimensions"]] == dimensions
+    # AND the services write their metrics to that namespace
+    for name in ("MonolithTaskDefinition", "LikeWorkerTaskDefinition", "AdoptWorkerTaskDefinition"):
+        environment = {e["Name"]: e["Value"] for e in _container(name)["Environment"]}
+        assert environment["METRICS_NAMESPACE"] == {"Ref": "ProjectName"}, name
+
+
+def test_the_dashboard_shows_the_queues_and_what_each_service_did() -> None:
+    (dashboard,) = _resources("alarms", "AWS::CloudWatch::Dashboard").values()
+    body, variables = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body)["widgets"]  # the ${...} to substitute are all inside JSON strings
+    metrics = [row for widget in widgets for row in widget["properties"]["metrics"]]
+
+    queue_metrics = {(row[1], row[3]) for row in metrics if row[0] == "AWS/SQS"}
+    assert {queue for _, queue in queue_metrics} == {
+        "${LikeQueue}", "${AdoptionQueue}", "${LikeDeadLetterQueue}", "${AdoptionDeadLetterQueue}",
+    }
+    assert set(variables) == {"LikeQueue", "AdoptionQueue", "LikeDeadLetterQueue", "AdoptionDeadLetterQueue"}
+    own = [row for row in metrics if row[0] == "${ProjectName}"]
+    assert {row[3] for row in own} == {"like_worker", "adopt_worker", "monolith"}
+    assert set(COUNTS) | {"batchSize", "handlingTime"} >= {row[1] for row in own}
+    assert all(row[2::2][:2] == ["service", "eventType"] for row in own)
+
+
+def test_the_monolith_reads_the_strangler_switch_and_only_its_own_parameters() -> None:
+    environment = {e["Name"]: e["Value"] for e in _container("MonolithTaskDefinition")["Environment"]}
+    assert environment["LIKE_MODE_PARAMETER"] == _import("MessagingStack", "LikeModeParameterName")
+    assert environment["ADOPT_MODE_PARAMETER"] == _import("MessagingStack", "AdoptModeParameterName")
+    role = _resources("services", "AWS::IAM::Role")["MonolithTaskRole"]["Properties"]
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    (switch,) = [s for s in statements if isinstance(s, dict) and s.get("Sid") == "StranglerSwitch"]
+    assert switch["Action"] == "ssm:GetParameter" and len(switch["Resource"]) == 2
+    parameters = _resources("messaging", "AWS::SSM::Parameter")
+    assert {p["Properties"]["Name"]["Fn::Sub"] for p in parameters.values()} == {
+        "/${ProjectName}/switch/like", "/${ProjectName}/switch/adopt",
+    }
+
+
+def test_the_pipeline_view_is_off_on_aws_unless_configured() -> None:
+    parameter = _template("services")["Parameters"]["PipelineView"]
+    assert parameter["Default"] == "0"
+    environment = {e["Name"]: e["Value"] for e in _container("MonolithTaskDefinition")["Environment"]}
+    assert environment["PIPELINE_VIEW"] == {"Ref": "PipelineView"}
+    role = _resources("services", "AWS::IAM::Role")["MonolithTaskRole"]["Properties"]
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    (conditional,) = [s for s in statements if "Fn::If" in s]
+    condition, granted, otherwise = conditional["Fn::If"]
+    assert condition == "PipelineViewOn" and otherwise == {"Ref": "AWS::NoValue"}
+    assert granted["Action"] == "sqs:GetQueueAttributes"
 
 
 # ---------------------------------------------------------------------------- website
