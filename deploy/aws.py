@@ -134,6 +134,7 @@ class DeployOptions:
     single_nat: bool = False
     no_nat: bool = False
     small_workers: bool = False
+    pipeline_view: bool = False  # GET /pipeline for website/pipeline.html (counts only)
     allow_dirty: bool = False
     keep_data: bool = False
     cloudfront_prefix_list_id: str = ""  # looked up in the region when empty
@@ -450,6 +451,9 @@ def _parser() -> argparse.ArgumentParser:
     nat.add_argument("--no-nat", action="store_true", help="no NAT gateway: tasks in the public subnets, public IPs")
     parser.add_argument("--small-workers", action="store_true", help="workers at 0.25 vCPU, 0.5 GiB (not 0.5, 1)")
     parser.add_argument(
+        "--pipeline-view", action="store_true", help="turn on GET /pipeline (queue counts) for the live pipeline page"
+    )
+    parser.add_argument(
         "--allow-dirty", action="store_true", help="deploy uncommitted image sources (tagged <sha>-dirty-<time>)"
     )
     parser.add_argument("--keep-data", action="store_true", help="teardown: keep the data stack and its tables")
@@ -476,6 +480,7 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         single_nat=args.single_nat,
         no_nat=args.no_nat,
         small_workers=args.small_workers,
+        pipeline_view=args.pipeline_view,
         allow_dirty=args.allow_dirty,
         keep_data=args.keep_data,
     )

@@ -46,6 +46,7 @@ def stack_parameters(
         parameters["TaskSubnets"] = "public" if options.no_nat else "private"
         if options.small_workers:
             parameters["WorkerCpu"], parameters["WorkerMemory"] = "256", "512"
+        parameters["PipelineView"] = "1" if options.pipeline_view else "0"
         # The browser's origin is the CloudFront distribution, and nothing broader.
         parameters["CorsAllowedOrigins"] = outputs["website"]["WebsiteUrl"]
     elif component == "alarms":

@@ -305,6 +305,14 @@ def test_stack_parameters_of_each_network(choices: dict[str, Any], nat_gateways:
     assert (small["WorkerCpu"], small["WorkerMemory"]) == ("256", "512")
 
 
+def test_the_pipeline_view_is_off_unless_asked_for() -> None:
+    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+
+    assert stack_parameters("services", DeployOptions(project=PROJECT), SHA, outputs)["PipelineView"] == "0"
+    on = DeployOptions(project=PROJECT, pipeline_view=True)
+    assert stack_parameters("services", on, SHA, outputs)["PipelineView"] == "1"
+
+
 def test_single_nat_and_no_nat_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["deploy", "--single-nat", "--no-nat"])
