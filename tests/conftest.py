@@ -48,7 +48,7 @@ def emulator(output_dir: Path) -> Iterator[str]:
     process = ManagedProcess(
         "emulator",
         [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)],
-        {**os.environ, "EMULATOR_TTL_SWEEP_SECONDS": "0.2"},
+        {**os.environ, "EMULATOR_TTL_SWEEP_SECONDS": "0.2", "EMULATOR_SQS_METRICS_SECONDS": "0.3"},
         output_dir / "emulator" / "emulator.log",
     ).start()
     url = f"http://127.0.0.1:{port}"

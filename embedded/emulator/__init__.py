@@ -12,6 +12,8 @@ the reason it exists, and nowhere else:
 - :mod:`embedded.emulator.sqs`: ``SetQueueAttributes`` leaves the attributes it is not given alone,
   and a message sent or received no longer costs a pass over every message in its queue;
 - :mod:`embedded.emulator.message_moves`: SQS message move tasks (DLQ redrive), which moto lacks;
+- :mod:`embedded.emulator.sqs_metrics`: the queues' CloudWatch metrics (the age of the oldest message
+  among them), which AWS publishes every minute and moto never does;
 - :mod:`embedded.emulator.server`: the backend of a request is found once per host, not by listing
   moto's package on every request; request logging is opt-in;
 - :mod:`embedded.emulator.ec2`: a stack's security groups keep their ingress rules from prefix

@@ -1,6 +1,7 @@
 """python -m embedded.emulator [-H host] [-p port]: moto's server with this package's fixes.
 
-``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) sets how often expired items are deleted.
+``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) sets how often expired items are deleted;
+``EMULATOR_SQS_METRICS_SECONDS`` (default 60) how often the queues' CloudWatch metrics are put.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from moto import server
 
 from embedded.emulator import install
 from embedded.emulator.server import quiet_request_log
+from embedded.emulator.sqs_metrics import SqsMetricsPublisher
 from embedded.emulator.ttl import TtlSweeper
 
 
@@ -21,12 +23,14 @@ def main() -> None:
     quiet_request_log()
     interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
     sweeper = TtlSweeper(interval).start()
+    metrics = SqsMetricsPublisher(float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "60"))).start()
     logging.getLogger("embedded.emulator").info(
         "moto's server with the fidelity fixes of embedded.emulator; expired items swept every %s s", interval
     )
     try:
         server.main()
     finally:
+        metrics.stop()
         sweeper.stop()
 
 
