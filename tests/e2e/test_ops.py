@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -215,3 +216,18 @@ def test_every_command_has_help(command: str) -> None:
     result = ops(command, "--help", endpoint_url=None)
 
     assert result.returncode == 0 and "--project" in result.stdout and "--json" in result.stdout
+
+
+def test_status_watch_refreshes_until_interrupted(system: EmbeddedSystem) -> None:
+    argv = [sys.executable, "-m", "ops", "status", "--watch", "--json", "--interval", "0.2"]
+    argv += ["--endpoint-url", system.endpoint_url, "--status-dir", str(system.status_dir)]
+    watch = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert watch.stdout is not None
+        refreshes = [json.loads(watch.stdout.readline()) for _ in range(2)]
+    finally:
+        watch.send_signal(signal.SIGINT)
+        _, errors = watch.communicate(timeout=30)
+
+    assert all(refresh["project"] == "mysfits" for refresh in refreshes)
+    assert watch.returncode == 0, errors
