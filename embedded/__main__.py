@@ -29,11 +29,14 @@ def main() -> int:
         example = f"{system.api_url}/mysfits/$(curl -s {system.api_url}/mysfits | python3 -c " \
             "'import json,sys; print(json.load(sys.stdin)[\"mysfits\"][0][\"mysfitId\"])')/like"
         website = f"  Website:   {system.website_url}\n" if system.website is not None else ""
+        if system.website is not None and config.pipeline_view:
+            website += f"  Pipeline:  {system.website_url}/pipeline.html\n"
         print(
             "\nMythical Mysfits is running on the embedded default.\n"
             f"  API:       {system.api_url}\n"
             f"{website}"
             f"  Emulator:  {system.endpoint_url}\n"
+            f"  Operate:   AWS_ENDPOINT_URL={system.endpoint_url} .venv/bin/python -m ops status\n"
             f"  Try:       curl {system.api_url}/mysfits\n"
             f"             curl -X POST {example}\n"
             "Press Ctrl-C to stop.\n",
