@@ -5,7 +5,7 @@ them for moving messages from a dead-letter queue back to a source queue: every 
 the DLQ is sent to the destination (body and message attributes kept) and deleted from the DLQ.
 Without a destination, each message goes back to the queue whose redrive policy names the DLQ.
 SQS moves at a limited rate, asynchronously; here a task moves everything at once and is
-``COMPLETED`` when it is first listed, so ``python -m deploy.redrive`` runs the same code here as
+``COMPLETED`` when it is first listed, so ``python -m ops redrive`` runs the same code here as
 against AWS and LocalStack.
 """
 

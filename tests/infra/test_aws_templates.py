@@ -543,3 +543,10 @@ def test_distribution_serves_the_site_through_oac_and_the_api_uncached() -> None
     assert api["TargetOriginId"] == "api" and api["ViewerProtocolPolicy"] == "https-only"
     assert "POST" in api["AllowedMethods"]
     assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
+
+
+def test_the_distribution_forwards_the_pipeline_counts_uncached_and_read_only() -> None:
+    config = _resources("website", "AWS::CloudFront::Distribution")["Distribution"]["Properties"]["DistributionConfig"]
+    (pipeline,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/pipeline"]
+    assert pipeline["TargetOriginId"] == "api" and pipeline["AllowedMethods"] == ["GET", "HEAD"]
+    assert pipeline["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
