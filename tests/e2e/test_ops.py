@@ -68,8 +68,8 @@ def _queue(status: dict[str, Any], name: str) -> dict[str, Any]:
 def test_status_counts_what_was_sent(quiet: EmbeddedSystem) -> None:
     assert quiet.topology is not None
     api, aws = Api(quiet.api_url), Aws(quiet.endpoint_url, quiet.topology)
-    project = ("--project", "ops")
-    ops_json("reset", *project, endpoint_url=quiet.endpoint_url)
+    project = ("--project", "ops", "--status-dir", str(quiet.status_dir))
+    ops_json("reset", "--project", "ops", endpoint_url=quiet.endpoint_url)
     liked, adopted = aws.add_mysfit(f"ops-{uuid.uuid4()}"), aws.add_mysfit(f"ops-{uuid.uuid4()}")
 
     # GIVEN 3 likes and 2 adoption requests waiting (no worker), and 1 like given up on: received
