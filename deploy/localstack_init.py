@@ -29,6 +29,8 @@ def main(env: Mapping[str, str] = os.environ) -> None:
         project=env.get("PROJECT_NAME", "mysfits"),
         max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
         visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", "30")),
+        like_mode=env.get("LIKE_MODE", "queue"),
+        adopt_mode=env.get("ADOPT_MODE", "queue"),
     )
     log.info("deployed %s; topic %s; seeded %d mysfit(s)", topology.mysfits_table, topology.events_topic_arn, inserted)
 
