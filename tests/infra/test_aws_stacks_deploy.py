@@ -407,6 +407,10 @@ def test_monolith_reaches_its_tables_indexes_and_topic_only(deployed: Deployed) 
         "dynamodb:Query": {f"{table}/index/GoodEvilIndex", f"{table}/index/LawChaosIndex"},
         "sns:GetTopicAttributes": {topic},
         "sns:Publish": {topic},
+        "ssm:GetParameter": {  # the switch's two parameters, in the topic's account and region
+            topic.rsplit(":", 1)[0].replace(":sns:", ":ssm:") + f":parameter{deployed.outputs['messaging'][name]}"
+            for name in ("LikeModeParameterName", "AdoptModeParameterName")
+        },
     }
 
 

@@ -488,7 +488,7 @@ def test_the_monolith_reads_the_strangler_switch_and_only_its_own_parameters() -
     assert switch["Action"] == "ssm:GetParameter" and len(switch["Resource"]) == 2
     parameters = _resources("messaging", "AWS::SSM::Parameter")
     assert {p["Properties"]["Name"]["Fn::Sub"] for p in parameters.values()} == {
-        "/${ProjectName}/switch/like", "/${ProjectName}/switch/adopt",
+        "/strangler-switch/${ProjectName}/like", "/strangler-switch/${ProjectName}/adopt",
     }
 
 
@@ -497,12 +497,11 @@ def test_the_pipeline_view_is_off_on_aws_unless_configured() -> None:
     assert parameter["Default"] == "0"
     environment = {e["Name"]: e["Value"] for e in _container("MonolithTaskDefinition")["Environment"]}
     assert environment["PIPELINE_VIEW"] == {"Ref": "PipelineView"}
-    role = _resources("services", "AWS::IAM::Role")["MonolithTaskRole"]["Properties"]
-    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
-    (conditional,) = [s for s in statements if "Fn::If" in s]
-    condition, granted, otherwise = conditional["Fn::If"]
-    assert condition == "PipelineViewOn" and otherwise == {"Ref": "AWS::NoValue"}
-    assert granted["Action"] == "sqs:GetQueueAttributes"
+    (policy,) = _resources("services", "AWS::IAM::Policy").values()
+    assert policy["Condition"] == "PipelineViewOn"
+    assert policy["Properties"]["Roles"] == [{"Ref": "MonolithTaskRole"}]
+    (granted,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert granted["Action"] == "sqs:GetQueueAttributes" and len(granted["Resource"]) == 4
 
 
 # ---------------------------------------------------------------------------- website

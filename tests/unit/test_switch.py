@@ -18,7 +18,7 @@ class FakeSsm:
     """Parameters by name; counts reads; can be made to fail."""
 
     def __init__(self, **values: str) -> None:
-        self.values = {f"/mysfits/switch/{name}": value for name, value in values.items()}
+        self.values = {f"/strangler-switch/mysfits/{name}": value for name, value in values.items()}
         self.reads = 0
         self.failure: Exception | None = None
 
@@ -39,7 +39,7 @@ class Clock:
         return self.now
 
 
-NAMES: dict[Feature, str] = {"like": "/mysfits/switch/like", "adopt": "/mysfits/switch/adopt"}
+NAMES: dict[Feature, str] = {"like": "/strangler-switch/mysfits/like", "adopt": "/strangler-switch/mysfits/adopt"}
 
 
 def modes(ssm: FakeSsm, clock: Clock, fallback: FixedModes | None = None) -> ParameterModes:
@@ -51,7 +51,7 @@ def test_a_flip_is_seen_once_the_cache_period_has_passed_and_not_before() -> Non
     switch = modes(ssm, clock)
     assert switch.mode("like") == "queue"
 
-    ssm.values["/mysfits/switch/like"] = "inline"
+    ssm.values["/strangler-switch/mysfits/like"] = "inline"
     clock.now += 2.9
     assert switch.mode("like") == "queue"
     clock.now += 0.2
@@ -97,7 +97,7 @@ def test_the_service_asks_the_switch_on_every_request(
     mysfit_id = next(iter(repository.mysfits))
 
     assert service.request_like(mysfit_id, "c1").processed is False
-    ssm.values["/mysfits/switch/like"] = "inline"
+    ssm.values["/strangler-switch/mysfits/like"] = "inline"
     clock.now += 5
 
     assert service.request_like(mysfit_id, "c2").processed is True
