@@ -56,7 +56,12 @@ class Target:
 
     @classmethod
     def from_environment(cls, project: str, endpoint_url: str | None = None) -> Target:
-        region = boto3.session.Session().region_name or "us-east-1"
+        region = (
+            os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or boto3.session.Session().region_name
+            or "us-east-1"
+        )
         endpoints = Endpoints.single(endpoint_url, region) if endpoint_url else Endpoints(dict(os.environ), region)
         target = cls(project, endpoints)
         if target.is_local():
