@@ -72,13 +72,20 @@ class ParameterModes:
         cached = self._cached.get(feature)
         if cached is not None and now - cached[1] < self._cache_seconds:
             return cached[0]
-        with self._lock:  # one read per expiry, not one per waiting request thread
+        # One read per expiry: while one request thread reads, the others go on with the mode they
+        # know (a slow SSM delays one request, not all); only the very first read makes them wait.
+        if not self._lock.acquire(blocking=cached is None):
+            assert cached is not None
+            return cached[0]
+        try:
             cached = self._cached.get(feature)
-            if cached is not None and now - cached[1] < self._cache_seconds:
+            if cached is not None and self._clock() - cached[1] < self._cache_seconds:
                 return cached[0]
             mode = self._read(feature, name, cached[0] if cached else self._fallback.mode(feature))
             self._cached[feature] = (mode, self._clock())
             return mode
+        finally:
+            self._lock.release()
 
     def _read(self, feature: Feature, name: str, keep: Mode) -> Mode:
         try:

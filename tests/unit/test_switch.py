@@ -103,3 +103,18 @@ def test_the_service_asks_the_switch_on_every_request(
     assert service.request_like(mysfit_id, "c2").processed is True
     assert len(publisher.events) == 1
     assert service.modes() == {"like": "inline", "adopt": "queue"}
+
+
+def test_while_one_request_reads_a_stale_switch_the_others_go_on_with_the_mode_they_know() -> None:
+    # GIVEN a known mode, expired, and a read of SSM in progress on another thread
+    ssm, clock = FakeSsm(like="queue"), Clock()
+    switch = modes(ssm, clock)
+    assert switch.mode("like") == "queue"
+    clock.now += 10
+    switch._lock.acquire()  # the other thread's read
+    try:
+        # WHEN a request asks, THEN it gets the known mode at once, without reading
+        assert switch.mode("like") == "queue"
+        assert ssm.reads == 1
+    finally:
+        switch._lock.release()
