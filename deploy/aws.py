@@ -40,6 +40,7 @@ from deploy.retained import import_retained_tables
 from deploy.site import config_script, invalidate_all, upload_site
 from deploy.stacks import deploy_stack
 from deploy.teardown import Teardown
+from monolith.seed import seed_table
 
 __all__ = [
     "COMPONENTS",
@@ -102,13 +103,6 @@ def require_credentials(session: boto3.session.Session) -> None:
         raise MissingCredentials("No AWS region configured: set AWS_REGION or pass --region. Nothing was changed.")
 
 
-def _default_seed(dynamodb: Any, mysfits_table: str, processed_events_table: str) -> int:
-    from monolith.dynamodb import DynamoMysfitRepository
-    from monolith.seed import seed
-
-    return seed(DynamoMysfitRepository(dynamodb, mysfits_table, processed_events_table))
-
-
 @dataclass
 class AwsDeployer:
     """Deploys and tears down one project's stacks. AWS clients come from ``client`` (a service
@@ -117,7 +111,7 @@ class AwsDeployer:
     options: DeployOptions
     client: Callable[[str], Any]
     run: CommandRunner = run_command
-    seed: Callable[[Any, str, str], int] = _default_seed
+    seed: Callable[[Any, str, str], int] = seed_table
     out: TextIO = field(default_factory=lambda: sys.stdout)
     now: Callable[[], float] = time.time
 
