@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from deploy.errors import DeployFailure
 
-__all__ = ["REPO_ROOT", "SERVICES", "CommandRunner", "Images", "Service", "run_command"]
+__all__ = ["DOCKERFILE", "REPO_ROOT", "SERVICES", "CommandRunner", "Images", "Service", "run_command"]
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,20 +28,23 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Service:
-    """One container image: its Dockerfile and the registry stack output naming its repository."""
+    """One container image: its stage of the Dockerfile (named as the service) and the registry
+    stack output naming its repository."""
 
     name: str
-    dockerfile: str
     repository_output: str
 
 
+DOCKERFILE = "Dockerfile"
 SERVICES = (
-    Service("monolith", "monolith/Dockerfile", "MonolithRepositoryUri"),
-    Service("like-worker", "like_worker/Dockerfile", "LikeWorkerRepositoryUri"),
-    Service("adopt-worker", "adopt_worker/Dockerfile", "AdoptWorkerRepositoryUri"),
+    Service("monolith", "MonolithRepositoryUri"),
+    Service("like-worker", "LikeWorkerRepositoryUri"),
+    Service("adopt-worker", "AdoptWorkerRepositoryUri"),
 )
 #: Inputs of the images: a change here (committed or not) changes what the SHA would name.
-_IMAGE_INPUTS = ("requirements.txt", ".dockerignore", "mysfits_common", "monolith", "like_worker", "adopt_worker")
+_IMAGE_INPUTS = (
+    DOCKERFILE, "requirements.txt", ".dockerignore", "mysfits_common", "monolith", "like_worker", "adopt_worker"
+)
 
 
 class CommandRunner(Protocol):
@@ -98,7 +101,8 @@ class Images:
         for service, repository_uri in missing:
             image = f"{repository_uri}:{image_tag}"
             log.info("building %s", image)
-            self._docker(["docker", "build", "--platform", "linux/amd64", "-f", service.dockerfile, "-t", image, "."])
+            build = ["docker", "build", "--platform", "linux/amd64", "-f", DOCKERFILE, "--target", service.name]
+            self._docker([*build, "-t", image, "."])
             self._docker(["docker", "push", image])
             pushed.append(image)
         return pushed

@@ -20,7 +20,7 @@ from deploy.templates import MAX_TEMPLATE_BODY_BYTES, load_template
 from tests.infra.support import REPO_ROOT, TEMPLATE_DIR
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
-DOCKERFILES = [REPO_ROOT / name / "Dockerfile" for name in ("monolith", "like_worker", "adopt_worker")]
+DOCKERFILES = [REPO_ROOT / "Dockerfile"]
 
 
 @functools.cache
