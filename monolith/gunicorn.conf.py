@@ -1,6 +1,7 @@
 """gunicorn settings, from the environment: gunicorn -c monolith/gunicorn.conf.py monolith.wsgi:app"""
 
 import os
+from typing import Any
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -11,3 +12,10 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))  # above the ALB's 6
 accesslog = None  # the app logs one JSON line per request
 errorlog = "-"
 control_socket_disable = True  # one shared socket path per user would collide between instances
+
+
+def worker_exit(_server: Any, worker: Any) -> None:
+    """The worker has stopped taking requests (SIGTERM): publish every event still waiting for a batch."""
+    from monolith.app import close_app  # imported in the worker, not in the master that reads this file
+
+    close_app(worker.wsgi)
