@@ -14,6 +14,8 @@ the reason it exists, and nowhere else:
 - :mod:`embedded.emulator.message_moves`: SQS message move tasks (DLQ redrive), which moto lacks;
 - :mod:`embedded.emulator.server`: the backend of a request is found once per host, not by listing
   moto's package on every request; request logging is opt-in;
+- :mod:`embedded.emulator.request_count`: an opt-in count of the requests served, by service and
+  action, as AWS bills them (the server installs it when ``EMULATOR_COUNT_REQUESTS=1``);
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
   moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
   recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.
