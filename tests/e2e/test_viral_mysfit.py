@@ -30,7 +30,7 @@ def counted_system(output_dir: Path) -> Iterator[EmbeddedSystem]:
     """A system of its own whose emulator counts requests, with the like worker not started yet."""
     config = SystemConfig(
         api_port=free_port(), emulator_port=free_port(), serve_website=False, run_workers=False,
-        count_requests=True, log_dir=output_dir / "e2e-viral-mysfit", project="viral",
+        count_requests=True, worker_wait_seconds=2, log_dir=output_dir / "e2e-viral-mysfit", project="viral",
     )
     with EmbeddedSystem(config) as running:
         yield running
