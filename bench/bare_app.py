@@ -9,9 +9,9 @@ monolith's CPU per like with this one's, under the same gunicorn settings and th
 
 from __future__ import annotations
 
-import functools
 import json
 import os
+import threading
 import uuid
 from typing import Any
 
@@ -20,9 +20,16 @@ from flask import Flask, Response, jsonify
 from mysfits_common import aws
 
 
-@functools.cache
+_client_lock = threading.Lock()
+_clients: list[Any] = []
+
+
 def _sns() -> Any:
-    return aws.client("sns")  # built on the first request, in the gunicorn worker
+    """Built once per gunicorn worker, by its first request (not once per thread that races to it)."""
+    with _client_lock:
+        if not _clients:
+            _clients.append(aws.client("sns"))
+        return _clients[0]
 
 
 def create_bare_app(topic_arn: str) -> Flask:
