@@ -19,7 +19,6 @@ from flask import Flask, Response, jsonify
 
 from mysfits_common import aws
 
-
 _client_lock = threading.Lock()
 _clients: list[Any] = []
 

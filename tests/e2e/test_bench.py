@@ -44,7 +44,7 @@ def test_the_quick_bench_prints_every_figure_next_to_its_baseline(output_dir: Pa
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert "[1/8] starting the embedded system" in finished.stderr
     for label in FIGURES:
-        measured, rest = _figure(finished.stdout, label)
+        measured, _ = _figure(finished.stdout, label)
         assert measured > 0, f"{label}: {measured}"
     for label in FIGURES[:3]:
         baseline = re.match(r"\s+([0-9.]+) ", _figure(finished.stdout, label)[1])
