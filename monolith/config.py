@@ -40,6 +40,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _bounded(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = int(env.get(name, default))
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     mysfits_table: str = "mysfits-mysfits"
@@ -52,6 +59,10 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     # How long a processed-event marker is kept (DynamoDB TTL); a redelivery after that counts again.
     marker_ttl_seconds: int = marker_ttl_for(QUEUE_RETENTION_SECONDS, DEAD_LETTER_RETENTION_SECONDS)
+    # Events of concurrent requests per PublishBatch (1: a Publish per event, no batching), and how long
+    # a batch may wait for more while others are already waiting.
+    publish_batch_entries: int = 10
+    publish_linger_ms: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -66,4 +77,6 @@ class Settings:
             cors_allowed_origins=origins,
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             marker_ttl_seconds=_positive(env, "MARKER_TTL_SECONDS", cls.marker_ttl_seconds),
+            publish_batch_entries=_bounded(env, "PUBLISH_BATCH_ENTRIES", cls.publish_batch_entries, 1, 10),
+            publish_linger_ms=_bounded(env, "PUBLISH_LINGER_MS", cls.publish_linger_ms, 0, 1000),
         )

@@ -1,6 +1,7 @@
 """python -m embedded.emulator [-H host] [-p port]: moto's server with this package's fixes.
 
-``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) sets how often expired items are deleted.
+``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) sets how often expired items are deleted;
+``EMULATOR_COUNT_REQUESTS=1`` counts the requests served (:mod:`embedded.emulator.request_count`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 
 from moto import server
 
-from embedded.emulator import install
+from embedded.emulator import install, request_count
 from embedded.emulator.server import quiet_request_log
 from embedded.emulator.ttl import TtlSweeper
 
@@ -19,6 +20,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="emulator %(levelname)s %(name)s %(message)s")
     install()
     quiet_request_log()
+    if os.environ.get("EMULATOR_COUNT_REQUESTS") == "1":
+        request_count.install()
     interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
     sweeper = TtlSweeper(interval).start()
     logging.getLogger("embedded.emulator").info(
