@@ -31,6 +31,8 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import Queue, sqs_backends
 from moto.utilities.arns import parse_arn
 
+from embedded.emulator.patching import after_create
+
 __all__ = ["QueuePolicy", "SubscriptionResource", "install"]
 
 # Subscription properties that are subscription attributes, in the order they must be set
@@ -257,22 +259,6 @@ def _apply_table_settings(table: Table, properties: Mapping[str, Any], account_i
     backend.update_continuous_backups(table.name, {"PointInTimeRecoveryEnabled": enabled})
 
 
-def _create_table(original: Any) -> Any:
-    def create_from_cloudformation_json(
-        cls: type[Table],
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Table:
-        table: Table = original.__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        _apply_table_settings(table, cloudformation_json["Properties"], account_id, region_name)
-        return table
-
-    return create_from_cloudformation_json
-
-
 def _update_table(
     cls: type[Table],
     original_resource: Table,
@@ -289,9 +275,7 @@ def _update_table(
 def install() -> None:
     """Register the new resource types and patch the existing ones in this process."""
     Queue.update_from_cloudformation_json = classmethod(_update_queue)  # type: ignore[assignment,method-assign]
-    Table.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
-        _create_table(Table.create_from_cloudformation_json)
-    )
+    after_create(Table, _apply_table_settings)
     Table.update_from_cloudformation_json = classmethod(_update_table)  # type: ignore[assignment,method-assign]
     # moto caches its map of resource types on first use; the classes above must be in it.
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
