@@ -151,11 +151,6 @@ class EmbeddedSystem:
         self.emulator.start()
         wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
 
-    def restart_emulator(self) -> None:
-        assert self.emulator is not None, "only an emulator this system started can be restarted"
-        self.emulator.start()
-        wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
-
     def deploy(self) -> Topology:
         """Create the tables, topic and queues from the templates, then seed the catalogue.
 

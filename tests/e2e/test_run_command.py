@@ -15,10 +15,11 @@ import pytest
 import requests
 
 from embedded.processes import descendants, free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from monolith.seed import catalogue
 from tests.conftest import REPO_ROOT
 from tests.e2e.client import Api, Aws, eventually
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +88,9 @@ def test_the_run_command_serves_the_catalogue_and_processes_a_like(
         requests.get(api_url, timeout=2)
 
 
-def test_rerunning_on_a_live_emulator_keeps_its_data(system: EmbeddedSystem, api: Api, aws: Aws) -> None:
+def test_rerunning_on_a_live_emulator_keeps_its_data(
+    system: EmbeddedSystem, api: Api, aws: Aws, output_dir: Path
+) -> None:
     # GIVEN a catalogue mysfit with a like on the running system
     target = catalogue()[-1].mysfit_id
     before = api.likes(target) + 1
@@ -95,10 +98,7 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(system: EmbeddedSystem, api
     eventually(lambda: api.likes(target), lambda likes: likes == before)
 
     # WHEN the system is deployed again against the same emulator
-    again = SystemConfig(
-        api_port=free_port(), endpoint_url=system.endpoint_url, run_workers=False, serve_website=False
-    )
-    with EmbeddedSystem(again) as second:
+    with running_system(output_dir, "rerun", endpoint_url=system.endpoint_url, run_workers=False) as second:
         second_api = Api(second.api_url)
         ids = [m["mysfitId"] for m in second_api.get("/mysfits").json()["mysfits"]]
 

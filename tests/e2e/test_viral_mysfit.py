@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from embedded.emulator.request_count import read_counts, reset_counts
-from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws, eventually
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 LIKES = 1000
@@ -28,11 +28,10 @@ LIKES = 1000
 @pytest.fixture(scope="module")
 def counted_system(output_dir: Path) -> Iterator[EmbeddedSystem]:
     """A system of its own whose emulator counts requests, with the like worker not started yet."""
-    config = SystemConfig(
-        api_port=free_port(), emulator_port=free_port(), serve_website=False, run_workers=False,
-        count_requests=True, worker_wait_seconds=2, log_dir=output_dir / "e2e-viral-mysfit", project="viral",
-    )
-    with EmbeddedSystem(config) as running:
+    # An emulator of its own: it counts the requests it serves.
+    with running_system(
+        output_dir, "e2e-viral-mysfit", run_workers=False, count_requests=True, worker_wait_seconds=2, project="viral"
+    ) as running:
         yield running
 
 
