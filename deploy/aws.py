@@ -58,7 +58,7 @@ __all__ = [
     "stack_parameters",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = REPO_ROOT / "infra" / "cloudformation"
 
@@ -142,7 +142,7 @@ class AwsDeployer:
         invalidate_all(self.client("cloudfront"), website["DistributionId"], f"deploy-{self.now():.0f}")
         data = outputs["data"]
         inserted = self.seed(self.client("dynamodb"), data["MysfitsTableName"], data["ProcessedEventsTableName"])
-        log.info("catalogue seeded: %d mysfit(s) added", inserted)
+        logger.info("catalogue seeded: %d mysfit(s) added", inserted)
 
         self.out.write(
             "\nMythical Mysfits is deployed (images tagged {tag}).\n"
@@ -163,7 +163,7 @@ class AwsDeployer:
         self, cfn: Any, component: str, image_tag: str, outputs: Mapping[str, Mapping[str, str]]
     ) -> dict[str, str]:
         name = stack_name(self.options.project, component)
-        log.info("deploying stack %s", name)
+        logger.info("deploying stack %s", name)
         template = TEMPLATE_DIR / f"{component}.yaml"
         parameters = stack_parameters(component, self.options, image_tag, outputs)
         waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}

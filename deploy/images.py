@@ -22,7 +22,7 @@ from deploy.errors import DeployFailure
 
 __all__ = ["DOCKERFILE", "REPO_ROOT", "SERVICES", "CommandRunner", "Images", "Service", "run_command"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,13 +94,13 @@ class Images:
             if not _image_exists(ecr, registry[service.repository_output], image_tag)
         ]
         if not missing:
-            log.info("images %s are already in ECR", image_tag)
+            logger.info("images %s are already in ECR", image_tag)
             return []
         self._login(ecr)
         pushed = []
         for service, repository_uri in missing:
             image = f"{repository_uri}:{image_tag}"
-            log.info("building %s", image)
+            logger.info("building %s", image)
             build = ["docker", "build", "--platform", "linux/amd64", "-f", DOCKERFILE, "--target", service.name]
             self._docker([*build, "-t", image, "."])
             self._docker(["docker", "push", image])

@@ -19,7 +19,7 @@ from deploy.local import deploy_and_seed
 
 __all__ = ["main"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def main(env: Mapping[str, str] = os.environ) -> int:
@@ -33,7 +33,7 @@ def main(env: Mapping[str, str] = os.environ) -> int:
             max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
             visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", "30")),
         )
-        log.info("deployed %s; topic %s; seeded %d", topology.mysfits_table, topology.events_topic_arn, inserted)
+        logger.info("deployed %s; topic %s; seeded %d", topology.mysfits_table, topology.events_topic_arn, inserted)
 
     return report_failures("mysfits-init", deploy)
 

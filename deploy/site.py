@@ -12,7 +12,7 @@ from typing import Any
 
 __all__ = ["CONTENT_TYPES", "chunks", "config_script", "invalidate_all", "object_headers", "upload_site"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: Explicit, so that neither the platform's mime.types nor Python's version decides: ES modules
 #: need a JavaScript type and <img> needs image/svg+xml.
@@ -72,7 +72,7 @@ def upload_site(s3: Any, bucket: str, root: Path, api_base_url: str) -> list[str
     ]
     for chunk in chunks(stale, 1000):
         s3.delete_objects(Bucket=bucket, Delete={"Objects": list(chunk), "Quiet": True})
-    log.info("website: %d file(s) uploaded to %s, %d removed", len(uploaded), bucket, len(stale))
+    logger.info("website: %d file(s) uploaded to %s, %d removed", len(uploaded), bucket, len(stale))
     return uploaded
 
 

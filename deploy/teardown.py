@@ -21,7 +21,7 @@ from deploy.stacks import stack_outputs, stack_status
 
 __all__ = ["Teardown"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,10 +42,10 @@ class Teardown:
             if component == "data" and self.keep_data:
                 # The stack stays with its tables, so that the next deploy updates it in place: a
                 # new stack would fail to create tables that already exist under the same names.
-                log.info("keeping stack %s and its tables (--keep-data)", name)
+                logger.info("keeping stack %s and its tables (--keep-data)", name)
                 continue
             if stack_status(cfn, name) is None:
-                log.info("stack %s does not exist", name)
+                logger.info("stack %s does not exist", name)
                 continue
             outputs = stack_outputs(cfn, name)
             if component == "website" and outputs.get("SiteBucketName"):
@@ -67,7 +67,7 @@ class Teardown:
         return deleted
 
     def _delete_stack(self, cfn: Any, name: str) -> None:
-        log.info("deleting stack %s", name)
+        logger.info("deleting stack %s", name)
         cfn.delete_stack(StackName=name)
         delay = max(self.poll_delay, 0.1)
         try:
@@ -94,7 +94,7 @@ class Teardown:
             raise
         for chunk in chunks(keys, 1000):
             s3.delete_objects(Bucket=bucket, Delete={"Objects": list(chunk), "Quiet": True})
-        log.info("emptied bucket %s (%d object version(s))", bucket, len(keys))
+        logger.info("emptied bucket %s (%d object version(s))", bucket, len(keys))
         return len(keys)
 
     def delete_tables(self, tables: Sequence[str]) -> None:
@@ -107,4 +107,4 @@ class Teardown:
                 if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                     raise
                 continue
-            log.info("deleted table %s", table)
+            logger.info("deleted table %s", table)
