@@ -8,8 +8,7 @@ from typing import TypeVar
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from monolith.errors import ApiError
-from monolith.http_input import checked_mysfit_id, json_body
-from monolith.service import MysfitsService
+from monolith.http_input import checked_mysfit_id, current_service, json_body
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse_event
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
 
@@ -37,16 +36,11 @@ def _event_for(mysfit_id: str, expected: type[E]) -> E:
     return event
 
 
-def _service() -> MysfitsService:
-    service: MysfitsService = current_app.extensions["mysfits_service"]
-    return service
-
-
 @bp.post("/mysfits/<mysfit_id>/fulfill-like")
 def fulfil_like(mysfit_id: str) -> Response:
     """Count a like exactly once per eventId; a replay answers 200 and changes nothing."""
     event = _event_for(mysfit_id, LikeRequested)
-    status = _service().fulfil_like(event)
+    status = current_service().fulfil_like(event)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
 
@@ -54,7 +48,7 @@ def fulfil_like(mysfit_id: str) -> Response:
 def fulfil_adopt(mysfit_id: str) -> Response:
     """Adopt exactly once: the first event wins, its replays answer 200, rivals answer 409."""
     event = _event_for(mysfit_id, AdoptionRequested)
-    status = _service().fulfil_adoption(event)
+    status = current_service().fulfil_adoption(event)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
 
@@ -69,5 +63,5 @@ def fulfil_likes() -> Response:
     likes = [event for event in events if isinstance(event, LikeRequested)]
     if len(likes) != len(events):
         raise ApiError(400, "wrong_event_type", "a like batch holds LikeRequested events only")
-    statuses = _service().fulfil_likes(likes)
+    statuses = current_service().fulfil_likes(likes)
     return jsonify({"results": [{"eventId": e.event_id, "status": statuses[e.event_id].value} for e in likes]})
