@@ -110,7 +110,7 @@ def watched_pids(system: EmbeddedSystem) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Submitted:
-    accepted: int  # 202: published, for the like worker to count
+    accepted: int  # 202 (published, for the like worker to count), or 200 in inline mode
     refused: Counter[str]  # any other status, or the exception that stood for one
     seconds: float
 
@@ -118,8 +118,11 @@ class Submitted:
 class LikeLoad:
     """A steady client: one session per thread, kept for the whole soak, each cycling over the mysfits."""
 
-    def __init__(self, api_url: str, mysfit_ids: list[str], threads: int) -> None:
+    def __init__(
+        self, api_url: str, mysfit_ids: list[str], threads: int, accepted_statuses: tuple[int, ...] = (202,)
+    ) -> None:
         self.api_url = api_url
+        self.accepted_statuses = accepted_statuses
         self.mysfit_ids = mysfit_ids
         self.sessions = [requests.Session() for _ in range(threads)]
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="like")
@@ -149,7 +152,7 @@ class LikeLoad:
             except requests.RequestException as error:
                 refused[type(error).__name__] += 1
                 continue
-            if status == 202:
+            if status in self.accepted_statuses:
                 accepted += 1
             else:
                 refused[str(status)] += 1

@@ -20,25 +20,27 @@ the next ``deploy`` to update in place). Both refuse to start without AWS creden
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import logging
-import mimetypes
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
 
+from deploy.cli import configure_command_logging, report_failures
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
+from deploy.errors import DeployFailure, MissingCredentials
+from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
 from deploy.parameters import stack_name, stack_parameters
 from deploy.retained import import_retained_tables
-from deploy.stacks import DeployError, deploy_stack, stack_outputs, stack_status
+from deploy.site import config_script, invalidate_all, upload_site
+from deploy.stacks import deploy_stack
+from deploy.teardown import Teardown
+from monolith.seed import seed_table
 
 __all__ = [
     "COMPONENTS",
@@ -56,9 +58,8 @@ __all__ = [
     "stack_parameters",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = REPO_ROOT / "infra" / "cloudformation"
 
 #: Deployment order; teardown goes the other way. Each is ``{project}-{component}`` from
@@ -66,61 +67,8 @@ TEMPLATE_DIR = REPO_ROOT / "infra" / "cloudformation"
 COMPONENTS = ("registry", "network", "data", "messaging", "ingress", "website", "services", "alarms")
 _CAPABILITIES = {"services": ("CAPABILITY_IAM",)}
 
-
-@dataclass(frozen=True)
-class Service:
-    """One container image: its Dockerfile and the registry stack output naming its repository."""
-
-    name: str
-    dockerfile: str
-    repository_output: str
-
-
-SERVICES = (
-    Service("monolith", "monolith/Dockerfile", "MonolithRepositoryUri"),
-    Service("like-worker", "like_worker/Dockerfile", "LikeWorkerRepositoryUri"),
-    Service("adopt-worker", "adopt_worker/Dockerfile", "AdoptWorkerRepositoryUri"),
-)
-#: Inputs of the images: a change here (committed or not) changes what the SHA would name.
-_IMAGE_INPUTS = ("requirements.txt", ".dockerignore", "mysfits_common", "monolith", "like_worker", "adopt_worker")
-
-# Files that must never be served stale: the page and the file that says where the API is.
-_NO_CACHE = frozenset({"index.html", "pipeline.html", "config.js"})
-_CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".txt": "text/plain; charset=utf-8",
-}
-
 _AWS_POLL_DELAY = 10.0
 _AWS_TIMEOUT = 3600.0  # a CloudFront distribution takes minutes to deploy
-
-
-class DeployFailure(RuntimeError):
-    """The deploy or teardown cannot go on; the message says why and what to do."""
-
-
-class MissingCredentials(DeployFailure):
-    """boto3 found no AWS credentials."""
-
-
-class CommandRunner(Protocol):
-    """``subprocess.run``'s shape, so tests can run no docker or git."""
-
-    def __call__(
-        self, args: Sequence[str], *, check: bool, cwd: Path, input: str | None = None, capture_output: bool = False
-    ) -> subprocess.CompletedProcess[str]: ...
-
-
-def _run(
-    args: Sequence[str], *, check: bool, cwd: Path, input: str | None = None, capture_output: bool = False
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), check=check, cwd=cwd, input=input, capture_output=capture_output, text=True)
 
 
 @dataclass(frozen=True)
@@ -143,11 +91,6 @@ class DeployOptions:
     timeout: float = _AWS_TIMEOUT
 
 
-def config_script(api_base_url: str) -> str:
-    """website/config.js for this deployment."""
-    return f"window.MYSFITS_CONFIG = Object.freeze({json.dumps({'apiBaseUrl': api_base_url})});\n"
-
-
 def require_credentials(session: boto3.session.Session) -> None:
     """Raise :class:`MissingCredentials` (changing nothing) unless boto3 has credentials and a region."""
     if session.get_credentials() is None:
@@ -161,18 +104,6 @@ def require_credentials(session: boto3.session.Session) -> None:
         raise MissingCredentials("No AWS region configured: set AWS_REGION or pass --region. Nothing was changed.")
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _default_seed(dynamodb: Any, mysfits_table: str, processed_events_table: str) -> int:
-    from monolith.dynamodb import DynamoMysfitRepository
-    from monolith.seed import seed
-
-    return seed(DynamoMysfitRepository(dynamodb, mysfits_table, processed_events_table))
-
-
 @dataclass
 class AwsDeployer:
     """Deploys and tears down one project's stacks. AWS clients come from ``client`` (a service
@@ -180,8 +111,8 @@ class AwsDeployer:
 
     options: DeployOptions
     client: Callable[[str], Any]
-    run: CommandRunner = _run
-    seed: Callable[[Any, str, str], int] = _default_seed
+    run: CommandRunner = run_command
+    seed: Callable[[Any, str, str], int] = seed_table
     out: TextIO = field(default_factory=lambda: sys.stdout)
     now: Callable[[], float] = time.time
 
@@ -209,10 +140,10 @@ class AwsDeployer:
 
         website, ingress = outputs["website"], outputs["ingress"]
         self.upload_website(website["SiteBucketName"], api_base_url=website["WebsiteUrl"])
-        self.invalidate(website["DistributionId"])
+        invalidate_all(self.client("cloudfront"), website["DistributionId"], f"deploy-{self.now():.0f}")
         data = outputs["data"]
         inserted = self.seed(self.client("dynamodb"), data["MysfitsTableName"], data["ProcessedEventsTableName"])
-        log.info("catalogue seeded: %d mysfit(s) added", inserted)
+        logger.info("catalogue seeded: %d mysfit(s) added", inserted)
 
         self.out.write(
             "\nMythical Mysfits is deployed (images tagged {tag}).\n"
@@ -233,7 +164,7 @@ class AwsDeployer:
         self, cfn: Any, component: str, image_tag: str, outputs: Mapping[str, Mapping[str, str]]
     ) -> dict[str, str]:
         name = stack_name(self.options.project, component)
-        log.info("deploying stack %s", name)
+        logger.info("deploying stack %s", name)
         template = TEMPLATE_DIR / f"{component}.yaml"
         parameters = stack_parameters(component, self.options, image_tag, outputs)
         waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}
@@ -244,194 +175,36 @@ class AwsDeployer:
         return deploy_stack(cfn, name, template, parameters, capabilities=capabilities, tags=tags, **waiting)
 
     def image_tag(self) -> str:
-        """The git commit SHA; with uncommitted changes to the images' inputs, refuse (or, with
-        ``allow_dirty``, append ``-dirty-<UTC time>`` so that no tag names two different images)."""
-        try:
-            sha = self.run(["git", "rev-parse", "HEAD"], check=True, cwd=REPO_ROOT, capture_output=True).stdout.strip()
-            status = self.run(
-                ["git", "status", "--porcelain", "--", *_IMAGE_INPUTS], check=True, cwd=REPO_ROOT, capture_output=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise DeployFailure(f"cannot read the git commit to tag the images with: {exc}") from exc
-        if not status:
-            return sha
-        if not self.options.allow_dirty:
-            raise DeployFailure(
-                "the images' sources have uncommitted changes, so the commit SHA would not describe them:\n"
-                f"{status}\ncommit them, or pass --allow-dirty to tag the images <sha>-dirty-<time>"
-            )
-        return f"{sha}-dirty-{time.strftime('%Y%m%d%H%M%S', time.gmtime(self.now()))}"
+        return self._images().tag()
 
     def publish_images(self, image_tag: str, registry: Mapping[str, str]) -> list[str]:
-        """Build and push each image not yet in ECR under ``image_tag``; return the pushed URIs."""
-        ecr = self.client("ecr")
-        missing = [
-            (service, registry[service.repository_output])
-            for service in SERVICES
-            if not self._image_exists(ecr, registry[service.repository_output], image_tag)
-        ]
-        if not missing:
-            log.info("images %s are already in ECR", image_tag)
-            return []
-        self._docker_login(ecr)
-        pushed = []
-        for service, repository_uri in missing:
-            image = f"{repository_uri}:{image_tag}"
-            log.info("building %s", image)
-            self._docker(["docker", "build", "--platform", "linux/amd64", "-f", service.dockerfile, "-t", image, "."])
-            self._docker(["docker", "push", image])
-            pushed.append(image)
-        return pushed
-
-    @staticmethod
-    def _image_exists(ecr: Any, repository_uri: str, image_tag: str) -> bool:
-        repository = repository_uri.split("/", 1)[1]
-        try:
-            ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": image_tag}])
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ImageNotFoundException":
-                return False
-            raise
-        return True
-
-    def _docker_login(self, ecr: Any) -> None:
-        data = ecr.get_authorization_token()["authorizationData"][0]
-        user, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
-        registry = data["proxyEndpoint"].removeprefix("https://")
-        self._docker(["docker", "login", "--username", user, "--password-stdin", registry], input=password)
-
-    def _docker(self, args: Sequence[str], input: str | None = None) -> None:
-        try:
-            self.run(args, check=True, cwd=REPO_ROOT, input=input)
-        except FileNotFoundError as exc:
-            raise DeployFailure("the docker CLI is needed to build and push the images; install it") from exc
-        except subprocess.CalledProcessError as exc:
-            raise DeployFailure(f"`{' '.join(args[:3])} ...` failed with exit code {exc.returncode}") from exc
+        return self._images().publish(self.client("ecr"), image_tag, registry)
 
     def upload_website(self, bucket: str, api_base_url: str) -> list[str]:
-        """Upload ``website_dir`` (with a generated config.js) and delete what it no longer has."""
-        s3 = self.client("s3")
-        root = self.options.website_dir
-        if not root.is_dir():
-            raise DeployFailure(f"no website to upload: {root} is not a folder")
-        uploaded = []
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            key = path.relative_to(root).as_posix()
-            if key == "config.js" or any(part.startswith(".") for part in path.relative_to(root).parts):
-                continue
-            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), **self._object_headers(key))
-            uploaded.append(key)
-        config = config_script(api_base_url).encode()
-        s3.put_object(Bucket=bucket, Key="config.js", Body=config, **self._object_headers("config.js"))
-        uploaded.append("config.js")
+        try:
+            return upload_site(self.client("s3"), bucket, self.options.website_dir, api_base_url)
+        except FileNotFoundError as exc:
+            raise DeployFailure(str(exc)) from exc
 
-        stale = [
-            {"Key": obj["Key"]}
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            for obj in page.get("Contents", [])
-            if obj["Key"] not in uploaded
-        ]
-        for chunk in _chunks(stale, 1000):
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": list(chunk), "Quiet": True})
-        log.info("website: %d file(s) uploaded to %s, %d removed", len(uploaded), bucket, len(stale))
-        return uploaded
-
-    @staticmethod
-    def _object_headers(key: str) -> dict[str, str]:
-        suffix = Path(key).suffix.lower()
-        content_type = _CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-        cache = "no-cache" if Path(key).name in _NO_CACHE else "public, max-age=300"
-        return {"ContentType": content_type, "CacheControl": cache}
-
-    def invalidate(self, distribution_id: str) -> None:
-        self.client("cloudfront").create_invalidation(
-            DistributionId=distribution_id,
-            InvalidationBatch={
-                "Paths": {"Quantity": 1, "Items": ["/*"]},
-                "CallerReference": f"deploy-{self.now():.0f}",
-            },
-        )
+    def _images(self) -> Images:
+        return Images(self.run, self.now, allow_dirty=self.options.allow_dirty)
 
     # ------------------------------------------------------------------ teardown
     def teardown(self) -> list[str]:
         """Delete every stack, newest first, emptying what blocks deletion; return the deleted stacks."""
-        cfn = self.client("cloudformation")
-        deleted = []
-        for component in reversed(COMPONENTS):
-            name = stack_name(self.options.project, component)
-            if component == "data" and self.options.keep_data:
-                # The stack stays with its tables, so that the next deploy updates it in place: a
-                # new stack would fail to create tables that already exist under the same names.
-                log.info("keeping stack %s and its tables (--keep-data)", name)
-                continue
-            if stack_status(cfn, name) is None:
-                log.info("stack %s does not exist", name)
-                continue
-            outputs = stack_outputs(cfn, name)
-            if component == "website" and outputs.get("SiteBucketName"):
-                self.empty_bucket(outputs["SiteBucketName"])
-            elif component == "network" and outputs.get("AccessLogsBucketName"):
-                self.empty_bucket(outputs["AccessLogsBucketName"])
-            try:
-                self._delete_stack(cfn, name)
-            except DeployFailure:
-                if component != "network":
-                    raise
-                # Access logs arrive minutes late (CloudFront's, the load balancer's last batch):
-                # the bucket may have filled again since it was emptied.
-                self.empty_bucket(outputs["AccessLogsBucketName"])
-                self._delete_stack(cfn, name)
-            deleted.append(name)
-            if component == "data":
-                self.delete_tables([outputs[key] for key in ("MysfitsTableName", "ProcessedEventsTableName")])
+        deleted = Teardown(
+            self.client,
+            self.options.project,
+            COMPONENTS,
+            keep_data=self.options.keep_data,
+            poll_delay=self.options.poll_delay,
+            timeout=self.options.timeout,
+        ).run()
         self.out.write(
             f"Torn down: {', '.join(deleted) or 'nothing to delete'}."
             + (" The data stack and its tables were kept (--keep-data).\n" if self.options.keep_data else "\n")
         )
         return deleted
-
-    def _delete_stack(self, cfn: Any, name: str) -> None:
-        log.info("deleting stack %s", name)
-        cfn.delete_stack(StackName=name)
-        delay = max(self.options.poll_delay, 0.1)
-        try:
-            cfn.get_waiter("stack_delete_complete").wait(
-                StackName=name, WaiterConfig={"Delay": delay, "MaxAttempts": max(1, int(self.options.timeout / delay))}
-            )
-        except Exception as exc:  # WaiterError: say which stack, and where to look
-            raise DeployFailure(
-                f"stack {name} did not delete ({exc}); see its events in the CloudFormation console"
-            ) from exc
-
-    def empty_bucket(self, bucket: str) -> int:
-        """Delete every object version and delete marker in ``bucket``; return how many."""
-        s3 = self.client("s3")
-        try:
-            keys = [
-                {"Key": item["Key"], "VersionId": item["VersionId"]}
-                for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
-                for item in (*page.get("Versions", []), *page.get("DeleteMarkers", []))
-            ]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
-                return 0
-            raise
-        for chunk in _chunks(keys, 1000):
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": list(chunk), "Quiet": True})
-        log.info("emptied bucket %s (%d object version(s))", bucket, len(keys))
-        return len(keys)
-
-    def delete_tables(self, tables: Sequence[str]) -> None:
-        """The data stack retains its tables (data outlives a stack); teardown means all of it."""
-        dynamodb = self.client("dynamodb")
-        for table in tables:
-            try:
-                dynamodb.delete_table(TableName=table)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                    raise
-                continue
-            log.info("deleted table %s", table)
 
 
 # ---------------------------------------------------------------------- command line
@@ -465,12 +238,13 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
     """Exit codes: 0 done, 1 failed (the message says where), 2 cannot start (credentials, region,
     confirmation)."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    tool = f"deploy.aws {args.command}"
+    configure_command_logging(tool)
     try:
         session = session or boto3.session.Session(profile_name=args.profile, region_name=args.region)
         require_credentials(session)
     except (MissingCredentials, BotoCoreError) as exc:
-        sys.stderr.write(f"deploy.aws {args.command}: {exc}\n")
+        sys.stderr.write(f"{tool}: {exc}\n")
         return 2
     options = DeployOptions(
         project=args.project,
@@ -485,18 +259,10 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         keep_data=args.keep_data,
     )
     deployer = AwsDeployer.from_session(session, options)
-    try:
-        if args.command == "deploy":
-            deployer.deploy()
-        else:
-            if not args.yes and not _confirmed(args.project, session.region_name):
-                sys.stderr.write("deploy.aws teardown: not confirmed; nothing was deleted\n")
-                return 2
-            deployer.teardown()
-    except (DeployFailure, DeployError, ClientError, BotoCoreError) as exc:
-        sys.stderr.write(f"deploy.aws {args.command} failed: {exc}\n")
-        return 1
-    return 0
+    if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
+        sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
+        return 2
+    return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
 
 
 def _confirmed(project: str, region: str | None) -> bool:

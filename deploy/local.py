@@ -11,8 +11,7 @@ from pathlib import Path
 
 from deploy.endpoints import Endpoints
 from deploy.stacks import deploy_stack
-from monolith.dynamodb import DynamoMysfitRepository
-from monolith.seed import seed
+from monolith.seed import seed_table
 
 __all__ = [
     "DATA_TEMPLATE",
@@ -132,7 +131,5 @@ def deploy_and_seed(
     if not isinstance(endpoints, Endpoints):
         endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
     topology = deploy_local_topology(endpoints, project, max_receive_count, visibility_timeout, like_mode, adopt_mode)
-    repository = DynamoMysfitRepository(
-        endpoints.client("dynamodb"), topology.mysfits_table, topology.processed_events_table
-    )
-    return topology, seed(repository)
+    inserted = seed_table(endpoints.client("dynamodb"), topology.mysfits_table, topology.processed_events_table)
+    return topology, inserted

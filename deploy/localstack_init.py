@@ -13,27 +13,32 @@ import logging
 import os
 from collections.abc import Mapping
 
+from deploy.cli import configure_command_logging, report_failures
 from deploy.endpoints import Endpoints
 from deploy.local import deploy_and_seed
 
 __all__ = ["main"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
-def main(env: Mapping[str, str] = os.environ) -> None:
-    logging.basicConfig(level=logging.INFO, format="mysfits-init %(levelname)s %(message)s")
+def main(env: Mapping[str, str] = os.environ) -> int:
+    configure_command_logging("mysfits-init")
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
-    topology, inserted = deploy_and_seed(
-        Endpoints(env, region),
-        project=env.get("PROJECT_NAME", "mysfits"),
-        max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
-        visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", "30")),
-        like_mode=env.get("LIKE_MODE", "queue"),
-        adopt_mode=env.get("ADOPT_MODE", "queue"),
-    )
-    log.info("deployed %s; topic %s; seeded %d mysfit(s)", topology.mysfits_table, topology.events_topic_arn, inserted)
+
+    def deploy() -> None:
+        topology, inserted = deploy_and_seed(
+            Endpoints(env, region),
+            project=env.get("PROJECT_NAME", "mysfits"),
+            max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
+            visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", "30")),
+            like_mode=env.get("LIKE_MODE", "queue"),
+            adopt_mode=env.get("ADOPT_MODE", "queue"),
+        )
+        logger.info("deployed %s; topic %s; seeded %d", topology.mysfits_table, topology.events_topic_arn, inserted)
+
+    return report_failures("mysfits-init", deploy)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -25,7 +25,7 @@ from deploy.templates import load_template
 
 __all__ = ["import_retained_tables", "table_names"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _TABLE = "AWS::DynamoDB::Table"
 _CHANGE_SET = "import-retained-tables"
@@ -76,7 +76,7 @@ def import_retained_tables(
     found = {logical: name for logical, name in table_names(template, parameters).items() if _exists(dynamodb, name)}
     if not found:
         return []
-    log.info("stack %s is gone but its tables %s are not: importing them", stack_name, ", ".join(found.values()))
+    logger.info("stack %s is gone but its tables %s are not: importing them", stack_name, ", ".join(found.values()))
     # An import may only adopt resources: no outputs, no resource to create.
     importing = {key: value for key, value in template.items() if key not in ("Outputs", "Resources")}
     importing["Resources"] = {logical: template["Resources"][logical] for logical in found}

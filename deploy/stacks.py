@@ -20,7 +20,7 @@ from deploy.templates import load_template_text, template_body
 
 __all__ = ["DeployError", "check_parameters", "deploy_stack", "stack_outputs", "stack_status"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _NO_UPDATES = "No updates are to be performed"
 # A stack whose creation failed: CloudFormation can neither update nor reuse it, only delete it.
@@ -185,7 +185,7 @@ def _wait_until_settled(cfn: Any, stack_name: str, poll_delay: float, timeout: f
                 f"still {stack['StackStatus']} after {timeout:.0f} s (moto leaves a stack whose creation "
                 "failed in CREATE_IN_PROGRESS for good: restart the emulator or delete the stack)",
             )
-        log.info("stack %s is %s; waiting", stack_name, stack["StackStatus"])
+        logger.info("stack %s is %s; waiting", stack_name, stack["StackStatus"])
         time.sleep(max(poll_delay, 0.1))
 
 
@@ -226,23 +226,23 @@ def deploy_stack(
 
     stack = _wait_until_settled(cfn_client, stack_name, poll_delay, timeout)
     if stack is not None and stack["StackStatus"] in _FAILED_CREATION:
-        log.warning("stack %s is %s after a failed creation; deleting it first", stack_name, stack["StackStatus"])
+        logger.warning("stack %s is %s after a failed creation; deleting it first", stack_name, stack["StackStatus"])
         cfn_client.delete_stack(StackName=stack_name)
         _wait(cfn_client, "stack_delete_complete", stack_name, poll_delay, timeout)
         stack = None
 
     try:
         if stack is None:
-            log.info("creating stack %s from %s", stack_name, template_path)
+            logger.info("creating stack %s from %s", stack_name, template_path)
             cfn_client.create_stack(**common)
             _wait(cfn_client, "stack_create_complete", stack_name, poll_delay, timeout)
         else:
-            log.info("updating stack %s (%s) from %s", stack_name, stack["StackStatus"], template_path)
+            logger.info("updating stack %s (%s) from %s", stack_name, stack["StackStatus"], template_path)
             try:
                 cfn_client.update_stack(**common)
             except ClientError as exc:
                 if _NO_UPDATES in str(exc.response.get("Error", {}).get("Message", "")):
-                    log.info("stack %s is up to date", stack_name)
+                    logger.info("stack %s is up to date", stack_name)
                     return stack_outputs(cfn_client, stack_name)
                 raise
             _wait(cfn_client, "stack_update_complete", stack_name, poll_delay, timeout)

@@ -42,6 +42,7 @@ class SystemConfig:
     visibility_timeout: int = 30
     worker_wait_seconds: int = 20
     marker_ttl_seconds: int | None = None  # None: the monolith's default (7 days)
+    count_requests: bool = False  # the emulator counts the requests it serves (embedded.emulator.request_count)
     fulfil_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     cors_allowed_origins: str = ""
     log_dir: Path | None = None  # None: children log to this console (the emulator always to a file)
@@ -152,12 +153,8 @@ class EmbeddedSystem:
             logger.info("Using the emulator already at %s", self.endpoint_url)
             return
         argv = [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(self.config.emulator_port)]
-        self.emulator = ManagedProcess("emulator", argv, self._base_env(), self._log_path("emulator", force=True))
-        self.emulator.start()
-        wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
-
-    def restart_emulator(self) -> None:
-        assert self.emulator is not None, "only an emulator this system started can be restarted"
+        env = {**self._base_env(), **({"EMULATOR_COUNT_REQUESTS": "1"} if self.config.count_requests else {})}
+        self.emulator = ManagedProcess("emulator", argv, env, self._log_path("emulator", force=True))
         self.emulator.start()
         wait_until(lambda: answers(self.endpoint_url), 30, f"the emulator at {self.endpoint_url}")
 

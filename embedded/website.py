@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -13,31 +12,16 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from deploy.site import CONTENT_TYPES, config_script
+
 logger = logging.getLogger(__name__)
 WEBSITE_ROOT = Path(__file__).resolve().parent.parent / "website"
 CONFIG_PATH = "/config.js"
 
 
-def config_script(api_url: str) -> bytes:
-    """The one file that differs between the embedded default, LocalStack and AWS."""
-    config = json.dumps({"apiBaseUrl": api_url})
-    return f"window.MYSFITS_CONFIG = Object.freeze({config});\n".encode()
-
-
 class _WebsiteHandler(SimpleHTTPRequestHandler):
-    # Explicit, so neither the platform's mime.types nor Python's version decides: ES modules need a
-    # JavaScript type and <img> needs image/svg+xml.
-    extensions_map = {  # noqa: RUF012 (the base class declares it a plain class attribute)
-        ".html": "text/html; charset=utf-8",
-        ".css": "text/css; charset=utf-8",
-        ".js": "text/javascript; charset=utf-8",
-        ".svg": "image/svg+xml",
-        ".json": "application/json",
-        ".png": "image/png",
-        ".ico": "image/x-icon",
-        ".txt": "text/plain; charset=utf-8",
-        "": "application/octet-stream",
-    }
+    # The same types as the site gets on S3 (ES modules need a JavaScript type, <img> image/svg+xml).
+    extensions_map = {**CONTENT_TYPES, "": "application/octet-stream"}  # noqa: RUF012 (a plain class attribute)
 
     def __init__(self, *args: Any, config_body: bytes, directory: str, **kwargs: Any) -> None:
         self.config_body = config_body
@@ -108,7 +92,7 @@ class WebsiteServer:
         return [self.url, f"http://localhost:{self.port}"] if self.host == "127.0.0.1" else [self.url]
 
     def start(self) -> WebsiteServer:
-        handler = partial(_WebsiteHandler, config_body=config_script(self.api_url), directory=str(self.root))
+        handler = partial(_WebsiteHandler, config_body=config_script(self.api_url).encode(), directory=str(self.root))
         self._server = _WebsiteHttpServer((self.host, self.port), handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="website", daemon=True)

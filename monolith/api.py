@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from monolith.domain import Filter, Mysfit
 from monolith.errors import ApiError
-from monolith.http_input import checked_mysfit_id, correlation_id, json_body
-from monolith.service import Accepted, MysfitsService
+from monolith.http_input import checked_mysfit_id, correlation_id, current_service, json_body
+from monolith.service import Accepted
 
 bp = Blueprint("api", __name__)
 _FILTER_VALUE_MAX = 32
-
-
-def _service() -> MysfitsService:
-    service: MysfitsService = current_app.extensions["mysfits_service"]
-    return service
 
 
 def _summary(mysfit: Mysfit) -> dict[str, Any]:
@@ -57,7 +52,7 @@ def root() -> Response:
 @bp.get("/health")
 def health() -> Response:
     """Liveness (this answers at all) and readiness (DynamoDB and SNS answer)."""
-    checks = _service().readiness()
+    checks = current_service().readiness()
     ready = all(result == "ok" for result in checks.values())
     return jsonify({"status": "ok" if ready else "degraded", "ready": ready, "checks": checks})
 
@@ -73,24 +68,24 @@ def list_mysfits() -> Response:
         if not value or len(value) > _FILTER_VALUE_MAX or not (value.isascii() and value.isalpha()):
             raise ApiError(400, "invalid_filter_value", "value must be a word such as Good or Lawful")
         by = (Filter(filter_name), value)
-    return jsonify({"mysfits": [_summary(m) for m in _service().list_mysfits(by)]})
+    return jsonify({"mysfits": [_summary(m) for m in current_service().list_mysfits(by)]})
 
 
 @bp.get("/mysfits/<mysfit_id>")
 def get_mysfit(mysfit_id: str) -> Response:
     """One mysfit's profile."""
-    return jsonify(_profile(_service().get_mysfit(checked_mysfit_id(mysfit_id))))
+    return jsonify(_profile(current_service().get_mysfit(checked_mysfit_id(mysfit_id))))
 
 
 @bp.post("/mysfits/<mysfit_id>/like")
 def like(mysfit_id: str) -> tuple[Response, int]:
     """Accept a like; the like worker counts it."""
     json_body(required=False)
-    return _accepted(_service().request_like(checked_mysfit_id(mysfit_id), correlation_id()))
+    return _accepted(current_service().request_like(checked_mysfit_id(mysfit_id), correlation_id()))
 
 
 @bp.post("/mysfits/<mysfit_id>/adopt")
 def adopt(mysfit_id: str) -> tuple[Response, int]:
     """Accept an adoption request; the adoption worker decides it."""
     json_body(required=False)
-    return _accepted(_service().request_adoption(checked_mysfit_id(mysfit_id), correlation_id()))
+    return _accepted(current_service().request_adoption(checked_mysfit_id(mysfit_id), correlation_id()))

@@ -15,7 +15,8 @@ from monolith.http_input import CORRELATION_HEADER, correlation_id
 from monolith.service import MysfitsService
 from monolith.switch import Feature, FixedModes, ModeSource, ParameterModes
 from mysfits_common import aws
-from mysfits_common.publisher import SnsPublisher
+from mysfits_common.publish_batcher import BatchingPublisher
+from mysfits_common.publisher import EventPublisher, SnsPublisher
 
 logger = logging.getLogger("monolith.requests")
 
@@ -28,7 +29,11 @@ def build_service(settings: Settings) -> MysfitsService:
         settings.processed_events_table,
         marker_ttl_seconds=settings.marker_ttl_seconds,
     )
-    publisher = SnsPublisher(settings.events_topic_arn, aws.client("sns"))
+    publisher: EventPublisher = SnsPublisher(settings.events_topic_arn, aws.client("sns"))
+    if settings.publish_batch_entries > 1:
+        publisher = BatchingPublisher(
+            publisher, settings.publish_batch_entries, linger_seconds=settings.publish_linger_ms / 1000
+        )
     return MysfitsService(repository, publisher, modes=build_modes(settings))
 
 
@@ -67,6 +72,12 @@ def create_app(settings: Settings | None = None, *, service: MysfitsService | No
     register_error_handlers(app)
     _add_request_hooks(app, settings)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Once the process takes no more requests (gunicorn's worker_exit): publish what still waits."""
+    service: MysfitsService = app.extensions["mysfits_service"]
+    service.close()
 
 
 def _add_request_hooks(app: Flask, settings: Settings) -> None:

@@ -40,6 +40,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _bounded(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = int(env.get(name, default))
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     mysfits_table: str = "mysfits-mysfits"
@@ -63,6 +70,10 @@ class Settings:
     adoption_queue_url: str = ""
     adoption_dlq_url: str = ""
     worker_status_dir: str = ""
+    # Events of concurrent requests per PublishBatch (1: a Publish per event, no batching), and how long
+    # a batch may wait for more while others are already waiting.
+    publish_batch_entries: int = 10
+    publish_linger_ms: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -86,4 +97,6 @@ class Settings:
             adoption_queue_url=env.get("ADOPTION_QUEUE_URL", ""),
             adoption_dlq_url=env.get("ADOPTION_DLQ_URL", ""),
             worker_status_dir=env.get("WORKER_STATUS_DIR", ""),
+            publish_batch_entries=_bounded(env, "PUBLISH_BATCH_ENTRIES", cls.publish_batch_entries, 1, 10),
+            publish_linger_ms=_bounded(env, "PUBLISH_LINGER_MS", cls.publish_linger_ms, 0, 1000),
         )

@@ -7,16 +7,13 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from monolith.config import Settings
 from monolith.domain import (
     AlreadyAdopted,
-    CorruptRecord,
     DependencyUnavailable,
     Filter,
     FulfilStatus,
@@ -24,6 +21,7 @@ from monolith.domain import (
     MysfitNotFound,
     UnprocessableEvent,
 )
+from monolith.items import readable, to_item, to_mysfit
 from monolith.repository import MysfitRepository
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 
@@ -40,10 +38,6 @@ class _RequestRejected(Exception):
     """DynamoDB refused the whole request (ValidationException): nothing was written."""
 
 
-_deserializer = TypeDeserializer()
-_serializer = TypeSerializer()
-
-
 def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
     """What one item's cancellation reason means for the events it carries; None: nothing wrong with it."""
     if reason == _NO_REASON:
@@ -53,56 +47,6 @@ def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
     if reason == _VALIDATION_ERROR:
         return FulfilStatus.FAILED
     return FulfilStatus.RETRY  # TransactionConflict, ThrottlingError...
-
-
-def _to_mysfit(item: dict[str, Any]) -> Mysfit:
-    data = {key: _deserializer.deserialize(value) for key, value in item.items()}
-    try:
-        return _from_data(data)
-    except (TypeError, ValueError) as error:
-        raise CorruptRecord(str(data.get("MysfitId", "?")), str(error)) from error
-
-
-def _readable(items: Iterator[dict[str, Any]]) -> Iterator[Mysfit]:
-    """The items that read as mysfits; a corrupt one is logged and left out of a listing."""
-    for item in items:
-        try:
-            yield _to_mysfit(item)
-        except CorruptRecord as error:
-            logger.error("Corrupt mysfit left out", extra={"mysfitId": error.mysfit_id, "error": str(error)})
-
-
-def _from_data(data: dict[str, Any]) -> Mysfit:
-    return Mysfit(
-        mysfit_id=data["MysfitId"],
-        name=data.get("Name", ""),
-        species=data.get("Species", ""),
-        description=data.get("Description", ""),
-        age=int(data.get("Age", 0)),
-        good_evil=data.get("GoodEvil", ""),
-        law_chaos=data.get("LawChaos", ""),
-        thumb_image_uri=data.get("ThumbImageUri", ""),
-        profile_image_uri=data.get("ProfileImageUri", ""),
-        likes=int(data.get("Likes", 0)),
-        adopted=bool(data.get("Adopted", False)),
-    )
-
-
-def _to_item(mysfit: Mysfit) -> dict[str, Any]:
-    data = {
-        "MysfitId": mysfit.mysfit_id,
-        "Name": mysfit.name,
-        "Species": mysfit.species,
-        "Description": mysfit.description,
-        "Age": Decimal(mysfit.age),
-        "GoodEvil": mysfit.good_evil,
-        "LawChaos": mysfit.law_chaos,
-        "ThumbImageUri": mysfit.thumb_image_uri,
-        "ProfileImageUri": mysfit.profile_image_uri,
-        "Likes": Decimal(mysfit.likes),
-        "Adopted": mysfit.adopted,
-    }
-    return {key: _serializer.serialize(value) for key, value in data.items()}
 
 
 class DynamoMysfitRepository(MysfitRepository):
@@ -131,12 +75,12 @@ class DynamoMysfitRepository(MysfitRepository):
                 ExpressionAttributeNames={"#attribute": attribute.value},
                 ExpressionAttributeValues={":value": {"S": value}},
             )
-        return list(_readable(item for page in pages for item in page))
+        return list(readable(item for page in pages for item in page))
 
     def get(self, mysfit_id: str) -> Mysfit | None:
         with _unavailable_on_error():
             item = self._ddb.get_item(TableName=self._table, Key=self._key(mysfit_id), ConsistentRead=True)
-        return _to_mysfit(item["Item"]) if "Item" in item else None
+        return to_mysfit(item["Item"]) if "Item" in item else None
 
     def apply_like(self, event: LikeRequested) -> FulfilStatus:
         status = self.apply_likes([event])[event.event_id]
@@ -227,7 +171,7 @@ class DynamoMysfitRepository(MysfitRepository):
 
     def add_if_absent(self, mysfit: Mysfit) -> bool:
         return self._put_if_absent(
-            TableName=self._table, Item=_to_item(mysfit), ConditionExpression="attribute_not_exists(MysfitId)"
+            TableName=self._table, Item=to_item(mysfit), ConditionExpression="attribute_not_exists(MysfitId)"
         )
 
     def ping(self) -> None:

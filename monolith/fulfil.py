@@ -12,8 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from monolith.domain import AlreadyAdopted, FulfilStatus, MysfitNotFound
 from monolith.errors import ApiError
-from monolith.http_input import checked_mysfit_id, json_body
-from monolith.service import MysfitsService
+from monolith.http_input import checked_mysfit_id, current_service, json_body
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse_event
 from mysfits_common.metrics import BatchCounts, emit_batch
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
@@ -71,17 +70,12 @@ def _metrics(event_type: str) -> Iterator[Callable[[FulfilStatus], None]]:
         emit_batch("monolith", event_type, counts)
 
 
-def _service() -> MysfitsService:
-    service: MysfitsService = current_app.extensions["mysfits_service"]
-    return service
-
-
 @bp.post("/mysfits/<mysfit_id>/fulfill-like")
 def fulfil_like(mysfit_id: str) -> Response:
     """Count a like exactly once per eventId; a replay answers 200 and changes nothing."""
     event = _event_for(mysfit_id, LikeRequested)
     with _metrics(LikeRequested.event_type) as count:
-        status = _service().fulfil_like(event)
+        status = current_service().fulfil_like(event)
         count(status)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
@@ -91,7 +85,7 @@ def fulfil_adopt(mysfit_id: str) -> Response:
     """Adopt exactly once: the first event wins, its replays answer 200, rivals answer 409."""
     event = _event_for(mysfit_id, AdoptionRequested)
     with _metrics(AdoptionRequested.event_type) as count:
-        status = _service().fulfil_adoption(event)
+        status = current_service().fulfil_adoption(event)
         count(status)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
@@ -108,7 +102,7 @@ def fulfil_likes() -> Response:
     if len(likes) != len(events):
         raise ApiError(400, "wrong_event_type", "a like batch holds LikeRequested events only")
     with _metrics(LikeRequested.event_type) as count:
-        statuses = _service().fulfil_likes(likes)
+        statuses = current_service().fulfil_likes(likes)
         for status in statuses.values():
             count(status)
     return jsonify({"results": [{"eventId": e.event_id, "status": statuses[e.event_id].value} for e in likes]})

@@ -1,13 +1,23 @@
 """gunicorn settings, from the environment: gunicorn -c monolith/gunicorn.conf.py monolith.wsgi:app"""
 
 import os
+from typing import Any
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Requests a process serves at once: the publish batcher can only share a PublishBatch among those, so
+# at least ten (SNS's batch size); the threads mostly wait on SNS and DynamoDB, not on the CPU.
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))  # above the ALB's 60 s idle timeout
 accesslog = None  # the app logs one JSON line per request
 errorlog = "-"
 control_socket_disable = True  # one shared socket path per user would collide between instances
+
+
+def worker_exit(_server: Any, worker: Any) -> None:
+    """The worker has stopped taking requests (SIGTERM): publish every event still waiting for a batch."""
+    from monolith.app import close_app  # imported in the worker, not in the master that reads this file
+
+    close_app(worker.wsgi)

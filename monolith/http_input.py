@@ -1,4 +1,4 @@
-"""Validation of what arrives over HTTP: ids, correlation ids, JSON bodies."""
+"""What a request handler reads: validated ids, correlation ids and JSON bodies, and the app's service."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from monolith.errors import ApiError
+from monolith.service import MysfitsService
 from mysfits_common.events import CORRELATION_ID_PATTERN, MYSFIT_ID_PATTERN, new_correlation_id
 
 CORRELATION_HEADER = "X-Correlation-Id"
+
+
+def current_service() -> MysfitsService:
+    """The service of the app serving this request (``create_app`` puts it there)."""
+    service: MysfitsService = current_app.extensions["mysfits_service"]
+    return service
 
 
 def checked_mysfit_id(mysfit_id: str) -> str:

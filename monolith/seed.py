@@ -43,13 +43,16 @@ def seed(repository: MysfitRepository) -> int:
     return sum(repository.add_if_absent(mysfit) for mysfit in catalogue())
 
 
+def seed_table(dynamodb: Any, mysfits_table: str, processed_events_table: str) -> int:
+    """:func:`seed` into the table through a DynamoDB client: every target's one way to seed
+    (``python -m monolith.seed``, ``make run``, LocalStack's hook, ``deploy.aws``)."""
+    return seed(DynamoMysfitRepository(dynamodb, mysfits_table, processed_events_table))
+
+
 def main() -> None:
     configure_logging("seed")
     settings = Settings.from_env()
-    repository = DynamoMysfitRepository(
-        aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table
-    )
-    inserted = seed(repository)
+    inserted = seed_table(aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table)
     logger.info("Catalogue seeded", extra={"inserted": inserted, "table": settings.mysfits_table})
 
 

@@ -98,6 +98,10 @@ class MysfitsService:
                 checks[name] = "ok"
         return checks
 
+    def close(self) -> None:
+        """Flush the publisher: an event a request is waiting on is published, never dropped."""
+        self._publisher.close()
+
     def _dispatch(self, event: E, mode: Mode, apply_inline: Callable[[E], FulfilStatus]) -> Accepted:
         """The strangler switch: process in this request, or publish for the worker."""
         if mode == "inline":

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws
+from tests.systems import running_system
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,12 @@ def _aws_environment() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def emulator(output_dir: Path) -> Iterator[str]:
+def emulator_log(output_dir: Path) -> Path:
+    return output_dir / "emulator" / "emulator.log"
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_log: Path) -> Iterator[str]:
     """The embedded emulator (``python -m embedded.emulator``) on a free port, alone; yields its URL.
 
     Expired items are swept every 0.2 s so that tests can watch TTL at work.
@@ -49,7 +55,7 @@ def emulator(output_dir: Path) -> Iterator[str]:
         "emulator",
         [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)],
         {**os.environ, "EMULATOR_TTL_SWEEP_SECONDS": "0.2", "EMULATOR_SQS_METRICS_SECONDS": "0.3"},
-        output_dir / "emulator" / "emulator.log",
+        emulator_log,
     ).start()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -61,16 +67,11 @@ def emulator(output_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
-    config = SystemConfig(
-        api_port=free_port(),
-        emulator_port=free_port(),
-        website_port=0,
-        log_dir=output_dir / "e2e-system",
-        status_dir=output_dir / "e2e-system" / "status",
-        cors_allowed_origins="http://127.0.0.1",
-    )
-    with EmbeddedSystem(config) as running:
+def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
+    """The system of the e2e and contract tests, with its website, on the session's emulator."""
+    with running_system(
+        output_dir, "e2e-system", endpoint_url=emulator, serve_website=True, cors_allowed_origins="http://127.0.0.1"
+    ) as running:
         yield running
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,11 +78,15 @@ class RecordingPublisher(EventPublisher):
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.down = False
+        self.closed = False
 
     def publish(self, event: Event) -> None:
         if self.down:
             raise PublishError("SNS is down")
         self.events.append(event)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakeMonolith(MonolithPort):
@@ -118,3 +123,37 @@ class FakeMonolith(MonolithPort):
 
 def first_mysfit(repository: FakeRepository) -> Mysfit:
     return next(iter(repository.mysfits.values()))
+
+
+class GatedBatchPublisher(EventPublisher):
+    """Records every batch it is given and the thread that sent it; holds each batch until the gate is
+    open, fails the events of mysfits in `failing`, and fails whole batches while `down`."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[Event]] = []
+        self.senders: list[int] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Semaphore(0)  # released once per batch that reached the gate
+        self.failing: set[str] = set()
+        self.down = False
+
+    def publish(self, event: Event) -> None:
+        error = self.publish_batch([event])[event.event_id]
+        if error is not None:
+            raise error
+
+    def publish_batch(self, events: Sequence[Event]) -> dict[str, PublishError | None]:
+        self.entered.release()
+        self.gate.wait()
+        self.batches.append(list(events))
+        self.senders.append(threading.get_ident())
+        if self.down:
+            raise ConnectionError("SNS did not answer")
+        return {
+            event.event_id: PublishError("refused") if event.mysfit_id in self.failing else None for event in events
+        }
+
+    @property
+    def published(self) -> list[Event]:
+        return [event for batch in self.batches for event in batch if event.mysfit_id not in self.failing]

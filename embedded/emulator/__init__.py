@@ -22,6 +22,8 @@ the reason it exists, and nowhere else:
   dropped it);
 - :mod:`embedded.emulator.ecr`: a stack's ECR repositories honour ``EmptyOnDelete`` (moto ignores it,
   so a repository holding images blocked its stack's deletion);
+- :mod:`embedded.emulator.request_count`: an opt-in count of the requests served, by service and
+  action, as AWS bills them (the server installs it when ``EMULATOR_COUNT_REQUESTS=1``);
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
   moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
   recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.

@@ -2,6 +2,7 @@
 
 ``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) sets how often expired items are deleted;
 ``EMULATOR_SQS_METRICS_SECONDS`` (default 60) how often the queues' CloudWatch metrics are put.
+``EMULATOR_COUNT_REQUESTS=1`` counts the requests served (:mod:`embedded.emulator.request_count`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 
 from moto import server
 
-from embedded.emulator import install
+from embedded.emulator import install, request_count
 from embedded.emulator.server import quiet_request_log
 from embedded.emulator.sqs_metrics import SqsMetricsPublisher
 from embedded.emulator.ttl import TtlSweeper
@@ -21,6 +22,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="emulator %(levelname)s %(name)s %(message)s")
     install()
     quiet_request_log()
+    if os.environ.get("EMULATOR_COUNT_REQUESTS") == "1":
+        request_count.install()
     interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
     sweeper = TtlSweeper(interval).start()
     metrics = SqsMetricsPublisher(float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "60"))).start()

@@ -34,6 +34,8 @@ from moto.sqs.models import Queue, sqs_backends
 from moto.ssm.models import Parameter
 from moto.utilities.arns import parse_arn
 
+from embedded.emulator.patching import after_create, before_create
+
 __all__ = ["QueuePolicy", "SubscriptionResource", "install"]
 
 # Subscription properties that are subscription attributes, in the order they must be set
@@ -260,22 +262,6 @@ def _apply_table_settings(table: Table, properties: Mapping[str, Any], account_i
     backend.update_continuous_backups(table.name, {"PointInTimeRecoveryEnabled": enabled})
 
 
-def _create_table(original: Any) -> Any:
-    def create_from_cloudformation_json(
-        cls: type[Table],
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Table:
-        table: Table = original.__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        _apply_table_settings(table, cloudformation_json["Properties"], account_id, region_name)
-        return table
-
-    return create_from_cloudformation_json
-
-
 def _update_table(
     cls: type[Table],
     original_resource: Table,
@@ -289,29 +275,18 @@ def _update_table(
     return original_resource
 
 
-def _with_tag_list(original: Any) -> Any:
-    """A Parameter's CloudFormation ``Tags`` map, given to moto as the Key/Value list it expects."""
-
-    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
-               **kwargs: Any) -> Any:
-        properties = cloudformation_json.get("Properties", {})
-        if isinstance(properties.get("Tags"), Mapping):
-            tags = [{"Key": key, "Value": str(value)} for key, value in properties["Tags"].items()]
-            cloudformation_json = {**cloudformation_json, "Properties": {**properties, "Tags": tags}}
-        return original.__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-
-    return create
+def _tags_as_list(properties: dict[str, Any]) -> dict[str, Any]:
+    """A Parameter's CloudFormation ``Tags`` map, as the Key/Value list moto's SSM expects."""
+    if isinstance(properties.get("Tags"), Mapping):
+        properties["Tags"] = [{"Key": key, "Value": str(value)} for key, value in properties["Tags"].items()]
+    return properties
 
 
 def install() -> None:
     """Register the new resource types and patch the existing ones in this process."""
-    Parameter.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
-        _with_tag_list(Parameter.create_from_cloudformation_json)
-    )
+    before_create(Parameter, _tags_as_list)
     Queue.update_from_cloudformation_json = classmethod(_update_queue)  # type: ignore[assignment,method-assign]
-    Table.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
-        _create_table(Table.create_from_cloudformation_json)
-    )
+    after_create(Table, _apply_table_settings)
     Table.update_from_cloudformation_json = classmethod(_update_table)  # type: ignore[assignment,method-assign]
     # moto caches its map of resource types on first use; the classes above must be in it.
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):

@@ -12,39 +12,27 @@ from typing import Any
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.security_groups import SecurityGroup
 
+from embedded.emulator.patching import after_create
+
 __all__ = ["install"]
 
 
-def _create_security_group(original: Any) -> Any:
-    def create_from_cloudformation_json(
-        cls: type[SecurityGroup],
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SecurityGroup:
-        group: SecurityGroup = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        backend = ec2_backends[account_id][region_name]
-        for rule in cloudformation_json["Properties"].get("SecurityGroupIngress", []):
-            if rule.get("SourcePrefixListId"):
-                backend.authorize_security_group_ingress(
-                    group_name_or_id=group.id,
-                    ip_protocol=rule["IpProtocol"],
-                    from_port=rule["FromPort"],
-                    to_port=rule["ToPort"],
-                    ip_ranges=[],
-                    prefix_list_ids=[
-                        {"PrefixListId": rule["SourcePrefixListId"], "Description": rule.get("Description", "")}
-                    ],
-                    vpc_id=group.vpc_id,
-                )
-        return group
-
-    return create_from_cloudformation_json
+def _keep_prefix_list_rules(group: SecurityGroup, properties: dict[str, Any], account_id: str, region: str) -> None:
+    backend = ec2_backends[account_id][region]
+    for rule in properties.get("SecurityGroupIngress", []):
+        if rule.get("SourcePrefixListId"):
+            backend.authorize_security_group_ingress(
+                group_name_or_id=group.id,
+                ip_protocol=rule["IpProtocol"],
+                from_port=rule["FromPort"],
+                to_port=rule["ToPort"],
+                ip_ranges=[],
+                prefix_list_ids=[
+                    {"PrefixListId": rule["SourcePrefixListId"], "Description": rule.get("Description", "")}
+                ],
+                vpc_id=group.vpc_id,
+            )
 
 
 def install() -> None:
-    SecurityGroup.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
-        _create_security_group(SecurityGroup.create_from_cloudformation_json)
-    )
+    after_create(SecurityGroup, _keep_prefix_list_rules)

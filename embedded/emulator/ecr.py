@@ -11,24 +11,14 @@ from typing import Any
 
 from moto.ecr.models import Repository, ecr_backends
 
+from embedded.emulator.patching import after_create
+
 __all__ = ["install"]
 
 
-def _create_repository(original: Any) -> Any:
-    def create_from_cloudformation_json(
-        cls: type[Repository],
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Repository:
-        repository: Repository = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        empty_on_delete = cloudformation_json["Properties"].get("EmptyOnDelete", False)
-        repository.empty_on_delete = str(empty_on_delete).lower() == "true"  # type: ignore[attr-defined]
-        return repository
-
-    return create_from_cloudformation_json
+def _remember_empty_on_delete(repository: Repository, properties: dict[str, Any], account_id: str, region: str) -> None:
+    empty_on_delete = properties.get("EmptyOnDelete", False)
+    repository.empty_on_delete = str(empty_on_delete).lower() == "true"  # type: ignore[attr-defined]
 
 
 def _delete(self: Repository, account_id: str, region_name: str) -> None:
@@ -37,7 +27,5 @@ def _delete(self: Repository, account_id: str, region_name: str) -> None:
 
 
 def install() -> None:
-    Repository.create_from_cloudformation_json = classmethod(  # type: ignore[assignment,method-assign]
-        _create_repository(Repository.create_from_cloudformation_json)
-    )
+    after_create(Repository, _remember_empty_on_delete)
     Repository.delete = _delete  # type: ignore[method-assign]

@@ -17,8 +17,9 @@ from tests.containers.podman import Podman, PodmanError
 from tests.containers.tasks import FargateTasks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Container name in services.yaml -> the package whose Dockerfile builds its image.
-IMAGES = {"monolith": "monolith", "like-worker": "like_worker", "adopt-worker": "adopt_worker"}
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+# Container names in services.yaml, which are also the Dockerfile's stages.
+IMAGES = ("monolith", "like-worker", "adopt-worker")
 
 
 def _base_image(dockerfile: Path) -> str:
@@ -38,14 +39,13 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
 
 @pytest.fixture(scope="session")
 def images(podman: Podman) -> dict[str, str]:
-    """Container name -> image, built from the repository's Dockerfiles unchanged (cached by podman)."""
+    """Container name -> image, built from the repository's Dockerfile unchanged (cached by podman)."""
+    podman.ensure_base_image(_base_image(DOCKERFILE))
     built: dict[str, str] = {}
-    for container, package in IMAGES.items():
-        dockerfile = REPO_ROOT / package / "Dockerfile"
-        podman.ensure_base_image(_base_image(dockerfile))
+    for container in IMAGES:
         tag = f"localhost/mysfits/{container}:test"
         try:
-            podman.build(REPO_ROOT, dockerfile, tag, extra=("--format", "docker"))
+            podman.build(REPO_ROOT, DOCKERFILE, tag, extra=("--format", "docker", "--target", container))
         except PodmanError as error:
             pytest.fail(str(error))
         built[container] = tag

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -18,17 +18,15 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def inline_system(system: EmbeddedSystem, output_dir: Path) -> Iterator[EmbeddedSystem]:
     # Its own stacks (project name) in the same emulator, and no workers at all.
-    config = SystemConfig(
-        api_port=free_port(),
+    with running_system(
+        output_dir,
+        "e2e-inline",
         endpoint_url=system.endpoint_url,
         project="inline",
         like_mode="inline",
         adopt_mode="inline",
         run_workers=False,
-        serve_website=False,
-        log_dir=output_dir / "e2e-inline",
-    )
-    with EmbeddedSystem(config) as running:
+    ) as running:
         yield running
 
 

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from mysfits_common.events import LikeRequested
 from tests.conftest import REPO_ROOT
 from tests.e2e.client import Api, Aws, eventually
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -45,18 +46,15 @@ def ops_json(*args: str, endpoint_url: str) -> Any:
 def quiet(system: EmbeddedSystem, output_dir: Path) -> Iterator[EmbeddedSystem]:
     """A system of its own stacks (project "ops") in the same emulator, with no workers: what the
     test sends stays in the queues, where ops can count it."""
-    config = SystemConfig(
-        api_port=free_port(),
+    with running_system(
+        output_dir,
+        "e2e-ops",
         endpoint_url=system.endpoint_url,
         project="ops",
         run_workers=False,
-        serve_website=False,
         max_receive_count=2,
         switch_cache_seconds=1,
-        log_dir=output_dir / "e2e-ops",
-        status_dir=output_dir / "e2e-ops" / "status",
-    )
-    with EmbeddedSystem(config) as running:
+    ) as running:
         yield running
 
 

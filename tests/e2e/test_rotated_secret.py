@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws, eventually
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -23,15 +23,13 @@ def test_a_wrong_secret_keeps_every_message_and_the_right_one_counts_each_once(
     # GIVEN workers whose secret, read from a file, is not the monolith's
     secret_file = tmp_path / "fulfil-secret"
     secret_file.write_text("rotated-away")
-    config = SystemConfig(
-        api_port=free_port(),
+    with running_system(
+        output_dir,
+        "rotated-secret",
         endpoint_url=system.endpoint_url,
         project="rotated",
-        serve_website=False,
-        log_dir=output_dir / "rotated-secret",
         extra_env={"FULFIL_SECRET_FILE": str(secret_file), "WORKER_AUTH_RETRY_SECONDS": "1"},
-    )
-    with EmbeddedSystem(config) as rotated:
+    ) as rotated:
         assert rotated.topology is not None
         api, aws = Api(rotated.api_url), Aws(rotated.endpoint_url, rotated.topology)
         mysfit_id = aws.add_mysfit(f"rotated-{uuid.uuid4()}")

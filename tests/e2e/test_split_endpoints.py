@@ -14,8 +14,9 @@ import pytest
 
 from deploy.local import data_stack_name, messaging_stack_name
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, eventually
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 PROJECT = "split"
@@ -40,17 +41,10 @@ def dynamodb_endpoint(output_dir: Path) -> Iterator[str]:
 def split_system(
     system: EmbeddedSystem, dynamodb_endpoint: str, output_dir: Path
 ) -> Iterator[EmbeddedSystem]:
-    config = SystemConfig(
-        api_port=free_port(),
-        endpoint_url=system.endpoint_url,  # AWS_ENDPOINT_URL: SNS, SQS and the rest
-        project=PROJECT,
-        serve_website=False,
-        worker_wait_seconds=1,
-        log_dir=output_dir / "split",
-    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint)
-        with EmbeddedSystem(config) as running:
+        # AWS_ENDPOINT_URL (the session's emulator): SNS, SQS and the rest
+        with running_system(output_dir, "split", endpoint_url=system.endpoint_url, project=PROJECT) as running:
             yield running
 
 

@@ -1,53 +1,41 @@
-"""A system for fault tests: its emulator behind a cuttable proxy, short visibility timeouts."""
+"""A system for fault tests: the emulator behind a cuttable proxy, short visibility timeouts."""
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from embedded.processes import ManagedProcess, answers, free_port, wait_until
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.processes import free_port
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws
 from tests.faults.proxy import CuttableProxy
+from tests.systems import running_system
 
 VISIBILITY_TIMEOUT = 5
 
 
 @pytest.fixture(scope="session")
-def proxy(output_dir: Path) -> Iterator[CuttableProxy]:
-    port = free_port()
-    emulator = ManagedProcess(
-        "emulator",
-        [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)],
-        {"PATH": "/usr/bin:/bin"},
-        output_dir / "faults" / "emulator.log",
-    ).start()
-    try:
-        wait_until(lambda: answers(f"http://127.0.0.1:{port}"), 30, "the fault tests' emulator")
-        proxy = CuttableProxy(free_port(), port).start()
-        yield proxy
-        proxy.cut()
-    finally:
-        emulator.stop(timeout=5)
+def proxy(emulator: str) -> Iterator[CuttableProxy]:
+    """The session's emulator behind a proxy the fault tests can cut (its state outlives a cut)."""
+    proxy = CuttableProxy(free_port(), int(emulator.rsplit(":", 1)[1])).start()
+    yield proxy
+    proxy.cut()
 
 
 @pytest.fixture(scope="session")
 def faulty(proxy: CuttableProxy, output_dir: Path) -> Iterator[EmbeddedSystem]:
-    config = SystemConfig(
-        api_port=free_port(),
+    with running_system(
+        output_dir,
+        "faults",
         endpoint_url=proxy.url,
-        serve_website=False,
         project="faults",
         visibility_timeout=VISIBILITY_TIMEOUT,
-        log_dir=output_dir / "faults",
         extra_env={"WORKER_BACKOFF_BASE_SECONDS": "1", "WORKER_BACKOFF_MAX_SECONDS": "8"},
-    )
-    with EmbeddedSystem(config) as running:
+    ) as running:
         yield running
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,3 +47,53 @@ class AwsClients:
             sqs=session.client("sqs", **kwargs),
             dynamodb=session.client("dynamodb", **kwargs),
         )
+
+
+@dataclass(frozen=True)
+class DeployedStacks:
+    """AWS templates deployed to an emulator the way ``python -m deploy.aws`` wires them."""
+
+    session: boto3.session.Session
+    endpoint: str
+    outputs: dict[str, dict[str, str]]
+    physical: dict[str, dict[str, str]]  # component -> logical id -> physical id
+    prefix_list: str  # CloudFront's origin-facing prefix list, as the deploy command looks it up
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint)
+
+
+def deploy_aws_stacks(
+    emulator: str, components: Sequence[str], website_url: str, image_tag: str, **options: Any
+) -> DeployedStacks:
+    """Deploy ``components`` in order with ``deploy.aws``'s parameters (``options`` are its
+    :class:`~deploy.aws.DeployOptions`); the website's URL stands in for the undeployed CloudFront."""
+    from deploy.aws import DeployOptions, stack_name, stack_parameters
+    from deploy.cloudfront import origin_facing_prefix_list_id
+    from deploy.stacks import deploy_stack
+
+    session = boto3.session.Session(region_name="us-east-1")
+    cfn = session.client("cloudformation", endpoint_url=emulator)
+    # The prefix list the deploy command looks up (moto has CloudFront's, with its own id).
+    prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
+    assert prefix_list is not None
+    chosen = DeployOptions(cloudfront_prefix_list_id=prefix_list, **options)
+    outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": website_url}}
+    physical: dict[str, dict[str, str]] = {}
+    for component in components:
+        name = stack_name(chosen.project, component)
+        outputs[component] = deploy_stack(
+            cfn,
+            name,
+            TEMPLATE_DIR / f"{component}.yaml",
+            stack_parameters(component, chosen, image_tag, outputs),
+            capabilities=("CAPABILITY_IAM",),
+            poll_delay=0.2,
+            timeout=60,
+        )
+        physical[component] = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+            if r.get("LogicalResourceId")
+        }
+    return DeployedStacks(session, emulator, outputs, physical, prefix_list)

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import ast
 import json
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
-from deploy.aws import COMPONENTS, DeployOptions, stack_name, stack_parameters
-from deploy.cloudfront import origin_facing_prefix_list_id
-from deploy.stacks import deploy_stack
+from deploy.aws import COMPONENTS, stack_name
 from deploy.templates import load_template
-from tests.infra.support import TEMPLATE_DIR
+from tests.infra.support import TEMPLATE_DIR, deploy_aws_stacks
+from tests.infra.support import DeployedStacks as Deployed
 
 PROJECT = "awsprod"
 IMAGE_TAG = "0123456789abcdef0123456789abcdef01234567"
@@ -43,45 +40,9 @@ MOTO_SKIPS = {
 }
 
 
-@dataclass(frozen=True)
-class Deployed:
-    session: boto3.session.Session
-    endpoint: str
-    outputs: dict[str, dict[str, str]]
-    physical: dict[str, dict[str, str]]  # component -> logical id -> physical id
-    prefix_list: str  # CloudFront's origin-facing prefix list, as the deploy command looks it up
-
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint)
-
-
 @pytest.fixture(scope="module")
 def deployed(emulator: str) -> Deployed:
-    session = boto3.session.Session(region_name="us-east-1")
-    cfn = session.client("cloudformation", endpoint_url=emulator)
-    # The prefix list the deploy command looks up (moto has CloudFront's, with its own id).
-    prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
-    assert prefix_list is not None
-    options = DeployOptions(project=PROJECT, cloudfront_prefix_list_id=prefix_list)
-    outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": WEBSITE_URL}}
-    physical: dict[str, dict[str, str]] = {}
-    for component in DEPLOYED:
-        name = stack_name(PROJECT, component)
-        outputs[component] = deploy_stack(
-            cfn,
-            name,
-            TEMPLATE_DIR / f"{component}.yaml",
-            stack_parameters(component, options, IMAGE_TAG, outputs),
-            capabilities=("CAPABILITY_IAM",),
-            poll_delay=0.2,
-            timeout=60,
-        )
-        physical[component] = {
-            r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
-            if r.get("LogicalResourceId")
-        }
-    return Deployed(session, emulator, outputs, physical, prefix_list)
+    return deploy_aws_stacks(emulator, DEPLOYED, WEBSITE_URL, IMAGE_TAG, project=PROJECT)
 
 
 def _template(component: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from mysfits_common.metrics import COUNTS, BatchCounts, emf_record
 from tests.infra.support import REPO_ROOT, TEMPLATE_DIR
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
-DOCKERFILES = [REPO_ROOT / name / "Dockerfile" for name in ("monolith", "like_worker", "adopt_worker")]
+DOCKERFILES = [REPO_ROOT / "Dockerfile"]
 
 
 @functools.cache

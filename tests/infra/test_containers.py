@@ -17,8 +17,8 @@ from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE
 from deploy.templates import load_template
 from tests.infra.support import REPO_ROOT
 
-IMAGES = {"monolith": "monolith", "like_worker": "like-worker", "adopt_worker": "adopt-worker"}
-DOCKERFILES = {package: REPO_ROOT / package / "Dockerfile" for package in IMAGES}
+IMAGES = {"monolith": "monolith", "like_worker": "like-worker", "adopt_worker": "adopt-worker"}  # package: stage
+DOCKERFILE = REPO_ROOT / "Dockerfile"
 COMPOSE_FILE = REPO_ROOT / "docker-compose.localstack.yml"
 LOCALSTACK_IMAGE = "localstack/localstack:4.14.0"
 INIT_HOOK = REPO_ROOT / "localstack" / "init" / "ready.d" / "10-deploy-mysfits.sh"
@@ -46,25 +46,46 @@ def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-# ---------------------------------------------------------------------------- Dockerfiles
-@pytest.mark.parametrize("package", IMAGES)
-def test_hadolint_is_clean(package: str) -> None:
+def _stages() -> dict[str, list[tuple[str, str]]]:
+    """Each stage's instructions by stage name, a stage built ``FROM`` another one starting with its steps."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for instruction, arguments in _instructions(DOCKERFILE):
+        if instruction == "FROM":
+            image, _, name = arguments.partition(" AS ")
+            current = [*stages.get(image.strip(), [(instruction, image.strip())])]
+            stages[name.strip()] = current
+        else:
+            current.append((instruction, arguments))
+    return stages
+
+
+def _image(package: str) -> list[tuple[str, str]]:
+    return _stages()[IMAGES[package]]
+
+
+# ---------------------------------------------------------------------------- the Dockerfile
+def test_hadolint_is_clean() -> None:
     result = subprocess.run(
-        [_tool("hadolint"), "--no-color", str(DOCKERFILES[package])], capture_output=True, text=True, check=False
+        [_tool("hadolint"), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_one_stage_per_service_on_one_base() -> None:
+    assert set(_stages()) == {"base", *IMAGES.values()}
+
+
 @pytest.mark.parametrize("package", IMAGES)
 def test_base_image_is_a_pinned_slim_python(package: str) -> None:
-    froms = [args for instruction, args in _instructions(DOCKERFILES[package]) if instruction == "FROM"]
+    froms = [args for instruction, args in _image(package) if instruction == "FROM"]
     assert len(froms) == 1
     assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", froms[0]), froms[0]
 
 
 @pytest.mark.parametrize("package", IMAGES)
 def test_dependencies_are_installed_before_the_code_is_copied(package: str) -> None:
-    steps = _instructions(DOCKERFILES[package])
+    steps = _image(package)
     copies = [(i, args) for i, (instruction, args) in enumerate(steps) if instruction == "COPY"]
     install = next(i for i, (instruction, args) in enumerate(steps) if instruction == "RUN" and "pip install" in args)
     assert copies[0][1].startswith("requirements.txt") and copies[0][0] < install
@@ -75,13 +96,18 @@ def test_dependencies_are_installed_before_the_code_is_copied(package: str) -> N
 
 @pytest.mark.parametrize("package", IMAGES)
 def test_runs_as_a_non_root_user(package: str) -> None:
-    users = [args for instruction, args in _instructions(DOCKERFILES[package]) if instruction == "USER"]
+    users = [args for instruction, args in _image(package) if instruction == "USER"]
     assert users and users[-1].split(":")[0] not in ("root", "0")
 
 
 @pytest.mark.parametrize("package", IMAGES)
+def test_declares_tmp_a_volume_so_fargate_copies_its_permissions_in(package: str) -> None:
+    assert ("VOLUME", '["/tmp"]') in _image(package)
+
+
+@pytest.mark.parametrize("package", IMAGES)
 def test_has_a_healthcheck_and_an_exec_form_command(package: str) -> None:
-    steps = dict(_instructions(DOCKERFILES[package]))
+    steps = dict(_image(package))
     assert "mysfits_common.healthcheck" in steps["HEALTHCHECK"]
     assert steps["CMD"].startswith("[")  # exec form: the process is PID 1 and gets SIGTERM
     if package == "monolith":
@@ -92,7 +118,7 @@ def test_has_a_healthcheck_and_an_exec_form_command(package: str) -> None:
 
 @pytest.mark.parametrize("package", IMAGES)
 def test_no_secret_in_the_image(package: str) -> None:
-    for instruction, args in _instructions(DOCKERFILES[package]):
+    for instruction, args in _image(package):
         if instruction in ("ENV", "ARG"):
             assert not re.search(r"SECRET|PASSWORD|TOKEN|AWS_ACCESS_KEY|AWS_SECRET", args, re.IGNORECASE), args
 
@@ -133,9 +159,9 @@ def test_compose_runs_localstack_and_the_three_services() -> None:
     mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in localstack["volumes"]}
     assert mounts["/etc/localstack/init/ready.d"] == "./localstack/init/ready.d"
     assert mounts["/opt/mysfits/infra/cloudformation"] == "./infra/cloudformation"
-    for package, service in IMAGES.items():
+    for service in IMAGES.values():
         definition = services[service]
-        assert definition["build"] == {"context": ".", "dockerfile": f"{package}/Dockerfile"}
+        assert definition["build"] == {"context": ".", "dockerfile": "Dockerfile", "target": service}
         assert definition["environment"]["AWS_ENDPOINT_URL"] == "http://localstack:4566"
         assert definition["depends_on"]["localstack"] == {"condition": "service_healthy"}
         assert definition["read_only"] is True and definition["tmpfs"] == ["/tmp"]

@@ -348,7 +348,8 @@ def test_missing_images_are_built_and_pushed_tagged_with_the_commit(aws: Stubbed
     assert docker[0] == ["docker", "login", "--username", "AWS", "--password-stdin", REGISTRY]
     assert "s3cret" in runner.inputs and not any("s3cret" in " ".join(call) for call in runner.calls)
     assert docker[1] == [
-        "docker", "build", "--platform", "linux/amd64", "-f", "like_worker/Dockerfile", "-t", pushed[0], ".",
+        "docker", "build", "--platform", "linux/amd64", "-f", "Dockerfile", "--target", "like-worker",
+        "-t", pushed[0], ".",
     ]  # fmt: skip
     assert docker[2] == ["docker", "push", pushed[0]]
     assert all(not call[-1].endswith(":latest") for call in docker)

@@ -4,57 +4,20 @@ public IPs, their security groups still closed to the internet, the workers at 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import boto3
 import pytest
 
-from deploy.aws import DeployOptions, stack_name, stack_parameters
-from deploy.cloudfront import origin_facing_prefix_list_id
-from deploy.stacks import deploy_stack
-from tests.infra.support import TEMPLATE_DIR
+from tests.infra.support import DeployedStacks as Deployed
+from tests.infra.support import deploy_aws_stacks
 
 PROJECT = "nonat"
 COMPONENTS = ("registry", "network", "data", "messaging", "ingress", "services")
 
 
-@dataclass(frozen=True)
-class Deployed:
-    session: boto3.session.Session
-    endpoint: str
-    outputs: dict[str, dict[str, str]]
-    physical: dict[str, dict[str, str]]
-
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint)
-
-
 @pytest.fixture(scope="module")
 def deployed(emulator: str) -> Deployed:
-    session = boto3.session.Session(region_name="us-east-1")
-    cfn = session.client("cloudformation", endpoint_url=emulator)
-    prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
-    assert prefix_list is not None
-    options = DeployOptions(project=PROJECT, no_nat=True, small_workers=True, cloudfront_prefix_list_id=prefix_list)
-    outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
-    physical: dict[str, dict[str, str]] = {}
-    for component in COMPONENTS:
-        name = stack_name(PROJECT, component)
-        outputs[component] = deploy_stack(
-            cfn,
-            name,
-            TEMPLATE_DIR / f"{component}.yaml",
-            stack_parameters(component, options, "0123abc", outputs),
-            capabilities=("CAPABILITY_IAM",),
-            poll_delay=0.2,
-            timeout=60,
-        )
-        physical[component] = {
-            r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
-        }
-    return Deployed(session, emulator, outputs, physical)
+    return deploy_aws_stacks(
+        emulator, COMPONENTS, "https://d1.cloudfront.net", "0123abc", project=PROJECT, no_nat=True, small_workers=True
+    )
 
 
 def test_no_nat_gateway_and_no_elastic_ip(deployed: Deployed) -> None:

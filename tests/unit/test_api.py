@@ -7,12 +7,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from monolith.app import create_app
+from monolith.app import close_app, create_app
 from monolith.config import Settings
 from monolith.domain import CorruptRecord
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
-from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
+from mysfits_common.publish_batcher import BatchingPublisher
+from tests.fakes import FakeRepository, GatedBatchPublisher, RecordingPublisher, first_mysfit
 
 SECRET = "s3cret-for-tests"
 
@@ -107,6 +108,26 @@ def test_sns_down_gives_503_with_retry_after(
 
     assert_json_error(response, 503)
     assert response.headers["Retry-After"] == "5"
+
+
+def test_a_like_whose_own_entry_of_a_batch_is_refused_gets_503_and_its_neighbour_202(
+    repository: FakeRepository,
+) -> None:
+    # GIVEN the batching publisher in front of an SNS that refuses the entries of one mysfit
+    refused, accepted = list(repository.mysfits)[:2]
+    sns = GatedBatchPublisher()
+    sns.failing = {refused}
+    client = create_app(Settings(), service=MysfitsService(repository, BatchingPublisher(sns))).test_client()
+
+    assert_json_error(client.post(f"/mysfits/{refused}/like"), 503)
+    assert client.post(f"/mysfits/{accepted}/like").status_code == 202
+    assert [event.mysfit_id for event in sns.published] == [accepted]
+
+
+def test_closing_the_app_flushes_its_publisher(app: Flask, publisher: RecordingPublisher) -> None:
+    close_app(app)
+
+    assert publisher.closed
 
 
 def test_adopting_an_adopted_mysfit_is_409(client: FlaskClient, repository: FakeRepository) -> None:

@@ -41,3 +41,11 @@ def test_make_run_passes_its_marker_ttl_to_the_services() -> None:
     assert config.marker_ttl_seconds == 30
     assert EmbeddedSystem(config)._marker_ttl_env() == {"MARKER_TTL_SECONDS": "30"}
     assert EmbeddedSystem(SystemConfig.from_env({}))._marker_ttl_env() == {}
+
+
+def test_publish_batching_comes_from_the_environment_within_what_sns_allows() -> None:
+    settings = Settings.from_env({"PUBLISH_BATCH_ENTRIES": "1", "PUBLISH_LINGER_MS": "0"})
+    assert (settings.publish_batch_entries, settings.publish_linger_ms) == (1, 0)
+    assert (Settings.from_env({}).publish_batch_entries, Settings.from_env({}).publish_linger_ms) == (10, 5)
+    with pytest.raises(ValueError, match="PUBLISH_BATCH_ENTRIES"):
+        Settings.from_env({"PUBLISH_BATCH_ENTRIES": "11"})

@@ -120,25 +120,30 @@ def test_an_unexpected_error_is_retried_not_fatal() -> None:
     assert sqs.visibility == [(message["ReceiptHandle"], 2)]
 
 
-def test_concurrency_is_bounded() -> None:
+def test_concurrency_is_bounded_and_used() -> None:
+    # Three handlers meet at a barrier: with fewer at once it breaks, with more the peak shows it.
     active, peak, lock = 0, 0, threading.Lock()
+    barrier, broken = threading.Barrier(3, timeout=5), []
 
-    def slow(event: Event) -> Outcome:
+    def meeting(event: Event) -> Outcome:
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
-        time.sleep(0.05)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            broken.append(event.event_id)
         with lock:
             active -= 1
         return Outcome("applied", "ok")
 
-    sqs = FakeSqs([[sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(10)]])
+    sqs = FakeSqs([[sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(9)]])
 
-    consumer(sqs, slow, concurrency=3).poll_once()
+    consumer(sqs, meeting, concurrency=3).poll_once()
 
-    assert peak == 3
-    assert len(sqs.deleted) == 10
+    assert (peak, broken) == (3, [])
+    assert len(sqs.deleted) == 9
 
 
 def test_after_stop_unstarted_messages_go_back_at_once_and_in_flight_ones_finish() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api
+from tests.systems import running_system
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -20,18 +20,17 @@ CONFIGURED_ORIGIN = "http://example.test"
 
 
 @pytest.fixture(scope="session")
-def system(output_dir: Path) -> Iterator[EmbeddedSystem]:
-    """A system of the website tests' own: they like and adopt catalogue mysfits, and see exactly the 12 of them."""
-    config = SystemConfig(
-        api_port=free_port(),
-        emulator_port=free_port(),
-        website_port=0,
-        worker_wait_seconds=1,  # short long polls: the workers drain in a second when the session ends
-        log_dir=output_dir / "website-system",
-        status_dir=output_dir / "website-system" / "status",
+def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
+    """A system of the website tests' own (its own stacks on the session's emulator): they like and
+    adopt catalogue mysfits, and see exactly the 12 of them."""
+    with running_system(
+        output_dir,
+        "website-system",
+        endpoint_url=emulator,
+        project="website",
+        serve_website=True,
         cors_allowed_origins=CONFIGURED_ORIGIN,
-    )
-    with EmbeddedSystem(config) as running:
+    ) as running:
         yield running
 
 

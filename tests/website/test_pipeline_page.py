@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws
+from tests.systems import running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -20,18 +20,15 @@ DRAIN_TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def pipeline_system(system: EmbeddedSystem, output_dir: Path) -> Iterator[EmbeddedSystem]:
     """Its own stacks in the website tests' emulator, its own website, and no worker until the test starts one."""
-    config = SystemConfig(
-        api_port=free_port(),
-        website_port=0,
+    with running_system(
+        output_dir,
+        "website-pipeline",
         endpoint_url=system.endpoint_url,
         project="pipeline",
+        serve_website=True,
         run_workers=False,
         max_receive_count=2,
-        worker_wait_seconds=1,
-        log_dir=output_dir / "website-pipeline",
-        status_dir=output_dir / "website-pipeline" / "status",
-    )
-    with EmbeddedSystem(config) as running:
+    ) as running:
         yield running
 
 

@@ -1,0 +1,13 @@
+"""The failures the deploy tools expect, reported as one line each (see :mod:`deploy.cli`)."""
+
+from __future__ import annotations
+
+__all__ = ["DeployFailure", "MissingCredentials"]
+
+
+class DeployFailure(RuntimeError):
+    """The deploy or teardown cannot go on; the message says why and what to do."""
+
+
+class MissingCredentials(DeployFailure):
+    """boto3 found no AWS credentials."""

@@ -1,0 +1,36 @@
+"""Every embedded system the tests run, from one factory: free ports, logs under the run's output,
+short long polls (a stop never waits out a 20 s receive), and an emulator shared unless a test
+needs one of its own (each system deploys its own stacks, named after its project)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from embedded.processes import free_port
+from embedded.system import EmbeddedSystem, SystemConfig
+
+__all__ = ["running_system", "system_config"]
+
+
+def system_config(output_dir: Path, name: str, **overrides: Any) -> SystemConfig:
+    """A test system's configuration; ``name`` is its log folder, ``overrides`` any other setting."""
+    settings: dict[str, Any] = {
+        "api_port": free_port(),
+        "emulator_port": free_port(),
+        "website_port": 0,
+        "serve_website": False,
+        "worker_wait_seconds": 1,
+        "log_dir": output_dir / name,
+        "status_dir": output_dir / name / "status",  # the workers' status files, apart from make run's
+        **overrides,
+    }
+    return SystemConfig(**settings)
+
+
+@contextmanager
+def running_system(output_dir: Path, name: str, **overrides: Any) -> Iterator[EmbeddedSystem]:
+    with EmbeddedSystem(system_config(output_dir, name, **overrides)) as running:
+        yield running
