@@ -68,9 +68,15 @@ def emulator(emulator_log: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
-    """The system of the e2e and contract tests, with its website, on the session's emulator."""
+    """The system of the e2e and contract tests, with its website, on the session's emulator (its
+    project is not the default one, which the infrastructure tests deploy there as AWS would)."""
     with running_system(
-        output_dir, "e2e-system", endpoint_url=emulator, serve_website=True, cors_allowed_origins="http://127.0.0.1"
+        output_dir,
+        "e2e-system",
+        endpoint_url=emulator,
+        project="e2e",
+        serve_website=True,
+        cors_allowed_origins="http://127.0.0.1",
     ) as running:
         yield running
 
