@@ -134,7 +134,7 @@ def test_switch_changes_what_the_monolith_does_without_a_restart(quiet: Embedded
 def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(
     system: EmbeddedSystem, api: Api, aws: Aws
 ) -> None:
-    status_dir = ("--status-dir", str(system.status_dir))
+    status_dir = ("--project", system.config.project, "--status-dir", str(system.status_dir))
     before = ops_json("status", *status_dir, endpoint_url=system.endpoint_url)
     (like_worker,) = [w for w in before["workers"] if w["service"] == "like_worker"]
     assert like_worker["source"] == "status file" and like_worker["lastPollSecondsAgo"] is not None
@@ -168,7 +168,7 @@ def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(
 
     # WHEN the cause is fixed and the DLQ redriven
     aws.add_mysfit(mysfit_id)
-    moved = ops_json("redrive", "--queue", "like", endpoint_url=system.endpoint_url)
+    moved = ops_json("redrive", "--queue", "like", "--project", system.config.project, endpoint_url=system.endpoint_url)
 
     # THEN each like counts once
     assert moved["queue"] == "like" and moved["moved"] >= len(sent)
@@ -218,7 +218,14 @@ def test_every_command_has_help(command: str) -> None:
 
 def test_status_watch_refreshes_until_interrupted(system: EmbeddedSystem) -> None:
     argv = [sys.executable, "-m", "ops", "status", "--watch", "--json", "--interval", "0.2"]
-    argv += ["--endpoint-url", system.endpoint_url, "--status-dir", str(system.status_dir)]
+    argv += [
+        "--endpoint-url",
+        system.endpoint_url,
+        "--status-dir",
+        str(system.status_dir),
+        "--project",
+        system.config.project,
+    ]
     watch = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert watch.stdout is not None
@@ -227,5 +234,5 @@ def test_status_watch_refreshes_until_interrupted(system: EmbeddedSystem) -> Non
         watch.send_signal(signal.SIGINT)
         _, errors = watch.communicate(timeout=30)
 
-    assert all(refresh["project"] == "mysfits" for refresh in refreshes)
+    assert all(refresh["project"] == system.config.project for refresh in refreshes)
     assert watch.returncode == 0, errors
