@@ -13,9 +13,10 @@ import os
 from moto import server
 
 from embedded.emulator import install, request_count
+from embedded.emulator.periodic import Periodic
 from embedded.emulator.server import quiet_request_log
-from embedded.emulator.sqs_metrics import SqsMetricsPublisher
-from embedded.emulator.ttl import TtlSweeper
+from embedded.emulator.sqs_metrics import publish_sqs_metrics
+from embedded.emulator.ttl import sweep_expired
 
 
 def main() -> None:
@@ -25,8 +26,9 @@ def main() -> None:
     if os.environ.get("EMULATOR_COUNT_REQUESTS") == "1":
         request_count.install()
     interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
-    sweeper = TtlSweeper(interval).start()
-    metrics = SqsMetricsPublisher(float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "60"))).start()
+    sweeper = Periodic("ttl-sweep", interval, sweep_expired).start()
+    metrics_interval = float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "60"))
+    metrics = Periodic("sqs-metrics", metrics_interval, publish_sqs_metrics).start()
     logging.getLogger("embedded.emulator").info(
         "moto's server with the fidelity fixes of embedded.emulator; expired items swept every %s s", interval
     )

@@ -13,9 +13,8 @@ that a long run's memory stays bounded.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +22,7 @@ from moto.cloudwatch.models import CloudWatchBackend, MetricDatum, cloudwatch_ba
 from moto.core.utils import utcnow
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 
-__all__ = ["SqsMetricsPublisher", "publish_sqs_metrics"]
+__all__ = ["publish_sqs_metrics"]
 
 logger = logging.getLogger(__name__)
 NAMESPACE = "AWS/SQS"
@@ -66,28 +65,3 @@ def publish_sqs_metrics(
             datum for datum in target.metric_data if datum.namespace != NAMESPACE or stamp - datum.timestamp < _KEPT
         ]
     return measured
-
-
-class SqsMetricsPublisher:
-    """Runs :func:`publish_sqs_metrics` every ``interval`` seconds on a daemon thread."""
-
-    def __init__(self, interval: float, publish: Callable[[], Any] = publish_sqs_metrics) -> None:
-        self.interval = interval
-        self._publish = publish
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqs-metrics", daemon=True)
-
-    def start(self) -> SqsMetricsPublisher:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(self.interval + 5)
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self.interval):
-            try:
-                self._publish()
-            except Exception:  # one failed round must not end the rounds after it
-                logger.exception("SQS metrics round failed")

@@ -11,11 +11,9 @@ runs every ``EMULATOR_TTL_SWEEP_SECONDS`` (default 5) so that a test can watch i
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from moto.core.base_backend import BackendDict
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
@@ -24,7 +22,7 @@ from moto.dynamodb.models.table import Table
 
 from embedded.emulator.dynamodb import DYNAMODB_LOCK
 
-__all__ = ["TtlSweeper", "expired_keys", "sweep_expired"]
+__all__ = ["expired_keys", "sweep_expired"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,32 +78,6 @@ def sweep_expired(dynamodb: BackendDict[DynamoDBBackend] = dynamodb_backends, no
                 for hash_key, range_key in expired_keys(table, moment):
                     if table.delete_item(hash_key, range_key) is not None:
                         deleted += 1
+    if deleted:
+        logger.info("TTL sweep deleted %d expired item(s)", deleted)
     return deleted
-
-
-class TtlSweeper:
-    """Runs :func:`sweep_expired` every ``interval`` seconds on a daemon thread."""
-
-    def __init__(self, interval: float, sweep: Callable[[], Any] = sweep_expired) -> None:
-        self.interval = interval
-        self._sweep = sweep
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
-
-    def start(self) -> TtlSweeper:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(self.interval + 5)
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self.interval):
-            try:
-                deleted = self._sweep()
-            except Exception:  # a sweep that fails must not end the sweeps after it
-                logger.exception("TTL sweep failed")
-                continue
-            if deleted:
-                logger.info("TTL sweep deleted %d expired item(s)", deleted)
