@@ -1,8 +1,8 @@
 """python -m adopt_worker"""
 
 from adopt_worker.handler import AdoptionHandler
-from mysfits_common.consumer import EachEvent
 from mysfits_common.events import AdoptionRequested
+from mysfits_common.handlers import EachEvent
 from mysfits_common.worker import run_worker
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mysfits_common.consumer import Outcome, PermanentError
 from mysfits_common.events import AdoptionRequested, Event
+from mysfits_common.handlers import Outcome, PermanentError
 from mysfits_common.monolith_client import MonolithPort
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mysfits_common.consumer import Outcome, PermanentError, TransientError
 from mysfits_common.events import Event, LikeRequested
+from mysfits_common.handlers import Outcome, PermanentError, TransientError
 from mysfits_common.monolith_client import MonolithPort
 from mysfits_common.ttl_set import TtlSet
 

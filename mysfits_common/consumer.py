@@ -2,7 +2,7 @@
 
 The loop hands each receive's valid events to a batch handler in one call (the like worker sends a
 whole batch to the monolith at once); a handler that works one event at a time is made a batch
-handler by :class:`EachEvent`, which runs it ``concurrency`` events at a time. Per event the
+handler by :class:`~mysfits_common.handlers.EachEvent`, which runs it ``concurrency`` events at a time. Per event the
 handler returns an Outcome or the exception that says what the failure means; the loop decides
 what that means for the message:
 
@@ -26,7 +26,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,66 +33,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mysfits_common.events import Event, InvalidEvent, parse_event
+from mysfits_common.handlers import BatchHandler, NotAuthorised, Outcome, PermanentError, TransientError, Unstarted
 from mysfits_common.metrics import BatchCounts, WorkerStatus
 
 logger = logging.getLogger(__name__)
-
-
-class PermanentError(Exception):
-    """The event can never succeed; retrying is pointless."""
-
-
-class TransientError(Exception):
-    """The event may succeed later (a dependency is down, slow or throttling)."""
-
-
-class NotAuthorised(Exception):
-    """The worker is not allowed to do its work (a wrong or rotated secret); nothing can succeed."""
-
-
-class Unstarted(Exception):
-    """Stop was requested before the event's handling began; the message goes back at once."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a handler did with an event; `message` is the log line (e.g. "Like processed.")."""
-
-    status: str
-    message: str
-
-
-Handler = Callable[[Event], Outcome]
-# Handles a whole receive at once (one downstream call per batch); per event id an outcome or the
-# exception that says what the failure means.
-BatchHandler = Callable[[list[Event]], dict[str, "Outcome | Exception"]]
-
-
-class EachEvent:
-    """A batch handler made of a per-event handler: ``concurrency`` events at a time, each settled
-    on its own (a handler that raises fails only its event). Once ``stopping`` is set, events not
-    yet started are not started (Unstarted): they go back to the queue at once."""
-
-    def __init__(self, handler: Handler, concurrency: int = 10, stopping: threading.Event | None = None) -> None:
-        self._handler = handler
-        self._stopping = stopping or threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="handler")
-
-    def __call__(self, events: list[Event]) -> dict[str, Outcome | Exception]:
-        futures = {event.event_id: self._pool.submit(self._handle, event) for event in events}
-        return {event_id: future.result() for event_id, future in futures.items()}
-
-    def close(self) -> None:
-        """Wait for events being handled, and let the handler threads go."""
-        self._pool.shutdown(wait=True)
-
-    def _handle(self, event: Event) -> Outcome | Exception:
-        if self._stopping.is_set():
-            return Unstarted()
-        try:
-            return self._handler(event)
-        except Exception as error:  # the loop decides what the failure means
-            return error
 
 
 @dataclass(frozen=True)

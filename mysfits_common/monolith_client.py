@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import requests
 
-from mysfits_common.consumer import NotAuthorised, PermanentError, TransientError
 from mysfits_common.events import Event
+from mysfits_common.handlers import NotAuthorised, PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
 

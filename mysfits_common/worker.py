@@ -12,7 +12,8 @@ from pathlib import Path
 from types import FrameType
 
 from mysfits_common import aws
-from mysfits_common.consumer import BatchHandler, Consumer, ConsumerSettings, EachEvent
+from mysfits_common.consumer import Consumer, ConsumerSettings
+from mysfits_common.handlers import BatchHandler, EachEvent
 from mysfits_common.logs import configure_logging
 from mysfits_common.metrics import WorkerStatus
 from mysfits_common.monolith_client import MonolithClient

@@ -13,8 +13,8 @@ from embedded.processes import free_port
 from monolith.app import create_app
 from monolith.config import Settings
 from monolith.service import MysfitsService
-from mysfits_common.consumer import NotAuthorised, PermanentError, TransientError
 from mysfits_common.events import AdoptionRequested, LikeRequested
+from mysfits_common.handlers import NotAuthorised, PermanentError, TransientError
 from mysfits_common.monolith_client import MonolithClient
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
 

@@ -9,8 +9,9 @@ import uuid
 import boto3
 import pytest
 
-from mysfits_common.consumer import Consumer, ConsumerSettings, EachEvent, Outcome
+from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
+from mysfits_common.handlers import EachEvent, Outcome
 from tests.faults.proxy import CuttableProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

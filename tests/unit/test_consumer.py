@@ -8,16 +8,9 @@ from typing import Any
 
 import pytest
 
-from mysfits_common.consumer import (
-    Consumer,
-    ConsumerSettings,
-    EachEvent,
-    NotAuthorised,
-    Outcome,
-    PermanentError,
-    TransientError,
-)
+from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
+from mysfits_common.handlers import EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
 from tests.factories import sqs_message
 
 

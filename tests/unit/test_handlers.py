@@ -7,8 +7,8 @@ import pytest
 
 from adopt_worker.handler import AdoptionHandler
 from like_worker.handler import LikeHandler, _outcome
-from mysfits_common.consumer import Outcome, PermanentError, TransientError
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+from mysfits_common.handlers import Outcome, PermanentError, TransientError
 from tests.fakes import FakeMonolith, first_mysfit
 
 

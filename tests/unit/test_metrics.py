@@ -15,8 +15,9 @@ import pytest
 from monolith.app import create_app
 from monolith.config import Settings
 from monolith.service import MysfitsService
-from mysfits_common.consumer import Consumer, ConsumerSettings, EachEvent, Outcome, PermanentError, TransientError
+from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+from mysfits_common.handlers import EachEvent, Outcome, PermanentError, TransientError
 from mysfits_common.logs import JsonFormatter
 from mysfits_common.metrics import COUNTS, WorkerStatus, read_status_files
 from tests.factories import sqs_message
