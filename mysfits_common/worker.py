@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -23,20 +23,15 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """Every setting a worker reads, from the environment, with local defaults."""
+    """Every setting a worker reads, from the environment, with local defaults: the consumer loop's
+    own, and the worker's (where the monolith is, the secret, handler concurrency, status file)."""
 
-    queue_url: str
+    consumer: ConsumerSettings
     monolith_url: str = "http://127.0.0.1:8080"
     fulfil_secret: str = ""
     # A file holding the secret, re-read on every call: a rotated secret takes effect without a restart.
     fulfil_secret_file: str | None = None
     concurrency: int = 10
-    wait_seconds: int = 20
-    visibility_timeout: int = 30
-    backoff_base_seconds: int = 2
-    backoff_max_seconds: int = 300
-    health_file: str | None = None
-    auth_retry_seconds: float = 15.0
     status_file: str | None = None  # totals and last poll, for `ops status` where no CloudWatch reads the metrics
 
     @classmethod
@@ -44,31 +39,25 @@ class WorkerSettings:
         queue_url = env.get("QUEUE_URL", "")
         if not queue_url:
             raise SystemExit("QUEUE_URL is not set: the worker needs the URL of its SQS queue")
+        defaults = ConsumerSettings(queue_url)
+        visibility_timeout = int(env.get("WORKER_VISIBILITY_TIMEOUT", defaults.visibility_timeout))
+        consumer = replace(
+            defaults,
+            wait_seconds=int(env.get("WORKER_WAIT_SECONDS", defaults.wait_seconds)),
+            visibility_timeout=visibility_timeout,
+            backoff_base_seconds=int(env.get("WORKER_BACKOFF_BASE_SECONDS", defaults.backoff_base_seconds)),
+            backoff_max_seconds=int(env.get("WORKER_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds)),
+            heartbeat_seconds=visibility_timeout / 3,
+            health_file=env.get("WORKER_HEALTH_FILE") or None,
+            auth_retry_seconds=float(env.get("WORKER_AUTH_RETRY_SECONDS", defaults.auth_retry_seconds)),
+        )
         return cls(
-            queue_url=queue_url,
+            consumer=consumer,
             monolith_url=env.get("MONOLITH_URL", cls.monolith_url),
             fulfil_secret=env.get("FULFIL_SECRET", ""),
             fulfil_secret_file=env.get("FULFIL_SECRET_FILE") or None,
             concurrency=int(env.get("WORKER_CONCURRENCY", cls.concurrency)),
-            wait_seconds=int(env.get("WORKER_WAIT_SECONDS", cls.wait_seconds)),
-            visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
-            backoff_base_seconds=int(env.get("WORKER_BACKOFF_BASE_SECONDS", cls.backoff_base_seconds)),
-            backoff_max_seconds=int(env.get("WORKER_BACKOFF_MAX_SECONDS", cls.backoff_max_seconds)),
-            health_file=env.get("WORKER_HEALTH_FILE") or None,
-            auth_retry_seconds=float(env.get("WORKER_AUTH_RETRY_SECONDS", cls.auth_retry_seconds)),
             status_file=env.get("WORKER_STATUS_FILE") or None,
-        )
-
-    def consumer_settings(self) -> ConsumerSettings:
-        return ConsumerSettings(
-            queue_url=self.queue_url,
-            wait_seconds=self.wait_seconds,
-            visibility_timeout=self.visibility_timeout,
-            backoff_base_seconds=self.backoff_base_seconds,
-            backoff_max_seconds=self.backoff_max_seconds,
-            heartbeat_seconds=self.visibility_timeout / 3,
-            health_file=self.health_file,
-            auth_retry_seconds=self.auth_retry_seconds,
         )
 
     def secret(self) -> str:
@@ -98,7 +87,7 @@ def run_worker(name: str, make_handler: HandlerFactory, event_type: str) -> None
     handler = make_handler(monolith, settings, stopping)
     consumer = Consumer(
         aws.client("sqs", long_poll=True),
-        settings.consumer_settings(),
+        settings.consumer,
         handler,
         authorised=monolith.authorised,
         stopping=stopping,

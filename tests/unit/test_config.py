@@ -9,6 +9,7 @@ from deploy.templates import load_template
 from embedded.system import EmbeddedSystem, SystemConfig
 from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
 from monolith.dynamodb import DynamoMysfitRepository
+from mysfits_common.worker import WorkerSettings
 
 
 def test_a_marker_outlives_a_message_kept_in_its_queue_then_its_dlq_as_the_template_declares() -> None:
@@ -49,3 +50,27 @@ def test_publish_batching_comes_from_the_environment_within_what_sns_allows() ->
     assert (Settings.from_env({}).publish_batch_entries, Settings.from_env({}).publish_linger_ms) == (10, 5)
     with pytest.raises(ValueError, match="PUBLISH_BATCH_ENTRIES"):
         Settings.from_env({"PUBLISH_BATCH_ENTRIES": "11"})
+
+
+def test_a_workers_environment_reaches_its_consumer_loop() -> None:
+    settings = WorkerSettings.from_env(
+        {
+            "QUEUE_URL": "http://q",
+            "WORKER_WAIT_SECONDS": "3",
+            "WORKER_VISIBILITY_TIMEOUT": "45",
+            "WORKER_BACKOFF_BASE_SECONDS": "4",
+            "WORKER_BACKOFF_MAX_SECONDS": "60",
+            "WORKER_HEALTH_FILE": "/tmp/h",
+            "WORKER_AUTH_RETRY_SECONDS": "2.5",
+            "WORKER_CONCURRENCY": "7",
+            "MONOLITH_URL": "http://m:1",
+        }
+    )
+
+    consumer = settings.consumer
+    assert (consumer.queue_url, consumer.wait_seconds, consumer.visibility_timeout) == ("http://q", 3, 45)
+    assert (consumer.backoff_base_seconds, consumer.backoff_max_seconds, consumer.heartbeat_seconds) == (4, 60, 15)
+    assert (consumer.health_file, consumer.auth_retry_seconds) == ("/tmp/h", 2.5)
+    assert (settings.concurrency, settings.monolith_url) == (7, "http://m:1")
+    with pytest.raises(SystemExit, match="QUEUE_URL"):
+        WorkerSettings.from_env({})
