@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mysfits_common.events import Event, InvalidEvent, parse_event
 from mysfits_common.handlers import BatchHandler, NotAuthorised, Outcome, PermanentError, TransientError, Unstarted
+from mysfits_common.leases import Leases
 from mysfits_common.metrics import BatchCounts, WorkerStatus
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,7 @@ class Consumer:
         self._authorised = authorised or (lambda: True)
         self._not_authorised: str | None = None  # why, while the monolith refuses our credentials
         self._stopping = stopping or threading.Event()
-        self._in_flight: dict[str, str] = {}  # MessageId -> ReceiptHandle, kept visible by the heartbeat
-        self._in_flight_lock = threading.Lock()
-        self._visibility_lock = threading.Lock()  # see _heartbeat
+        self._leases = Leases(sqs_client, settings.queue_url, settings.visibility_timeout, settings.heartbeat_seconds)
         self._closed = threading.Event()
         self._failed_batches = 0
         self._pause_seconds = 0.0
@@ -98,7 +97,9 @@ class Consumer:
 
     def run(self) -> None:
         """Poll until stop() is called, then drain and return."""
-        heartbeat = threading.Thread(target=self._heartbeat, name="visibility-heartbeat", daemon=True)
+        heartbeat = threading.Thread(
+            target=self._leases.heartbeat, args=(self._closed,), name="visibility-heartbeat", daemon=True
+        )
         heartbeat.start()
         logger.info("Consumer started", extra={"queueUrl": self._settings.queue_url})
         try:
@@ -157,8 +158,8 @@ class Consumer:
 
     def process_batch(self, messages: list[dict[str, Any]]) -> None:
         results = self._process(messages)
-        self._delete([message for message, result in zip(messages, results, strict=True) if result is None])
-        self._set_visibility(
+        self._leases.delete([message for message, result in zip(messages, results, strict=True) if result is None])
+        self._leases.set_visibility(
             [(m["ReceiptHandle"], result) for m, result in zip(messages, results, strict=True) if result is not None]
         )
         self._note_batch(results)
@@ -197,13 +198,13 @@ class Consumer:
             except InvalidEvent as error:
                 results[index] = self._settle(message, None, error, started, counts)
         handled = [messages[index] for index in events]
-        self._track(handled)
+        self._leases.track(handled)
         try:
             outcomes = self._handler(list(events.values())) if events else {}
         except Exception as error:  # the whole batch failed: each message is retried
             outcomes = dict.fromkeys((event.event_id for event in events.values()), error)
         finally:
-            self._untrack(handled)
+            self._leases.untrack(handled)
         for index, event in events.items():
             outcome = outcomes.get(event.event_id, TransientError("the batch handler gave no outcome"))
             results[index] = self._settle(messages[index], event, outcome, started, counts)
@@ -254,61 +255,9 @@ class Consumer:
             logger.error("Processing failed; retrying later", extra=extra, exc_info=result)
         return delay
 
-    def _track(self, messages: list[dict[str, Any]]) -> None:
-        with self._in_flight_lock:
-            self._in_flight.update({m["MessageId"]: m["ReceiptHandle"] for m in messages})
-
-    def _untrack(self, messages: list[dict[str, Any]]) -> None:
-        with self._in_flight_lock:
-            for message in messages:
-                self._in_flight.pop(message["MessageId"], None)
-
     def _backoff(self, receive_count: int) -> int:
         delay = self._settings.backoff_base_seconds * 2 ** max(receive_count - 1, 0)
         return int(min(delay, self._settings.backoff_max_seconds))
-
-    def _delete(self, messages: list[dict[str, Any]]) -> None:
-        if not messages:
-            return
-        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-        with self._visibility_lock:  # no extension of a message in flight while it is deleted
-            response = self._sqs.delete_message_batch(QueueUrl=self._settings.queue_url, Entries=entries)
-        for failure in response.get("Failed", []):
-            logger.warning("Delete failed; the message will be delivered again", extra={"failure": failure})
-
-    def _set_visibility(self, changes: list[tuple[str, int]]) -> None:
-        """Set the visibility timeout of each (receipt handle, seconds), ten to a call as SQS allows."""
-        with self._visibility_lock:
-            self._change_visibility(changes)
-
-    def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
-        for start in range(0, len(changes), 10):
-            entries = [
-                {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                for i, (handle, seconds) in enumerate(changes[start:start + 10])
-            ]
-            try:
-                response = self._sqs.change_message_visibility_batch(QueueUrl=self._settings.queue_url, Entries=entries)
-            except (BotoCoreError, ClientError) as error:
-                # Not fatal: a message comes back once its current visibility timeout ends.
-                logger.warning("Could not change visibility", extra={"error": str(error)})
-                continue
-            if response.get("Failed"):
-                logger.warning("Visibility change refused", extra={"failures": response["Failed"]})
-
-    def _heartbeat(self) -> None:
-        """Extend the visibility of messages still being handled, so a slow one is not processed twice.
-
-        Every visibility change holds the visibility lock, and the heartbeat reads which messages
-        are in flight only once it holds it. A message leaves the in-flight set before the loop sets
-        its back-off (or returns it), so an extension either lands before that or does not name the
-        message: it can never undo a back-off. Handler threads never wait for a call to SQS.
-        """
-        while not self._closed.wait(self._settings.heartbeat_seconds):
-            with self._visibility_lock:
-                with self._in_flight_lock:
-                    handles = list(self._in_flight.values())
-                self._change_visibility([(handle, self._settings.visibility_timeout) for handle in handles])
 
     def _touch_health_file(self, problem: str = "") -> None:
         """Mark the loop alive; a problem written in the file makes the health check fail with it.
