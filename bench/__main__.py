@@ -29,6 +29,7 @@ from pathlib import Path
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bench.load import LikeLoad
 from bench.pipeline import (
     Observer,
     bare_baseline,
@@ -40,7 +41,6 @@ from bench.pipeline import (
     saturate,
 )
 from bench.report import Progress, Results, print_table
-from bench.soak import LikeLoad
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem, SystemConfig
 

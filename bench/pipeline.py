@@ -22,7 +22,8 @@ import boto3
 import requests
 from botocore.config import Config
 
-from bench.soak import LikeLoad, ProcessStat, cpu_between, snapshot
+from bench.load import LikeLoad
+from bench.procstat import ProcessStat, cpu_between, snapshot
 from deploy.local import Topology
 from embedded.emulator.request_count import read_counts, reset_counts
 from embedded.processes import ManagedProcess, answers, free_port, wait_until

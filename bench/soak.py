@@ -19,8 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,9 @@ import boto3
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
-from embedded.processes import descendants, free_port, process_parents
+from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
+from bench.procstat import MB, cpu_between, rss_mb, snapshot
+from embedded.processes import free_port
 from embedded.system import EmbeddedSystem, SystemConfig
 
 logger = logging.getLogger("bench.soak")
@@ -40,59 +41,6 @@ THROUGHPUT_MIN_RATIO = 0.85
 EMULATOR_CPU_MAX_RATIO = 1.2
 EMULATOR_RSS_MAX_MB = 400
 EMULATOR_RSS_MAX_DRIFT = 0.10
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-_MB = 1024 * 1024
-
-
-# -- what /proc says about the processes ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProcessStat:
-    """One process at one instant: CPU seconds used so far (user + system), resident and peak resident bytes."""
-
-    cpu_seconds: float
-    rss_bytes: int
-    peak_rss_bytes: int
-
-
-# Per watched name (emulator, monolith...), the process and its descendants by pid.
-Snapshot = dict[str, dict[int, ProcessStat]]
-
-
-def read_process(pid: int) -> ProcessStat | None:
-    """None if the process is gone (a worker restarted between listing and reading)."""
-    try:
-        stat_fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    # After the command name: state is field 3, utime field 14 and stime field 15 (proc(5)).
-    cpu_seconds = (int(stat_fields[11]) + int(stat_fields[12])) / _CLOCK_TICKS
-    memory = {}
-    for line in status.splitlines():
-        key, _, value = line.partition(":")
-        if key in {"VmRSS", "VmHWM"}:
-            memory[key] = int(value.split()[0]) * 1024
-    return ProcessStat(cpu_seconds, memory.get("VmRSS", 0), memory.get("VmHWM", 0))
-
-
-def snapshot(roots: Mapping[str, int]) -> Snapshot:
-    parents = process_parents()
-    taken: Snapshot = {}
-    for name, root in roots.items():
-        stats = {pid: read_process(pid) for pid in [root, *descendants(root, parents)]}
-        taken[name] = {pid: stat for pid, stat in stats.items() if stat is not None}
-    return taken
-
-
-def cpu_between(before: Mapping[int, ProcessStat], after: Mapping[int, ProcessStat]) -> float:
-    """CPU used in between, per pid, so that a process started in between counts from zero."""
-    return sum(stat.cpu_seconds - (before[pid].cpu_seconds if pid in before else 0.0) for pid, stat in after.items())
-
-
-def rss_mb(processes: Mapping[int, ProcessStat]) -> float:
-    return sum(stat.rss_bytes for stat in processes.values()) / _MB
 
 
 def watched_pids(system: EmbeddedSystem) -> dict[str, int]:
@@ -103,74 +51,6 @@ def watched_pids(system: EmbeddedSystem) -> dict[str, int]:
         "monolith": system.monolith.pid,
         **{name: worker.pid for name, worker in system.workers.items()},
     }
-
-
-# -- the load ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Submitted:
-    accepted: int  # 202 (published, for the like worker to count), or 200 in inline mode
-    refused: Counter[str]  # any other status, or the exception that stood for one
-    seconds: float
-
-
-class LikeLoad:
-    """A steady client: one session per thread, kept for the whole soak, each cycling over the mysfits."""
-
-    def __init__(
-        self, api_url: str, mysfit_ids: list[str], threads: int, accepted_statuses: tuple[int, ...] = (202,)
-    ) -> None:
-        self.api_url = api_url
-        self.accepted_statuses = accepted_statuses
-        self.mysfit_ids = mysfit_ids
-        self.sessions = [requests.Session() for _ in range(threads)]
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="like")
-
-    def close(self) -> None:
-        self._pool.shutdown()
-        for session in self.sessions:
-            session.close()
-
-    def submit(self, count: int) -> Submitted:
-        threads = len(self.sessions)
-        shares = [count // threads + (1 if index < count % threads else 0) for index in range(threads)]
-        started = time.perf_counter()
-        results = list(self._pool.map(self._post_likes, self.sessions, shares, range(threads)))
-        seconds = time.perf_counter() - started
-        refused: Counter[str] = Counter()
-        for _, refused_by_thread in results:
-            refused.update(refused_by_thread)
-        return Submitted(sum(accepted for accepted, _ in results), refused, seconds)
-
-    def _post_likes(self, session: requests.Session, count: int, offset: int) -> tuple[int, Counter[str]]:
-        accepted, refused = 0, Counter[str]()
-        for index in range(count):
-            mysfit_id = self.mysfit_ids[(offset + index) % len(self.mysfit_ids)]
-            try:
-                status = session.post(f"{self.api_url}/mysfits/{mysfit_id}/like", timeout=30).status_code
-            except requests.RequestException as error:
-                refused[type(error).__name__] += 1
-                continue
-            if status in self.accepted_statuses:
-                accepted += 1
-            else:
-                refused[str(status)] += 1
-        return accepted, refused
-
-
-def total_likes(session: requests.Session, api_url: str) -> int:
-    response = session.get(f"{api_url}/mysfits", timeout=30)
-    response.raise_for_status()
-    return sum(int(mysfit["likes"]) for mysfit in response.json()["mysfits"])
-
-
-def wait_for_total(read_total: Callable[[], int], expected: int, timeout: float) -> int:
-    """Poll until the counts reach `expected` (or pass it: a duplicate) or the timeout; the last total read."""
-    deadline = time.monotonic() + timeout
-    while (total := read_total()) < expected and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-    return total
 
 
 # -- one slice -----------------------------------------------------------------------------------
@@ -221,7 +101,7 @@ def run_slice(
         drained=total >= expected,
         cpu_seconds={name: cpu_between(before.get(name, {}), after.get(name, {})) for name in PROCESSES},
         rss={name: rss_mb(after.get(name, {})) for name in PROCESSES},
-        emulator_peak_mb=max((stat.peak_rss_bytes for stat in emulator.values()), default=0) / _MB,
+        emulator_peak_mb=max((stat.peak_rss_bytes for stat in emulator.values()), default=0) / MB,
     )
     return result, total
 
