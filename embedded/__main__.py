@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 
 from embedded.processes import port_in_use
-from embedded.system import EmbeddedSystem, SystemConfig, install_stop_signals
+from embedded.system import EmbeddedSystem, SystemConfig
 from mysfits_common.logs import configure_logging
 
 logger = logging.getLogger("embedded")
+
+
+def install_stop_signals() -> None:
+    """Turn SIGTERM and SIGINT into KeyboardInterrupt so `kill` stops the system as cleanly as Ctrl-C.
+
+    SIGINT too: a shell starts a background job with SIGINT ignored, and Python then leaves it
+    ignored, so a runner started with `&` (or by a tool that does) could not be stopped with it.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
 
 
 def main() -> int:

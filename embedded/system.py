@@ -289,17 +289,3 @@ class EmbeddedSystem:
         if force:
             return Path(".run") / f"{name}.log"
         return None
-
-
-def install_stop_signals() -> None:
-    """Turn SIGTERM and SIGINT into KeyboardInterrupt so `kill` stops the system as cleanly as Ctrl-C.
-
-    SIGINT too: a shell starts a background job with SIGINT ignored, and Python then leaves it
-    ignored, so a runner started with `&` (or by a tool that does) could not be stopped with it.
-    """
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, interrupt)
