@@ -16,8 +16,10 @@ __all__ = ["running_system", "system_config"]
 
 
 def system_config(output_dir: Path, name: str, **overrides: Any) -> SystemConfig:
-    """A test system's configuration; ``name`` is its log folder, ``overrides`` any other setting."""
+    """A test system's configuration; ``name`` is its log folder and, unless overridden, its project
+    (never the default project, which the infrastructure tests deploy to the shared emulator)."""
     settings: dict[str, Any] = {
+        "project": name,
         "api_port": free_port(),
         "emulator_port": free_port(),
         "website_port": 0,

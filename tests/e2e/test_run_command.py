@@ -98,7 +98,9 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(
     eventually(lambda: api.likes(target), lambda likes: likes == before)
 
     # WHEN the system is deployed again against the same emulator
-    with running_system(output_dir, "rerun", endpoint_url=system.endpoint_url, run_workers=False) as second:
+    with running_system(
+        output_dir, "rerun", endpoint_url=system.endpoint_url, project=system.config.project, run_workers=False
+    ) as second:
         second_api = Api(second.api_url)
         ids = [m["mysfitId"] for m in second_api.get("/mysfits").json()["mysfits"]]
 
