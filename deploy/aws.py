@@ -31,9 +31,9 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from deploy.cli import configure_command_logging, report_failures
+from deploy.cli import Exit, configure_command_logging, explain, report_failures
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
-from deploy.errors import DeployFailure, MissingCredentials
+from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
 from deploy.parameters import stack_name, stack_parameters
 from deploy.retained import import_retained_tables
@@ -51,6 +51,7 @@ __all__ = [
     "DeployFailure",
     "DeployOptions",
     "MissingCredentials",
+    "MissingRegion",
     "config_script",
     "main",
     "require_credentials",
@@ -92,7 +93,8 @@ class DeployOptions:
 
 
 def require_credentials(session: boto3.session.Session) -> None:
-    """Raise :class:`MissingCredentials` (changing nothing) unless boto3 has credentials and a region."""
+    """Raise :class:`MissingCredentials` or :class:`MissingRegion` (changing nothing) unless boto3 has
+    credentials and a region."""
     if session.get_credentials() is None:
         raise MissingCredentials(
             "No AWS credentials found, so nothing was changed. deploy.aws uses boto3's standard "
@@ -101,7 +103,7 @@ def require_credentials(session: boto3.session.Session) -> None:
             "credentials), or run where an IAM role is available."
         )
     if not session.region_name:
-        raise MissingCredentials("No AWS region configured: set AWS_REGION or pass --region. Nothing was changed.")
+        raise MissingRegion("No AWS region configured: set AWS_REGION or pass --region. Nothing was changed.")
 
 
 @dataclass
@@ -235,17 +237,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, session: boto3.session.Session | None = None) -> int:
-    """Exit codes: 0 done, 1 failed (the message says where), 2 cannot start (credentials, region,
-    confirmation)."""
+    """Exit codes as :mod:`deploy.cli` lists them: 0 done, 1 failed (the message says where), 2 no
+    region, 4 no credentials, 6 teardown not confirmed."""
     args = _parser().parse_args(argv)
     tool = f"deploy.aws {args.command}"
     configure_command_logging(tool)
     try:
         session = session or boto3.session.Session(profile_name=args.profile, region_name=args.region)
         require_credentials(session)
-    except (MissingCredentials, BotoCoreError) as exc:
+    except (DeployFailure, BotoCoreError) as exc:
+        failure = explain(exc)
         sys.stderr.write(f"{tool}: {exc}\n")
-        return 2
+        return int(failure.code)
     options = DeployOptions(
         project=args.project,
         certificate_arn=args.certificate_arn,
@@ -261,7 +264,7 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
     deployer = AwsDeployer.from_session(session, options)
     if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
         sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
-        return 2
+        return Exit.REFUSED
     return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
 
 

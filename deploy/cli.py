@@ -1,28 +1,74 @@
-"""How the command-line tools report, all the same way.
+"""How the command-line tools (``python -m deploy.*`` and ``python -m ops``) report, all the same way.
 
 Progress goes to stderr as ``<tool> <LEVEL> <message>``, with any ``extra`` fields of the record
 appended as ``key=value`` (a failure reason passed in ``extra`` is never lost). An expected failure
-(a refused deploy, a stack error, a bad template, AWS unreachable or refusing) is one line on
-stderr, ``<tool> failed: <why>``, and exit code 1; the tool never shows a traceback for it.
-Exit code 2 is left to "cannot start" (bad arguments, no credentials, not confirmed).
+is one line on stderr, ``<tool> failed: <why>``, never a traceback, and an exit code a script can
+rely on:
+
+==  =====================================================================
+0   done
+1   the operation failed (the line says where)
+2   bad usage (arguments, no region)
+3   a stack the command needs is missing
+4   no credentials, or credentials refused
+5   the endpoint is unreachable
+6   refused (not confirmed, or a guarded action on a target it protects)
+==  =====================================================================
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import sys
 from collections.abc import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
 
-from deploy.errors import DeployFailure
-from deploy.stacks import DeployError
+from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
+from deploy.stacks import DeployError, MissingStack
 from deploy.templates import TemplateError
 
-__all__ = ["EXPECTED_FAILURES", "configure_command_logging", "report_failures"]
+__all__ = [
+    "EXPECTED_FAILURES",
+    "CommandError",
+    "Exit",
+    "configure_command_logging",
+    "explain",
+    "report_failures",
+]
 
-#: What a tool reports in one line; anything else is a bug and keeps its traceback.
+
+class Exit(enum.IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    MISSING_STACK = 3
+    CREDENTIALS = 4
+    UNREACHABLE = 5
+    REFUSED = 6
+
+
+class CommandError(Exception):
+    """An expected failure: ``str(error)`` is the line the user reads."""
+
+    def __init__(self, message: str, code: Exit = Exit.FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+#: What a deploy tool reports in one line; anything else is a bug and keeps its traceback.
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
+    CommandError,
     DeployFailure,
     DeployError,
     TemplateError,
@@ -30,6 +76,46 @@ EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
     BotoCoreError,
     TimeoutError,
 )
+_CREDENTIAL_CODES = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidSignatureException",
+    "AccessDenied",
+    "AccessDeniedException",
+    "AuthorizationError",
+}
+
+
+def explain(error: BaseException) -> CommandError:
+    """The user's reading of an exception from boto3 or the deploy tooling: a line and an exit code."""
+    if isinstance(error, CommandError):
+        return error
+    if isinstance(error, MissingStack):
+        return CommandError(
+            f"{error.stack_name}: no such stack on this target "
+            "(deploy it first: make run, or python -m deploy.aws deploy)",
+            Exit.MISSING_STACK,
+        )
+    if isinstance(error, MissingCredentials | NoCredentialsError | PartialCredentialsError):
+        return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
+    if isinstance(error, MissingRegion | NoRegionError):
+        return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
+    if isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
+        return CommandError(f"endpoint unreachable: {error}", Exit.UNREACHABLE)
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code, message = str(details.get("Code", "")), str(details.get("Message", error))
+        if code in _CREDENTIAL_CODES:
+            return CommandError(f"credentials refused ({code}): {message}", Exit.CREDENTIALS)
+        return CommandError(f"{code}: {message}")
+    if isinstance(error, EXPECTED_FAILURES):
+        return CommandError(str(error))
+    return CommandError(f"{type(error).__name__}: {error}")
+
+
 # Attributes every LogRecord has; the rest came from ``extra``.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
@@ -56,10 +142,11 @@ def configure_command_logging(tool: str, level: int = logging.INFO) -> None:
 
 def report_failures(tool: str, action: Callable[[], object]) -> int:
     """Run ``action``: exit code 0 when it returns; an expected failure becomes one line on stderr,
-    ``<tool> failed: <why>``, and exit code 1."""
+    ``<tool> failed: <why>``, and its exit code."""
     try:
         action()
     except EXPECTED_FAILURES as error:
-        sys.stderr.write(f"{tool} failed: {error}\n")
-        return 1
+        failure = explain(error)
+        sys.stderr.write(f"{tool} failed: {failure}\n")
+        return int(failure.code)
     return 0

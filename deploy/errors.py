@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DeployFailure", "MissingCredentials"]
+__all__ = ["DeployFailure", "MissingCredentials", "MissingRegion"]
 
 
 class DeployFailure(RuntimeError):
@@ -11,3 +11,7 @@ class DeployFailure(RuntimeError):
 
 class MissingCredentials(DeployFailure):
     """boto3 found no AWS credentials."""
+
+
+class MissingRegion(DeployFailure):
+    """boto3 found no AWS region."""

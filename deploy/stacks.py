@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError, WaiterError
 from deploy.rules import broken_rules
 from deploy.templates import load_template_text, template_body
 
-__all__ = ["DeployError", "check_parameters", "deploy_stack", "stack_outputs", "stack_status"]
+__all__ = ["DeployError", "MissingStack", "check_parameters", "deploy_stack", "stack_outputs", "stack_status"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,13 @@ class DeployError(RuntimeError):
         if self.reasons:
             text += "\n" + "\n".join(f"  - {reason}" for reason in self.reasons)
         super().__init__(text)
+
+
+class MissingStack(DeployError):
+    """The stack a command reads does not exist on this target."""
+
+    def __init__(self, stack_name: str) -> None:
+        super().__init__(stack_name, "does not exist")
 
 
 def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str]) -> list[str]:
@@ -119,7 +126,7 @@ def stack_outputs(cfn: Any, stack_name: str) -> dict[str, str]:
     """The stack's outputs as ``{OutputKey: OutputValue}``."""
     stack = _describe(cfn, stack_name)
     if stack is None:
-        raise DeployError(stack_name, "does not exist")
+        raise MissingStack(stack_name)
     return {out["OutputKey"]: str(out["OutputValue"]) for out in stack.get("Outputs", [])}
 
 

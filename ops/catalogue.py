@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from deploy.cli import CommandError, Exit
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import seed
-from ops.errors import Exit, OpsError
 from ops.target import Target
 
 __all__ = ["reset", "seed_catalogue"]
@@ -32,7 +32,7 @@ def seed_catalogue(target: Target) -> dict[str, int]:
 def reset(target: Target, *, yes_really: bool) -> dict[str, int]:
     """Empty the queues and tables, then seed; say how much was removed and added."""
     if not target.is_local() and not yes_really:
-        raise OpsError(
+        raise CommandError(
             f"refusing to reset {target.describe()}: not a local emulator; "
             "add --yes-really to destroy its likes and adoptions",
             Exit.REFUSED,

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deploy.cli import CommandError, Exit, explain
 from ops import catalogue, peek, status, switch
-from ops.errors import Exit, OpsError, explain
 from ops.output import print_json, table
 from ops.redrive import RedriveQueues, redrive
 from ops.redrive import __doc__ as redrive_doc
@@ -160,7 +160,7 @@ def _status(target: Target, args: argparse.Namespace) -> int:
 
 def _peek(target: Target, args: argparse.Namespace) -> int:
     if args.max < 1:
-        raise OpsError("--max must be at least 1", Exit.USAGE)
+        raise CommandError("--max must be at least 1", Exit.USAGE)
     messages = peek.peek(target, args.dlq, args.max, args.status_dir if args.status_dir.is_dir() else None)
     return _show(args, {"dlq": args.dlq, "messages": messages}, peek.render(args.dlq, messages))
 
@@ -171,7 +171,7 @@ def _redrive(target: Target, args: argparse.Namespace) -> int:
     try:
         moved = redrive(target.client("sqs"), queues)
     except (RuntimeError, TimeoutError) as error:
-        raise OpsError(f"redrive failed: {error}") from error
+        raise CommandError(f"redrive failed: {error}") from error
     return _show(
         args,
         {"queue": args.queue, "moved": moved, "from": pair.dlq_url, "to": pair.url},

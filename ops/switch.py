@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from deploy.cli import CommandError, Exit
 from monolith.config import MODES
-from ops.errors import Exit, OpsError
 from ops.target import Target
 
 __all__ = ["FEATURES", "current_modes", "set_mode"]
@@ -22,7 +22,7 @@ FEATURES = ("like", "adopt")
 def _parameter(target: Target, feature: str) -> str:
     name = target.pipeline.mode_parameters.get(feature, "")
     if not name:
-        raise OpsError(
+        raise CommandError(
             f"the messaging stack of {target.project} has no switch parameter for {feature}: "
             "update it (make run, or deploy)",
             Exit.MISSING_STACK,
@@ -50,6 +50,6 @@ def current_modes(target: Target) -> dict[str, str | None]:
 def set_mode(target: Target, feature: str, mode: str) -> dict[str, str | None]:
     """Set ``feature``'s mode; return the modes now."""
     if feature not in FEATURES or mode not in MODES:
-        raise OpsError(f"switch takes a feature of {FEATURES} and a mode of {MODES}", Exit.USAGE)
+        raise CommandError(f"switch takes a feature of {FEATURES} and a mode of {MODES}", Exit.USAGE)
     target.client("ssm").put_parameter(Name=_parameter(target, feature), Value=mode, Type="String", Overwrite=True)
     return current_modes(target)

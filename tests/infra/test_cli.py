@@ -1,4 +1,4 @@
-"""The command-line tools report one way: an expected failure is one line and exit code 1, never a
+"""The command-line tools report one way: an expected failure is one line and its exit code, never a
 traceback; ``extra`` fields of log records are printed."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from deploy import aws, localstack_init
-from deploy.cli import configure_command_logging
+from deploy.cli import Exit, configure_command_logging
 from deploy.templates import TemplateError
 from embedded.processes import free_port
 
 
-def test_an_unreachable_endpoint_is_one_line_and_exit_1(
+def test_an_unreachable_endpoint_is_one_line_and_exit_5(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
@@ -23,7 +23,7 @@ def test_an_unreachable_endpoint_is_one_line_and_exit_1(
     code = localstack_init.main({"AWS_ENDPOINT_URL": unreachable, "PROJECT_NAME": "nowhere"})
 
     stderr = capsys.readouterr().err
-    assert code == 1
+    assert code == Exit.UNREACHABLE
     assert "Traceback" not in stderr
     (failure,) = [line for line in stderr.splitlines() if line.startswith("mysfits-init failed: ")]
     assert unreachable in failure

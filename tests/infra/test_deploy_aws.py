@@ -25,6 +25,7 @@ from deploy.aws import (
     stack_name,
     stack_parameters,
 )
+from deploy.cli import Exit
 
 PROJECT = "unit"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -204,7 +205,7 @@ def test_missing_credentials_are_refused_before_any_call(
     session = boto3.session.Session(region_name="eu-west-1")
 
     for command in ("deploy", "teardown"):
-        assert main([command, "--yes"], session=session) == 2
+        assert main([command, "--yes"], session=session) == Exit.CREDENTIALS
         error = capsys.readouterr().err
         assert f"deploy.aws {command}: No AWS credentials found, so nothing was changed." in error
         assert "AWS_PROFILE" in error and "AWS_ACCESS_KEY_ID" in error
@@ -216,7 +217,7 @@ def test_a_missing_region_is_refused(capsys: pytest.CaptureFixture[str], monkeyp
     session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b")
     if session.region_name:  # a developer's config file names one
         pytest.skip("a region is configured outside the test's control")
-    assert main(["deploy"], session=session) == 2
+    assert main(["deploy"], session=session) == Exit.USAGE
     assert "No AWS region" in capsys.readouterr().err
 
 
@@ -478,5 +479,5 @@ def test_teardown_keeps_the_data_stack_when_asked(aws: StubbedAws, website: Path
 
 def test_teardown_without_confirmation_deletes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="eu-west-1")
-    assert main(["teardown"], session=session) == 2  # stdin is not a terminal under pytest
+    assert main(["teardown"], session=session) == Exit.REFUSED  # stdin is not a terminal under pytest
     assert "not confirmed" in capsys.readouterr().err

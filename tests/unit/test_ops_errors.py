@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
+from deploy.cli import Exit, explain
 from deploy.endpoints import Endpoints
-from deploy.stacks import DeployError
-from ops.errors import Exit, explain
+from deploy.stacks import MissingStack
 from ops.output import table
 from ops.target import Target
 
@@ -15,7 +15,7 @@ from ops.target import Target
 @pytest.mark.parametrize(
     ("error", "code"),
     [
-        (DeployError("mysfits-data", "does not exist"), Exit.MISSING_STACK),
+        (MissingStack("mysfits-data"), Exit.MISSING_STACK),
         (NoCredentialsError(), Exit.CREDENTIALS),
         (
             ClientError({"Error": {"Code": "InvalidClientTokenId", "Message": "bad"}}, "GetQueueAttributes"),
