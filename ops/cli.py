@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -148,14 +150,22 @@ def _status(target: Target, args: argparse.Namespace) -> int:
     if not args.watch:
         current = status.collect(target, status_dir)
         return _show(args, current, status.render(current))
-    while True:
-        current = status.collect(target, status_dir)
-        if args.json:
-            print_json(current)
-        else:
-            stamp = time.strftime("%H:%M:%S")
-            print(f"{_CLEAR}{status.render(current)}\n\n{stamp}, every {args.interval:g} s; Ctrl-C stops", flush=True)
-        time.sleep(args.interval)
+    # Ctrl-C sets a flag rather than raising: a KeyboardInterrupt that lands in a finaliser (a
+    # closing connection) is printed and ignored by Python, and the watch would go on.
+    interrupted = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    try:
+        while not interrupted.is_set():
+            current = status.collect(target, status_dir)
+            if args.json:
+                print_json(current)
+            else:
+                footer = f"{time.strftime('%H:%M:%S')}, every {args.interval:g} s; Ctrl-C stops"
+                print(f"{_CLEAR}{status.render(current)}\n\n{footer}", flush=True)
+            interrupted.wait(args.interval)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return Exit.OK
 
 
 def _peek(target: Target, args: argparse.Namespace) -> int:

@@ -232,7 +232,12 @@ def test_status_watch_refreshes_until_interrupted(system: EmbeddedSystem) -> Non
         refreshes = [json.loads(watch.stdout.readline()) for _ in range(2)]
     finally:
         watch.send_signal(signal.SIGINT)
-        _, errors = watch.communicate(timeout=30)
+        try:
+            _, errors = watch.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            watch.kill()
+            watch.communicate()
+            raise
 
     assert all(refresh["project"] == system.config.project for refresh in refreshes)
     assert watch.returncode == 0, errors
