@@ -117,6 +117,22 @@ class Aws:
                 counts[outcome] = counts.get(outcome, 0) + 1
         return counts
 
+    def outcomes_of(self, event_ids: list[str]) -> dict[str, str]:
+        """The outcome of each of these events that has been processed (``applied``, ``rejected``...),
+        read by key: no scan of the processed-events table, whatever its size."""
+        outcomes: dict[str, str] = {}
+        table = self.topology.processed_events_table
+        for start in range(0, len(event_ids), 100):
+            wanted: dict[str, Any] = {
+                table: {"Keys": [{"EventId": {"S": i}} for i in event_ids[start : start + 100]], "ConsistentRead": True}
+            }
+            while wanted:
+                response = self.dynamodb.batch_get_item(RequestItems=wanted)
+                for item in response["Responses"].get(table, []):
+                    outcomes[item["EventId"]["S"]] = item["Outcome"]["S"]
+                wanted = response.get("UnprocessedKeys") or {}
+        return outcomes
+
     def publish(self, message: str, event_type: str) -> None:
         self.sns.publish(
             TopicArn=self.topology.events_topic_arn,

@@ -21,6 +21,7 @@ class Ledger:
     likes_before: dict[str, int]
     likes_accepted: Counter[str] = field(default_factory=Counter)
     adoptions_accepted: Counter[str] = field(default_factory=Counter)
+    adoption_events: dict[str, list[str]] = field(default_factory=dict)  # mysfit -> eventIds of its 202s
     refused: Counter[int] = field(default_factory=Counter)
 
     @property
@@ -48,11 +49,21 @@ def send_adoptions(api: Api, aws: Aws, ledger: Ledger, mysfits: int = 5, rivals:
     targets = [aws.add_mysfit(f"fault-{uuid.uuid4()}") for _ in range(mysfits)]
     requests_ = [t for t in targets for _ in range(rivals)]
     with ThreadPoolExecutor(max_workers=rivals * 2) as pool:
-        for mysfit_id, status in zip(requests_, pool.map(lambda t: api.adopt(t).status_code, requests_), strict=True):
-            if status == 202:
+        for mysfit_id, response in zip(requests_, pool.map(api.adopt, requests_), strict=True):
+            if response.status_code == 202:
                 ledger.adoptions_accepted[mysfit_id] += 1
+                ledger.adoption_events.setdefault(mysfit_id, []).append(response.json()["eventId"])
             else:
-                ledger.refused[status] += 1
+                ledger.refused[response.status_code] += 1
+
+
+def adoption_outcomes(aws: Aws, ledger: Ledger) -> dict[str, Counter[str]]:
+    """Per mysfit, the outcomes of the adoptions the API accepted for it, read by their eventIds."""
+    outcomes = aws.outcomes_of([i for ids in ledger.adoption_events.values() for i in ids])
+    return {
+        mysfit_id: Counter(outcomes[i] for i in ids if i in outcomes)
+        for mysfit_id, ids in ledger.adoption_events.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -69,12 +80,9 @@ def settle(api: Api, aws: Aws, ledger: Ledger, started: float, timeout: float = 
     def counted() -> dict[str, int]:
         return {m: api.likes(m) - ledger.likes_before[m] for m in CATALOGUE_IDS}
 
-    def decided() -> dict[str, dict[str, int]]:
-        return {m: aws.outcomes(m) for m in ledger.adoptions_accepted}
-
     def done() -> bool:
         likes = counted()
-        outcomes = decided()
+        outcomes = adoption_outcomes(aws, ledger)
         return (
             all(likes[m] >= ledger.likes_accepted[m] for m in CATALOGUE_IDS)
             and all(sum(outcomes[m].values()) >= n for m, n in ledger.adoptions_accepted.items())
@@ -84,7 +92,7 @@ def settle(api: Api, aws: Aws, ledger: Ledger, started: float, timeout: float = 
     eventually(done, bool, timeout=timeout, interval=0.5)
     seconds = time.monotonic() - started
     likes = counted()
-    outcomes = decided()
+    outcomes = adoption_outcomes(aws, ledger)
     return Settled(
         lost_likes=sum(max(ledger.likes_accepted[m] - likes[m], 0) for m in CATALOGUE_IDS),
         duplicated_likes=sum(max(likes[m] - ledger.likes_accepted[m], 0) for m in CATALOGUE_IDS),
@@ -99,6 +107,6 @@ def assert_exactly_once(aws: Aws, ledger: Ledger, settled: Settled) -> None:
     assert settled.lost_likes == 0
     assert settled.duplicated_likes == 0
     assert settled.undecided_adoptions == 0
-    for mysfit_id in ledger.adoptions_accepted:
-        assert aws.outcomes(mysfit_id).get("applied") == 1, f"{mysfit_id} must have exactly one adopter"
+    for mysfit_id, outcomes in adoption_outcomes(aws, ledger).items():
+        assert outcomes["applied"] == 1, f"{mysfit_id} must have exactly one adopter: {outcomes}"
     assert aws.dead_letters() == 0
