@@ -66,6 +66,7 @@ class SystemConfig:
             adopt_mode=env.get("ADOPT_MODE", cls.adopt_mode),
             max_receive_count=int(env.get("MAX_RECEIVE_COUNT", cls.max_receive_count)),
             visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout)),
+            worker_wait_seconds=int(env.get("WORKER_WAIT_SECONDS", cls.worker_wait_seconds)),
             fulfil_secret=env.get("FULFIL_SECRET") or secrets.token_urlsafe(32),
             cors_allowed_origins=env.get("CORS_ALLOWED_ORIGINS", ""),
             marker_ttl_seconds=int(env["MARKER_TTL_SECONDS"]) if env.get("MARKER_TTL_SECONDS") else None,

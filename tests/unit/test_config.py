@@ -74,3 +74,10 @@ def test_a_workers_environment_reaches_its_consumer_loop() -> None:
     assert (settings.concurrency, settings.monolith_url) == (7, "http://m:1")
     with pytest.raises(SystemExit, match="QUEUE_URL"):
         WorkerSettings.from_env({})
+
+
+def test_make_run_reads_the_workers_long_poll_from_the_environment() -> None:
+    system = EmbeddedSystem(SystemConfig.from_env({"WORKER_WAIT_SECONDS": "2"}))
+
+    assert system.config.worker_wait_seconds == 2
+    assert SystemConfig.from_env({}).worker_wait_seconds == 20
