@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 test: lint $(CHECKOV_STAMP) system-packages
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q

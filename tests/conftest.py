@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,13 +19,29 @@ from tests.e2e.client import Api, Aws
 from tests.systems import running_system
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Folders whose tests share one session system (or build images): under `pytest -n`, each runs in
+# one process of the suite, so that its system starts once per run; other tests are spread by module.
+_WHOLE_FOLDERS = ("tests/containers/", "tests/faults/", "tests/website/")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSystems(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            folder = next((f for f in _WHOLE_FOLDERS if nodeid.startswith(f)), None)
+            return folder or nodeid.split("::", 1)[0]
+
+    return SharedSystems(config, log)
 
 
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
-    """Where a test run leaves what a reviewer may want to look at: logs, screenshots."""
+    """Where a test run leaves what a reviewer may want to look at: logs, screenshots (a folder per
+    process of the suite when it runs on several)."""
     root = Path(os.environ.get("TEST_OUTPUT_DIR", REPO_ROOT / "test-output"))
-    path = root / time.strftime("%Y%m%d-%H%M%S")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or time.strftime("%Y%m%d-%H%M%S")
+    path = root / run / os.environ.get("PYTEST_XDIST_WORKER", "main")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
