@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,11 @@ class FakeRepository(MysfitRepository):
         self.markers: dict[str, str] = {}
         self.reads = 0
         self.down = False
+        # Items a batch meets as DynamoDB's cancellation reasons would name them: a busy item (a
+        # conflict, throttling) and one that cannot take the write (a corrupt record).
+        self.busy: set[str] = set()
+        self.corrupt: set[str] = set()
+        self.item_writes: dict[str, int] = {}
 
     def find(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
         attribute = {Filter.GOOD_EVIL: "good_evil", Filter.LAW_CHAOS: "law_chaos"}
@@ -39,12 +45,29 @@ class FakeRepository(MysfitRepository):
         return FulfilStatus.APPLIED
 
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+        """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
+        duplicate marker, a missing, busy or corrupt mysfit fail only their own events), and the rest
+        written together, one write per mysfit whatever its number of likes."""
         results: dict[str, FulfilStatus] = {}
+        pending: dict[str, LikeRequested] = {}
         for event in events:
-            try:
-                results[event.event_id] = self.apply_like(event)
-            except MysfitNotFound:
+            if event.event_id in self.markers:
+                results[event.event_id] = FulfilStatus.DUPLICATE
+            elif event.mysfit_id not in self.mysfits:
                 results[event.event_id] = FulfilStatus.NOT_FOUND
+            elif event.mysfit_id in self.busy:
+                results[event.event_id] = FulfilStatus.RETRY
+            elif event.mysfit_id in self.corrupt:
+                results[event.event_id] = FulfilStatus.FAILED
+            else:
+                pending[event.event_id] = event  # one marker per id, as in one transaction
+        for mysfit_id, count in Counter(event.mysfit_id for event in pending.values()).items():
+            mysfit = self.mysfits[mysfit_id]
+            self.mysfits[mysfit_id] = dataclasses.replace(mysfit, likes=mysfit.likes + count)
+            self.item_writes[mysfit_id] = self.item_writes.get(mysfit_id, 0) + 1
+        for event_id in pending:
+            self.markers[event_id] = "applied"
+            results[event_id] = FulfilStatus.APPLIED
         return results
 
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:

@@ -258,6 +258,42 @@ def test_a_batch_of_likes_is_counted_once_each_with_a_status_per_event(
     assert "ghost" not in repository.mysfits
 
 
+def test_in_a_batch_a_busy_or_corrupt_mysfit_settles_only_its_own_likes(
+    repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    client = create_app(Settings(fulfil_secret=SECRET), service=MysfitsService(repository, publisher)).test_client()
+    # GIVEN a batch for three mysfits: one busy (a conflict), one whose record cannot take a like
+    good, busy, corrupt = [m.mysfit_id for m in list(repository.mysfits.values())[:3]]
+    repository.busy.add(busy)
+    repository.corrupt.add(corrupt)
+    before = {m: repository.mysfits[m].likes for m in (good, busy, corrupt)}
+    batch = [LikeRequested(mysfit_id=m) for m in (good, busy, good, corrupt, good)]
+
+    # WHEN the worker hands it over
+    response = fulfil_batch(client, batch)
+
+    # THEN each event has its own status, the good likes count once each in one write of their item,
+    # and nothing is written for the others
+    assert response.status_code == 200, response.get_json()
+    assert [r["status"] for r in response.get_json()["results"]] == [
+        "applied", "retry", "applied", "failed", "applied",
+    ]
+    assert repository.mysfits[good].likes == before[good] + 3
+    assert repository.item_writes == {good: 1}
+    assert (repository.mysfits[busy].likes, repository.mysfits[corrupt].likes) == (before[busy], before[corrupt])
+
+    # WHEN the item is free again and the batch comes back (at-least-once delivery)
+    repository.busy.clear()
+    again = fulfil_batch(client, batch)
+
+    # THEN what was applied is a duplicate, and the busy mysfit's like counts now
+    assert [r["status"] for r in again.get_json()["results"]] == [
+        "duplicate", "applied", "duplicate", "failed", "duplicate",
+    ]
+    assert repository.mysfits[busy].likes == before[busy] + 1
+    assert repository.mysfits[good].likes == before[good] + 3
+
+
 @pytest.mark.parametrize(
     "body",
     [{}, {"events": []}, {"events": "x"}, {"events": [1]}, {"events": [{"eventType": "LikeRequested"}]}],
