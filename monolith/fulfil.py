@@ -1,4 +1,9 @@
-"""The internal fulfil routes the workers call: authenticated, idempotent by eventId."""
+"""The internal fulfil routes the workers call: authenticated, idempotent by eventId.
+
+Spelling: the routes keep the HTTP contract's ``fulfill-*`` (docs/openapi.yaml, which deployed
+workers and the ALB's 403 rule already use); everything else (modules, functions, the
+``FULFIL_SECRET*`` variables, the ``X-Fulfil-Secret`` header) says "fulfil", one spelling per layer.
+"""
 
 from __future__ import annotations
 
