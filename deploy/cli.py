@@ -31,6 +31,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
@@ -103,6 +104,8 @@ def explain(error: BaseException) -> CommandError:
         return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
     if isinstance(error, MissingRegion | NoRegionError):
         return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
+    if isinstance(error, ProfileNotFound):
+        return CommandError(f"{error}: check AWS_PROFILE or --profile", Exit.USAGE)
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
         return CommandError(f"endpoint unreachable: {error}", Exit.UNREACHABLE)
     if isinstance(error, ClientError):

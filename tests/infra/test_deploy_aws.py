@@ -477,6 +477,18 @@ def test_teardown_keeps_the_data_stack_when_asked(aws: StubbedAws, website: Path
     assert "data stack and its tables were kept" in deployer.out.getvalue()  # type: ignore[attr-defined]
 
 
+def test_a_profile_that_does_not_exist_cannot_start(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty = tmp_path / "config"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+
+    assert main(["deploy", "--profile", "nope"]) == Exit.USAGE
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_teardown_without_confirmation_deletes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="eu-west-1")
     assert main(["teardown"], session=session) == Exit.REFUSED  # stdin is not a terminal under pytest

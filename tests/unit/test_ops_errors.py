@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ProfileNotFound
 
 from deploy.cli import Exit, explain
 from deploy.endpoints import Endpoints
@@ -23,6 +23,7 @@ from ops.target import Target
         ),
         (ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeStacks"), Exit.CREDENTIALS),
         (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), Exit.UNREACHABLE),
+        (ProfileNotFound(profile="nope"), Exit.USAGE),
         (ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Receive"), Exit.FAILED),
     ],
 )
