@@ -37,12 +37,10 @@ class FakeRepository(MysfitRepository):
         return self.mysfits.get(mysfit_id)
 
     def apply_like(self, event: LikeRequested) -> FulfilStatus:
-        if event.event_id in self.markers:
-            return FulfilStatus.DUPLICATE
-        mysfit = self._existing(event.mysfit_id)
-        self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, likes=mysfit.likes + 1)
-        self.markers[event.event_id] = "applied"
-        return FulfilStatus.APPLIED
+        status = self.apply_likes([event])[event.event_id]
+        if status is FulfilStatus.NOT_FOUND:
+            raise MysfitNotFound(event.mysfit_id)
+        return status
 
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
         """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
