@@ -32,6 +32,7 @@ def findings() -> dict[str, list[str]]:
     assert result.returncode == 0 or any(by_template.values()), (
         f"cfn-lint exited {result.returncode} without a finding:\n{result.stdout}{result.stderr}"
     )
+    assert set(by_template) == {str(path) for path in TEMPLATES}, f"findings for other paths:\n{result.stdout}"
     return by_template
 
 
