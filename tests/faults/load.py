@@ -20,9 +20,12 @@ class Ledger:
 
     likes_before: dict[str, int]
     likes_accepted: Counter[str] = field(default_factory=Counter)
-    adoptions_accepted: Counter[str] = field(default_factory=Counter)
     adoption_events: dict[str, list[str]] = field(default_factory=dict)  # mysfit -> eventIds of its 202s
     refused: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def adoptions_accepted(self) -> Counter[str]:
+        return Counter({mysfit_id: len(ids) for mysfit_id, ids in self.adoption_events.items()})
 
     @property
     def likes_sent(self) -> int:
@@ -51,7 +54,6 @@ def send_adoptions(api: Api, aws: Aws, ledger: Ledger, mysfits: int = 5, rivals:
     with ThreadPoolExecutor(max_workers=rivals * 2) as pool:
         for mysfit_id, response in zip(requests_, pool.map(api.adopt, requests_), strict=True):
             if response.status_code == 202:
-                ledger.adoptions_accepted[mysfit_id] += 1
                 ledger.adoption_events.setdefault(mysfit_id, []).append(response.json()["eventId"])
             else:
                 ledger.refused[response.status_code] += 1

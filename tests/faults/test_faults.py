@@ -88,7 +88,7 @@ def test_a_monolith_outage_while_draining_is_waited_out(
     down_at = time.monotonic()
     eventually(lambda: _log_lines(faulty, "like_worker", _PAUSING) - pauses_before, lambda n: n >= 2, timeout=60)
     faulty.start_monolith()
-    report_outage = round(time.monotonic() - down_at, 1)
+    outage_seconds = round(time.monotonic() - down_at, 1)
 
     # THEN the workers back off (no hot loop, nothing in a DLQ) and drain once it is back
     settled = settle(faulty_api, faulty_aws, ledger, down_at)
@@ -98,7 +98,7 @@ def test_a_monolith_outage_while_draining_is_waited_out(
     record(report, "monolith down", "monolith killed while workers drain, until they back off twice", ledger,
            settled, "tests/faults -k monolith_outage")
     report["monolith down"]["failed_attempts"] = failures
-    report["monolith down"]["outage_seconds"] = report_outage
+    report["monolith down"]["outage_seconds"] = outage_seconds
 
 
 def test_with_the_emulator_down_likes_are_refused_and_workers_survive(
