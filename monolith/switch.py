@@ -81,8 +81,11 @@ class ParameterModes:
             cached = self._cached.get(feature)
             if cached is not None and self._clock() - cached[1] < self._cache_seconds:
                 return cached[0]
+            # Stamped when the read began: a flip that lands during a slow read is still seen within
+            # the cache period of the flip, the bound ``SWITCH_CACHE_SECONDS`` promises.
+            began = self._clock()
             mode = self._read(feature, name, cached[0] if cached else self._fallback.mode(feature))
-            self._cached[feature] = (mode, self._clock())
+            self._cached[feature] = (mode, began)
             return mode
         finally:
             self._lock.release()

@@ -59,6 +59,28 @@ def test_a_flip_is_seen_once_the_cache_period_has_passed_and_not_before() -> Non
     assert ssm.reads == 2  # one read per period, whatever the number of requests
 
 
+def test_a_slow_read_that_began_before_a_flip_does_not_stretch_the_stale_period() -> None:
+    # GIVEN a read that answers the old mode after 2 s (the flip lands while it is in flight)
+    ssm, clock = FakeSsm(like="queue"), Clock()
+    flipped_at = clock.now + 1
+    slow_get = ssm.get_parameter
+
+    def slow_read(Name: str) -> dict[str, Any]:
+        answer = slow_get(Name)
+        clock.now += 2
+        ssm.values[Name] = "inline"
+        return answer
+
+    ssm.get_parameter = slow_read  # type: ignore[method-assign]
+    switch = modes(ssm, clock)
+    assert switch.mode("like") == "queue"
+    ssm.get_parameter = slow_get  # type: ignore[method-assign]
+
+    # THEN the flip is seen within the cache period of the flip itself, not of the read's answer
+    clock.now = flipped_at + 3
+    assert switch.mode("like") == "inline"
+
+
 def test_an_unreadable_parameter_keeps_the_last_mode() -> None:
     ssm, clock = FakeSsm(like="inline"), Clock()
     switch = modes(ssm, clock)
