@@ -30,7 +30,8 @@ def repository() -> FakeRepository:
 def base_url(repository: FakeRepository) -> Iterator[str]:
     app = create_app(Settings(fulfil_secret=SECRET), service=MysfitsService(repository, RecordingPublisher()))
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look, every 0.5 s by default.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
