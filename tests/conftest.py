@@ -24,13 +24,32 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _WHOLE_FOLDERS = ("tests/containers/", "tests/faults/", "tests/website/")
 
 
+def _scope(nodeid: str) -> str:
+    """The unit of work a process of the suite takes: a whole folder of ``_WHOLE_FOLDERS``, else a module."""
+    folder = next((f for f in _WHOLE_FOLDERS if nodeid.startswith(f)), None)
+    return folder or nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scopes holding a ``slow`` test first, each kept whole and in collection order: handed out first,
+    the long ones overlap, and the many short ones fill the processes' ends evenly."""
+    slow = {_scope(item.nodeid) for item in items if item.get_closest_marker("slow")}
+    first_seen = {scope: index for index, scope in reversed(list(enumerate(_scope(i.nodeid) for i in items)))}
+    items.sort(key=lambda item: (_scope(item.nodeid) not in slow, first_seen[_scope(item.nodeid)]))
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedSystems(LoadScopeScheduling):
+        """xdist's scheduling by scope, with our scopes, handed out in the order collection left them."""
+
+        def __init__(self, config: pytest.Config, log: Any = None) -> None:
+            super().__init__(config, log)
+            config.option.loadscopereorder = False  # else xdist hands out the scopes with most tests first
+
         def _split_scope(self, nodeid: str) -> str:
-            folder = next((f for f in _WHOLE_FOLDERS if nodeid.startswith(f)), None)
-            return folder or nodeid.split("::", 1)[0]
+            return _scope(nodeid)
 
     return SharedSystems(config, log)
 

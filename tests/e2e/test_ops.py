@@ -23,7 +23,7 @@ from tests.conftest import REPO_ROOT
 from tests.e2e.client import Api, Aws, eventually
 from tests.systems import running_system
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def ops(*args: str, endpoint_url: str | None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

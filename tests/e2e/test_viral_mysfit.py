@@ -21,7 +21,7 @@ from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws, eventually
 from tests.systems import running_system
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 LIKES = 1000
 
 

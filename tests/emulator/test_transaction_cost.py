@@ -2,7 +2,7 @@
 
 moto copied every table a transaction names, once per item, before writing: a batch of likes got
 slower with every marker ever written. This drives the emulator's transaction in-process on a
-table of 1,000 markers and on one of 50,000 and counts the items it copies (a count, not a time:
+table of 1,000 markers and on one of 5,000 and counts the items it copies (a count, not a time:
 the machine is shared; ``python -m bench.soak`` measures the time per like as the table grows).
 """
 
@@ -20,7 +20,7 @@ from moto.dynamodb.models.dynamo_type import Item
 from embedded.emulator.dynamodb import transact_write_items
 from tests.emulator.moto_tables import create_table
 
-SMALL, LARGE = 1_000, 50_000
+SMALL, LARGE = 1_000, 5_000
 TRANSACTIONS = 20
 
 

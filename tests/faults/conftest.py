@@ -34,7 +34,7 @@ def faulty(proxy: CuttableProxy, output_dir: Path) -> Iterator[EmbeddedSystem]:
         endpoint_url=proxy.url,
         project="faults",
         visibility_timeout=VISIBILITY_TIMEOUT,
-        extra_env={"WORKER_BACKOFF_BASE_SECONDS": "1", "WORKER_BACKOFF_MAX_SECONDS": "8"},
+        extra_env={"WORKER_BACKOFF_BASE_SECONDS": "1", "WORKER_BACKOFF_MAX_SECONDS": "4"},
     ) as running:
         yield running
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
+from typing import Any
 
 import boto3
 import pytest
@@ -12,20 +12,26 @@ import pytest
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
 from mysfits_common.handlers import EachEvent, Outcome
+from tests.e2e.client import eventually
 from tests.faults.proxy import CuttableProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+HOLD_SECONDS = 6  # three times the visibility timeout
 
 
 def handled_ids_with_two_competing_consumers(proxy: CuttableProxy, heartbeat_seconds: float) -> list[str]:
+    """Two consumers on one queue; the first to get the message holds it three times the visibility
+    timeout (2 s), or until a second handling shows it was not kept hidden."""
     sqs = boto3.client("sqs", endpoint_url=proxy.url, region_name="us-east-1")
     queue_url = sqs.create_queue(QueueName=f"slow-{uuid.uuid4()}")["QueueUrl"]
     sqs.send_message(QueueUrl=queue_url, MessageBody=LikeRequested(mysfit_id="slowpoke").to_json())
     handled: list[str] = []
+    handled_twice, first_handled = threading.Event(), threading.Event()
 
     def slow(event: Event) -> Outcome:
         handled.append(event.event_id)
-        time.sleep(6)  # three times the visibility timeout
+        (handled_twice if len(handled) > 1 else first_handled).set()
+        handled_twice.wait(HOLD_SECONDS)
         return Outcome("applied", "Like processed.")
 
     settings = ConsumerSettings(
@@ -35,15 +41,21 @@ def handled_ids_with_two_competing_consumers(proxy: CuttableProxy, heartbeat_sec
     threads = [threading.Thread(target=c.run) for c in consumers]
     for thread in threads:
         thread.start()
-    time.sleep(9)
+    assert first_handled.wait(30), "no consumer received the message"
+    handled_twice.wait(HOLD_SECONDS)
+    eventually(lambda: _messages(sqs, queue_url), lambda left: left == 0, timeout=30)  # deleted: no third chance
     for consumer in consumers:
         consumer.stop()
     for thread in threads:
         thread.join(30)
-    remaining = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
     sqs.delete_queue(QueueUrl=queue_url)
-    assert remaining["Attributes"]["ApproximateNumberOfMessages"] == "0"
     return handled
+
+
+def _messages(sqs: Any, queue_url: str) -> int:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes[name]) for name in names)
 
 
 def test_the_heartbeat_keeps_a_slow_message_from_a_second_consumer(proxy: CuttableProxy) -> None:

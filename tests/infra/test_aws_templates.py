@@ -147,6 +147,7 @@ def _failures(report: dict[str, Any]) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_checkov_passes_on_the_templates(checkov_reports: list[dict[str, Any]]) -> None:
     report = _report(checkov_reports, "cloudformation")
     assert _failures(report) == []

@@ -12,7 +12,7 @@ from embedded.system import EmbeddedSystem
 from tests.e2e.client import Api, Aws
 from tests.systems import running_system
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DRAIN_TIMEOUT_MS = 60_000
 
