@@ -78,6 +78,7 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress,
             peaks = peak_rss_mb(roots_of(system))
             progress.step("one Publish per like: monolith restarted, saturation and latency again")
             system.config.extra_env["PUBLISH_BATCH_ENTRIES"] = "1"
+            load.hang_up()
             system.start_monolith()
             warmed = observer.total_likes() + load.submit(len(ids) * threads).accepted
             observer.wait_counted(warmed)

@@ -36,6 +36,11 @@ class LikeLoad:
 
     def close(self) -> None:
         self._pool.shutdown()
+        self.hang_up()
+
+    def hang_up(self) -> None:
+        """Close the kept-alive connections (the sessions stay usable): a gunicorn being stopped waits
+        up to 2 s for idle ones before it exits."""
         for session in self.sessions:
             session.close()
 

@@ -33,6 +33,10 @@ class Api:
         self.base_url = base_url
         self.session = requests.Session()
 
+    def close(self) -> None:
+        """Close the kept-alive connections: a stopping gunicorn waits up to 2 s for idle ones."""
+        self.session.close()
+
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.get(self.base_url + path, timeout=10, **kwargs)
 

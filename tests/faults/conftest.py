@@ -40,8 +40,10 @@ def faulty(proxy: CuttableProxy, output_dir: Path) -> Iterator[EmbeddedSystem]:
 
 
 @pytest.fixture(scope="session")
-def faulty_api(faulty: EmbeddedSystem) -> Api:
-    return Api(faulty.api_url)
+def faulty_api(faulty: EmbeddedSystem) -> Iterator[Api]:
+    api = Api(faulty.api_url)
+    yield api
+    api.close()
 
 
 @pytest.fixture(scope="session")

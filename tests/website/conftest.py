@@ -35,8 +35,10 @@ def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
 
 
 @pytest.fixture(scope="session")
-def api(system: EmbeddedSystem) -> Api:
-    return Api(system.api_url)
+def api(system: EmbeddedSystem) -> Iterator[Api]:
+    api = Api(system.api_url)
+    yield api
+    api.close()
 
 
 @pytest.fixture(scope="session")
