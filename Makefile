@@ -42,8 +42,11 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (as on these machines): without it
+# every pytest process re-rewrites the asserts of its plugins' ~350 modules (schemathesis, hypothesis),
+# about 4 s of CPU each, and every process of the system recompiles our modules.
 test: lint $(CHECKOV_STAMP) system-packages
-	$(PY) -m pytest -n auto
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
