@@ -3,6 +3,12 @@
 import os
 from typing import Any
 
+# The app's modules (Flask, boto3 and ours), imported once here in the master: each worker forks
+# with them loaded instead of importing them again, about 0.6 s of CPU per worker start. Importing
+# connects to nothing (no client, socket or thread exists before the fork); each worker still
+# builds its own app and clients in monolith.wsgi.
+import monolith.app  # noqa: F401
+
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Requests a process serves at once: the publish batcher can only share a PublishBatch among those, so
