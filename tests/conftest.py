@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,18 +81,15 @@ def emulator_log(output_dir: Path) -> Path:
     return output_dir / "emulator" / "emulator.log"
 
 
-@pytest.fixture(scope="session")
-def emulator(emulator_log: Path) -> Iterator[str]:
-    """The embedded emulator (``python -m embedded.emulator``) on a free port, alone; yields its URL.
-
-    Expired items are swept every 0.2 s so that tests can watch TTL at work.
-    """
+@contextmanager
+def running_emulator(log_path: Path, **env: str) -> Iterator[str]:
+    """``python -m embedded.emulator`` on a free port, alone, with ``env`` added; yields its URL."""
     port = free_port()
     process = ManagedProcess(
         "emulator",
         [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)],
-        {**os.environ, "EMULATOR_TTL_SWEEP_SECONDS": "0.2", "EMULATOR_SQS_METRICS_SECONDS": "0.3"},
-        emulator_log,
+        {**os.environ, **env},
+        log_path,
     ).start()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -100,6 +98,25 @@ def emulator(emulator_log: Path) -> Iterator[str]:
         yield url
     finally:
         process.stop(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_log: Path) -> Iterator[str]:
+    """The embedded emulator the session's systems share, as `make run` runs it: its TTL sweeps and
+    queue metrics at their default pace (every 5 s and 60 s). Each round visits every table and queue
+    the run has deployed, so a faster pace here would cost the whole run CPU; the tests that watch
+    those rounds use ``fast_emulator``."""
+    with running_emulator(emulator_log) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def fast_emulator(output_dir: Path) -> Iterator[str]:
+    """An emulator for watching its background rounds: expired items swept every 0.2 s, queue metrics
+    put every 0.3 s."""
+    log = output_dir / "fast-emulator" / "emulator.log"
+    with running_emulator(log, EMULATOR_TTL_SWEEP_SECONDS="0.2", EMULATOR_SQS_METRICS_SECONDS="0.3") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ where its services' variable points, and the whole system works across the two."
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +11,8 @@ import boto3
 import pytest
 
 from deploy.local import data_stack_name, messaging_stack_name
-from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.system import EmbeddedSystem
+from tests.conftest import running_emulator
 from tests.e2e.client import Api, eventually
 from tests.systems import running_system
 
@@ -25,16 +23,8 @@ PROJECT = "split"
 @pytest.fixture(scope="module")
 def dynamodb_endpoint(output_dir: Path) -> Iterator[str]:
     """A second emulator, for DynamoDB only."""
-    port = free_port()
-    argv = [sys.executable, "-m", "embedded.emulator", "-H", "127.0.0.1", "-p", str(port)]
-    process = ManagedProcess("dynamodb-emulator", argv, dict(os.environ), output_dir / "split" / "dynamodb.log")
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(url), 30, f"the second emulator at {url}")
+    with running_emulator(output_dir / "split" / "dynamodb.log") as url:
         yield url
-    finally:
-        process.stop(timeout=5)
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from tests.e2e.client import eventually
 
 
 @pytest.fixture(scope="module")
-def clients(emulator: str) -> tuple[Any, Any]:
+def clients(fast_emulator: str) -> tuple[Any, Any]:
     session = boto3.session.Session(region_name="us-east-1")
-    return session.client("sqs", endpoint_url=emulator), session.client("cloudwatch", endpoint_url=emulator)
+    return session.client("sqs", endpoint_url=fast_emulator), session.client("cloudwatch", endpoint_url=fast_emulator)
 
 
 def _latest(cloudwatch: Any, queue: str, metric: str) -> float | None:
@@ -58,13 +58,13 @@ def test_a_waiting_message_shows_in_the_queues_metrics_and_its_age_with_it(clien
     assert age is not None and age >= 0
 
 
-def test_ops_status_reads_the_age_from_cloudwatch(emulator: str, clients: tuple[Any, Any]) -> None:
+def test_ops_status_reads_the_age_from_cloudwatch(fast_emulator: str, clients: tuple[Any, Any]) -> None:
     sqs, _ = clients
     url = sqs.create_queue(QueueName=f"aged-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="old")
 
     ages = eventually(
-        lambda: _oldest_ages(Target.from_environment("unused", emulator), [url]), lambda found: found[url] is not None
+        lambda: _oldest_ages(Target.from_environment("unused", fast_emulator), [url]), lambda found: found[url] is not None
     )
 
     assert (ages[url] or 0) >= 0

@@ -19,8 +19,8 @@ FIVE_YEARS = 5 * 365 * 24 * 3600
 
 
 @pytest.fixture(scope="module")
-def dynamodb(emulator: str) -> Any:
-    return boto3.client("dynamodb", endpoint_url=emulator, region_name="us-east-1")
+def dynamodb(fast_emulator: str) -> Any:
+    return boto3.client("dynamodb", endpoint_url=fast_emulator, region_name="us-east-1")
 
 
 def _table(dynamodb: Any, ttl_attribute: str | None) -> str:
@@ -73,9 +73,9 @@ def test_items_whose_ttl_has_passed_are_deleted_and_no_others(dynamodb: Any) -> 
     }
 
 
-def test_processed_event_markers_expire_after_the_configured_ttl(emulator: str, dynamodb: Any) -> None:
+def test_processed_event_markers_expire_after_the_configured_ttl(fast_emulator: str, dynamodb: Any) -> None:
     # GIVEN the tables from the templates and a monolith repository that keeps markers for 2 s
-    topology = deploy_local_topology(emulator, project="ttlmarkers")
+    topology = deploy_local_topology(fast_emulator, project="ttlmarkers")
     repository = DynamoMysfitRepository(
         dynamodb, topology.mysfits_table, topology.processed_events_table, marker_ttl_seconds=2
     )
