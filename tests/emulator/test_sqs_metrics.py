@@ -64,7 +64,8 @@ def test_ops_status_reads_the_age_from_cloudwatch(fast_emulator: str, clients: t
     sqs.send_message(QueueUrl=url, MessageBody="old")
 
     ages = eventually(
-        lambda: _oldest_ages(Target.from_environment("unused", fast_emulator), [url]), lambda found: found[url] is not None
+        lambda: _oldest_ages(Target.from_environment("unused", fast_emulator), [url]),
+        lambda found: found[url] is not None,
     )
 
     assert (ages[url] or 0) >= 0
