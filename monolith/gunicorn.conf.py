@@ -6,8 +6,9 @@ from typing import Any
 # The app's modules (Flask, boto3 and ours), imported once here in the master: each worker forks
 # with them loaded instead of importing them again, about 0.6 s of CPU per worker start. Importing
 # connects to nothing (no client, socket or thread exists before the fork); each worker still
-# builds its own app and clients in monolith.wsgi.
-import monolith.app  # noqa: F401
+# builds its own app and clients in monolith.wsgi. (So a SIGHUP reload restarts the workers on the
+# code the master imported: deploy new code with a new process, as a new task does.)
+from monolith.app import close_app
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -24,6 +25,4 @@ control_socket_disable = True  # one shared socket path per user would collide b
 
 def worker_exit(_server: Any, worker: Any) -> None:
     """The worker has stopped taking requests (SIGTERM): publish every event still waiting for a batch."""
-    from monolith.app import close_app  # imported in the worker, not in the master that reads this file
-
     close_app(worker.wsgi)

@@ -78,29 +78,33 @@ class ParameterModes:
             assert cached is not None
             return cached[0]
         try:
-            cached = self._cached.get(feature)
-            if cached is not None and self._clock() - cached[1] < self._cache_seconds:
-                return cached[0]
-            # Stamped when the read began: a flip that lands during a slow read is still seen within
-            # the cache period of the flip, the bound ``SWITCH_CACHE_SECONDS`` promises.
+            latest = self._cached.get(feature)
+            if latest is not cached:  # read by another thread while this one waited: as fresh as it gets
+                assert latest is not None
+                return latest[0]
+            keep = cached[0] if cached else self._fallback.mode(feature)
             began = self._clock()
-            mode = self._read(feature, name, cached[0] if cached else self._fallback.mode(feature))
-            self._cached[feature] = (mode, began)
-            return mode
+            read = self._read(feature, name, keep)
+            # A mode read is stamped when its read began: a flip that lands during a slow read is
+            # still seen within ``SWITCH_CACHE_SECONDS`` of the flip. A failed read keeps the mode
+            # for a whole period from its failure, so a slow, failing SSM is not asked back to back.
+            self._cached[feature] = (read, began) if read is not None else (keep, self._clock())
+            return read or keep
         finally:
             self._lock.release()
 
-    def _read(self, feature: Feature, name: str, keep: Mode) -> Mode:
+    def _read(self, feature: Feature, name: str, keep: Mode) -> Mode | None:
+        """The parameter's mode, or None (logged) if it cannot be read or holds no mode."""
         try:
             value = str(self._ssm.get_parameter(Name=name)["Parameter"]["Value"]).strip().lower()
         except (BotoCoreError, ClientError) as error:
             logger.warning("Strangler switch unreadable; keeping the mode",
                            extra={"feature": feature, "parameter": name, "mode": keep, "error": str(error)})
-            return keep
+            return None
         if value not in MODES:
             logger.warning("Strangler switch holds no mode; keeping the mode",
                            extra={"feature": feature, "parameter": name, "value": value, "mode": keep})
-            return keep
+            return None
         if value != keep:
             logger.info("Strangler switch flipped", extra={"feature": feature, "from": keep, "to": value})
         return cast(Mode, value)

@@ -163,7 +163,7 @@ def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(
     # WHEN the operator peeks at the like DLQ (once the worker has given up on both: watched with one
     # cheap call a poll, not with a process of ops each time)
     eventually(lambda: aws.depth(aws.topology.like_dlq_url), lambda depth: depth >= dlq_before + len(sent), timeout=60)
-    found = eventually(ours, lambda messages: len(messages) == len(sent), timeout=30, interval=1)
+    found = eventually(ours, lambda messages: len(messages) == len(sent), timeout=60, interval=1)
     depth = aws.depth(aws.topology.like_dlq_url)
 
     # THEN each shows its event, mysfit, receives and the worker's reason, and the DLQ is unchanged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -79,6 +80,58 @@ def test_a_slow_read_that_began_before_a_flip_does_not_stretch_the_stale_period(
     # THEN the flip is seen within the cache period of the flip itself, not of the read's answer
     clock.now = flipped_at + 3
     assert switch.mode("like") == "inline"
+
+
+def test_a_slow_read_that_fails_keeps_the_mode_a_whole_period_from_its_failure() -> None:
+    # GIVEN an SSM that fails after 6 s (an unreachable endpoint: connect timeouts and retries)
+    ssm, clock = FakeSsm(like="inline"), Clock()
+    switch = modes(ssm, clock)
+    assert switch.mode("like") == "inline"
+    clock.now += 10
+    failing = ssm.get_parameter
+
+    def unreachable(Name: str) -> dict[str, Any]:
+        clock.now += 6
+        raise EndpointConnectionError(endpoint_url="https://ssm")
+
+    ssm.get_parameter = unreachable  # type: ignore[method-assign]
+    assert switch.mode("like") == "inline"
+    ssm.get_parameter = failing  # type: ignore[method-assign]
+
+    # THEN the next requests of the period keep the mode without asking again
+    clock.now += 2
+    assert switch.mode("like") == "inline"
+    assert ssm.reads == 1
+
+
+def test_requests_that_waited_for_the_first_read_take_its_answer_however_long_it_took() -> None:
+    # GIVEN a first read that takes 5 s, longer than the cache period, while a second request waits
+    ssm, clock = FakeSsm(like="inline"), Clock()
+    switch = modes(ssm, clock)
+    reading, answer = threading.Event(), threading.Event()
+    quick_get = ssm.get_parameter
+
+    def slow_get(Name: str) -> dict[str, Any]:
+        reading.set()
+        answer.wait(5)
+        clock.now += 5
+        return quick_get(Name)
+
+    ssm.get_parameter = slow_get  # type: ignore[method-assign]
+    seen: list[str] = []
+    first = threading.Thread(target=lambda: seen.append(switch.mode("like")))
+    first.start()
+    assert reading.wait(5)
+    second = threading.Thread(target=lambda: seen.append(switch.mode("like")))
+    second.start()
+    second.join(0.2)
+    answer.set()
+    first.join(5)
+    second.join(5)
+
+    # THEN both have the mode from the one read: the second did not read again after waiting
+    assert seen == ["inline", "inline"]
+    assert ssm.reads == 1
 
 
 def test_an_unreadable_parameter_keeps_the_last_mode() -> None:
