@@ -35,7 +35,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Scopes holding a ``slow`` test first, each kept whole and in collection order: handed out first,
     the long ones overlap, and the many short ones fill the processes' ends evenly."""
     slow = {_scope(item.nodeid) for item in items if item.get_closest_marker("slow")}
-    first_seen = {scope: index for index, scope in reversed(list(enumerate(_scope(i.nodeid) for i in items)))}
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(_scope(item.nodeid), index)
     items.sort(key=lambda item: (_scope(item.nodeid) not in slow, first_seen[_scope(item.nodeid)]))
 
 
@@ -136,9 +138,8 @@ def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
 
 @pytest.fixture(scope="session")
 def api(system: EmbeddedSystem) -> Iterator[Api]:
-    api = Api(system.api_url)
-    yield api
-    api.close()
+    with Api(system.api_url) as api:
+        yield api
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,10 @@ class Api:
         self.base_url = base_url
         self.session = requests.Session()
 
-    def close(self) -> None:
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         """Close the kept-alive connections: a stopping gunicorn waits up to 2 s for idle ones."""
         self.session.close()
 

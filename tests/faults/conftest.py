@@ -41,9 +41,8 @@ def faulty(proxy: CuttableProxy, output_dir: Path) -> Iterator[EmbeddedSystem]:
 
 @pytest.fixture(scope="session")
 def faulty_api(faulty: EmbeddedSystem) -> Iterator[Api]:
-    api = Api(faulty.api_url)
-    yield api
-    api.close()
+    with Api(faulty.api_url) as api:
+        yield api
 
 
 @pytest.fixture(scope="session")

@@ -36,9 +36,8 @@ def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
 
 @pytest.fixture(scope="session")
 def api(system: EmbeddedSystem) -> Iterator[Api]:
-    api = Api(system.api_url)
-    yield api
-    api.close()
+    with Api(system.api_url) as api:
+        yield api
 
 
 @pytest.fixture(scope="session")
