@@ -20,6 +20,8 @@ from typing import Any
 import boto3
 from botocore.configprovider import ConfiguredEndpointProvider
 
+from mysfits_common import aws
+
 __all__ = ["Endpoints"]
 
 
@@ -50,7 +52,7 @@ class Endpoints:
 
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` at its configured endpoint."""
-        return boto3.session.Session(region_name=self.region).client(service, endpoint_url=self.url(service))
+        return self._client(service, self.url(service))
 
     def cloudformation_beside(self, *services: str) -> Any:
         """The CloudFormation that sits with ``services``: a template's resources land where their
@@ -63,4 +65,8 @@ class Endpoints:
         url = next(iter(urls.values()))
         if url is None:
             return self.client("cloudformation")
-        return boto3.session.Session(region_name=self.region).client("cloudformation", endpoint_url=url)
+        return self._client("cloudformation", url)
+
+    def _client(self, service: str, url: str | None) -> Any:
+        # botocore's own timeouts and retries: a deploy waits on CloudFormation, not on a user.
+        return aws.client(service, region_name=self.region, endpoint_url=url, config=None)

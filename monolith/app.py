@@ -19,6 +19,8 @@ from mysfits_common.publish_batcher import BatchingPublisher
 from mysfits_common.publisher import EventPublisher, SnsPublisher
 
 logger = logging.getLogger("monolith.requests")
+# The services the app makes clients of (gunicorn's master preloads them before it forks).
+AWS_SERVICES = ("dynamodb", "sns", "ssm", "sqs")
 
 
 def build_service(settings: Settings) -> MysfitsService:

@@ -15,6 +15,7 @@ from botocore.config import Config
 from deploy.endpoints import Endpoints
 from deploy.local import data_stack_name, messaging_stack_name
 from deploy.stacks import DeployError, stack_outputs, stack_status
+from mysfits_common import aws
 
 __all__ = ["QUEUES", "Pipeline", "QueuePair", "Target"]
 
@@ -76,8 +77,7 @@ class Target:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            session = boto3.session.Session(region_name=self.region)
-            self._clients[service] = session.client(service, endpoint_url=self.endpoints.url(service), config=_CONFIG)
+            self._clients[service] = self._client(service, self.endpoints.url(service))
         return self._clients[service]
 
     def describe(self) -> str:
@@ -99,7 +99,10 @@ class Target:
         url = self.endpoints.url(service)
         if url == self.endpoints.url("cloudformation"):
             return self.client("cloudformation")
-        return boto3.session.Session(region_name=self.region).client("cloudformation", endpoint_url=url, config=_CONFIG)
+        return self._client("cloudformation", url)
+
+    def _client(self, service: str, url: str | None) -> Any:
+        return aws.client(service, region_name=self.region, endpoint_url=url, config=_CONFIG)
 
     @functools.cached_property
     def pipeline(self) -> Pipeline:
