@@ -36,6 +36,7 @@ from mysfits_common.events import Event, InvalidEvent, parse_event
 from mysfits_common.handlers import BatchHandler, NotAuthorised, Outcome, PermanentError, TransientError, Unstarted
 from mysfits_common.leases import Leases
 from mysfits_common.metrics import BatchCounts, WorkerStatus
+from mysfits_common.polls import Poll
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class Consumer:
         self._authorised = authorised or (lambda: True)
         self._not_authorised: str | None = None  # why, while the monolith refuses our credentials
         self._stopping = stopping or threading.Event()
+        self._wake = threading.Event()  # a poll answered, or stop() was called
         self._leases = Leases(sqs_client, settings.queue_url, settings.visibility_timeout, settings.heartbeat_seconds)
         self._closed = threading.Event()
         self._failed_batches = 0
@@ -82,8 +84,10 @@ class Consumer:
         self._metrics = metrics
 
     def stop(self) -> None:
-        """Stop receiving; messages already being handled finish, the unstarted ones go back."""
+        """Stop receiving; messages already being handled finish, the unstarted ones go back. A long
+        poll in progress is not waited out (mysfits_common.polls)."""
         self._stopping.set()
+        self._wake.set()
 
     @property
     def not_authorised(self) -> str | None:
@@ -143,18 +147,30 @@ class Consumer:
             self._not_authorised = None
 
     def poll_once(self) -> int:
-        """Receive one batch and process it; return how many messages were received."""
-        response = self._sqs.receive_message(
-            QueueUrl=self._settings.queue_url,
-            MaxNumberOfMessages=self._settings.batch_size,
-            WaitTimeSeconds=self._settings.wait_seconds,
-            VisibilityTimeout=self._settings.visibility_timeout,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )
-        messages: list[dict[str, Any]] = response.get("Messages", [])
+        """Receive one batch and process it; return how many messages were received (none when
+        stop() came before the poll's answer)."""
+        messages = self._receive()
         if messages:
             self.process_batch(messages)
         return len(messages)
+
+    def _receive(self) -> list[dict[str, Any]]:
+        self._wake.clear()
+        if self._stopping.is_set():
+            return []
+        request = {
+            "QueueUrl": self._settings.queue_url,
+            "MaxNumberOfMessages": self._settings.batch_size,
+            "WaitTimeSeconds": self._settings.wait_seconds,
+            "VisibilityTimeout": self._settings.visibility_timeout,
+            "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
+        }
+        poll = Poll(self._sqs, request, self._wake, self._leases).start()
+        self._wake.wait()
+        answer = poll.answer_or_abandon()
+        if isinstance(answer, Exception):
+            raise answer
+        return [] if answer is None else list(answer.get("Messages", []))
 
     def process_batch(self, messages: list[dict[str, Any]]) -> None:
         results = self._process(messages)

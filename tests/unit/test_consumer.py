@@ -162,6 +162,54 @@ def test_after_stop_unstarted_messages_go_back_at_once_and_in_flight_ones_finish
     assert sorted(sqs.visibility) == sorted((m["ReceiptHandle"], 0) for m in messages[1:])
 
 
+class LongPollingSqs(FakeSqs):
+    """An empty queue's long poll: receive_message holds its caller until ``answer`` is set, then
+    answers with what ``batches`` holds by then (as a message sent during a poll is received)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.polling = threading.Event()
+        self.answer = threading.Event()
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.polling.set()
+        self.answer.wait(10)
+        return super().receive_message(**kwargs)
+
+
+def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goes_back() -> None:
+    # GIVEN an idle worker in the middle of a 20 s long poll
+    sqs = LongPollingSqs()
+    handled: list[Event] = []
+
+    def handle(event: Event) -> Outcome:
+        handled.append(event)
+        return Outcome("applied", "ok")
+
+    loop = consumer(sqs, handle)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    assert sqs.polling.wait(5)
+
+    # WHEN it is told to stop
+    loop.stop()
+
+    # THEN it stops at once, the poll still unanswered
+    runner.join(2)
+    assert not runner.is_alive()
+    assert not sqs.answer.is_set()
+
+    # AND a message the poll then receives goes back to the queue at once, unhandled
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs.batches.append([message])
+    sqs.answer.set()
+    deadline = time.monotonic() + 5
+    while not sqs.visibility and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sqs.visibility == [(message["ReceiptHandle"], 0)]
+    assert (handled, sqs.deleted) == ([], [])
+
+
 def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
     release = threading.Event()
 
