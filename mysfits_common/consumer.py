@@ -36,7 +36,7 @@ from mysfits_common.events import Event, InvalidEvent, parse_event
 from mysfits_common.handlers import BatchHandler, NotAuthorised, Outcome, PermanentError, TransientError, Unstarted
 from mysfits_common.leases import Leases
 from mysfits_common.metrics import BatchCounts, WorkerStatus
-from mysfits_common.polls import Poll
+from mysfits_common.polls import GRACE_SECONDS, Poll
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +167,8 @@ class Consumer:
         }
         poll = Poll(self._sqs, request, self._wake, self._leases).start()
         self._wake.wait()
+        if self._stopping.is_set():
+            poll.wait(GRACE_SECONDS)
         answer = poll.answer_or_abandon()
         if isinstance(answer, Exception):
             raise answer

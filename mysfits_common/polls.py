@@ -3,10 +3,13 @@
 A ``ReceiveMessage`` with ``WaitTimeSeconds=20`` holds its caller for up to 20 s when the queue is
 empty, and a blocked socket read cannot be told to stop: an idle worker asked to stop (a deploy, a
 scale-in) would wait out its poll. So the poll runs on a daemon thread of its own, and the loop
-waits for whichever comes first, its answer or the stop. A poll the loop gave up on still gets its
-answer: its thread returns what it received to the queue at once (visibility 0). If the process
-has ended first, the queue makes those messages visible again when their visibility timeout ends,
-as for any receiver that died: they are late, never lost.
+waits for whichever comes first, its answer or the stop. After a stop the loop still gives the
+poll a moment (``GRACE_SECONDS``): a poll on a busy queue answers at once, and its messages are
+returned as unstarted ones are. A poll that has not answered by then is abandoned: if it still
+receives, its thread returns what it got to the queue at once (visibility 0). If the process has
+ended first, the queue makes those messages visible again when their visibility timeout ends, as
+for any receiver that died: late, never lost. That can only happen to a message sent to an idle
+queue in the seconds after a worker stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ __all__ = ["Poll"]
 
 logger = logging.getLogger(__name__)
 
+GRACE_SECONDS = 1.0
+
 
 class Poll:
     """A ``receive_message`` call on its own thread; ``wake`` is set when it answers."""
@@ -32,11 +37,15 @@ class Poll:
         self._leases = leases  # returns what an abandoned poll receives
         self._lock = threading.Lock()
         self._answer: dict[str, Any] | Exception | None = None
+        self._answered = threading.Event()
         self._abandoned = False
 
     def start(self) -> Poll:
         threading.Thread(target=self._receive, name="sqs-receive", daemon=True).start()
         return self
+
+    def wait(self, seconds: float) -> None:
+        self._answered.wait(seconds)
 
     def answer_or_abandon(self) -> dict[str, Any] | Exception | None:
         """The poll's answer (a response or the error it raised); None if it has not answered yet,
@@ -54,6 +63,7 @@ class Poll:
         with self._lock:
             self._answer = answer
             abandoned = self._abandoned
+        self._answered.set()
         self._wake.set()
         if abandoned and isinstance(answer, dict) and answer.get("Messages"):
             logger.info("Returned unstarted: stopping", extra={"messages": len(answer["Messages"])})

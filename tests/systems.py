@@ -1,6 +1,6 @@
 """Every embedded system the tests run, from one factory: free ports, logs under the run's output,
-short long polls (a stop never waits out a 20 s receive), and an emulator shared unless a test
-needs one of its own (each system deploys its own stacks, named after its project)."""
+and an emulator shared unless a test needs one of its own (each system deploys its own stacks,
+named after its project). The workers long-poll 20 s, as deployed: a stop does not wait it out."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ def system_config(output_dir: Path, name: str, **overrides: Any) -> SystemConfig
         "emulator_port": free_port(),
         "website_port": 0,
         "serve_website": False,
-        "worker_wait_seconds": 1,
         "log_dir": output_dir / name,
         "status_dir": output_dir / name / "status",  # the workers' status files, apart from make run's
         **overrides,

@@ -11,6 +11,7 @@ import pytest
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
 from mysfits_common.handlers import EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
+from mysfits_common.polls import GRACE_SECONDS
 from tests.factories import sqs_message
 
 
@@ -194,8 +195,8 @@ def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goe
     # WHEN it is told to stop
     loop.stop()
 
-    # THEN it stops at once, the poll still unanswered
-    runner.join(2)
+    # THEN it stops within the poll's grace, the poll still unanswered
+    runner.join(GRACE_SECONDS + 1)
     assert not runner.is_alive()
     assert not sqs.answer.is_set()
 
@@ -208,6 +209,30 @@ def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goe
         time.sleep(0.01)
     assert sqs.visibility == [(message["ReceiptHandle"], 0)]
     assert (handled, sqs.deleted) == ([], [])
+
+
+def test_a_poll_that_answers_just_after_stop_has_its_messages_returned_before_the_loop_ends() -> None:
+    # GIVEN a worker polling a busy queue: its poll answers a moment after the stop
+    sqs = LongPollingSqs()
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    loop = consumer(sqs, processed)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    assert sqs.polling.wait(5)
+
+    def answer() -> None:
+        sqs.batches.append([message])
+        sqs.answer.set()
+
+    # WHEN it is told to stop, and the poll answers 0.2 s later
+    loop.stop()
+    threading.Timer(0.2, answer).start()
+
+    # THEN the loop itself returns the message at once before it ends (the process may exit next)
+    runner.join(GRACE_SECONDS + 1)
+    assert not runner.is_alive()
+    assert sqs.visibility == [(message["ReceiptHandle"], 0)]
+    assert sqs.deleted == []
 
 
 def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
