@@ -115,13 +115,11 @@ class EmbeddedSystem:
         self._supervising.clear()
         if self._supervisor is not None:
             self._supervisor.join(10)
-        # All workers drain at once: each may be inside a 20 s long poll.
+        # All workers drain at once, then the monolith their last fulfil calls go to.
         if self.workers:
             logger.info(
-                "Stopping %s: each finishes the messages it is handling and returns the rest; "
-                "a receive in progress may take up to %d s",
+                "Stopping %s: each finishes the messages it is handling and returns the rest",
                 ", ".join(self.workers),
-                self.config.worker_wait_seconds,
             )
         for worker in self.workers.values():
             worker.signal(signal.SIGTERM)

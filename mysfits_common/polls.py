@@ -24,7 +24,7 @@ __all__ = ["Poll"]
 
 logger = logging.getLogger(__name__)
 
-GRACE_SECONDS = 1.0
+GRACE_SECONDS = 0.5  # a poll of a queue holding messages answers in milliseconds
 
 
 class Poll:
