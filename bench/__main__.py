@@ -47,12 +47,9 @@ from embedded.system import EmbeddedSystem, SystemConfig
 STEPS = 8
 
 
-def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress,
-        wait_seconds: int = SystemConfig.worker_wait_seconds) -> Results:
-    """``wait_seconds``: the workers' long poll; a stop waits out a receive in progress, so the quick
-    run uses 1 s (its figures are not the point) and the full run the system's default (AWS's 20 s)."""
+def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) -> Results:
     config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False, run_workers=False,
-                          count_requests=True, worker_wait_seconds=wait_seconds, log_dir=logs / "queue")
+                          count_requests=True, log_dir=logs / "queue")
     progress.step("starting the embedded system")
     with EmbeddedSystem(config) as system:
         assert system.topology is not None
@@ -124,8 +121,7 @@ def main() -> None:
         os.environ.setdefault(key, value)
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        wait_seconds = 1 if args.quick else SystemConfig.worker_wait_seconds
-        results = run(likes, threads, samples, logs, Progress(STEPS), wait_seconds)
+        results = run(likes, threads, samples, logs, Progress(STEPS))
     except (OSError, RuntimeError, TimeoutError, requests.RequestException, BotoCoreError, ClientError) as error:
         sys.exit(f"bench: the system failed: {error} (logs: {logs})")
     print_table(results)

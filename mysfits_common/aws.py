@@ -27,7 +27,8 @@ _LONG_POLL_CONFIG = _CONFIG.merge(Config(read_timeout=30))
 # One boto3 session for the process, so botocore parses its data files (the endpoint rules, each
 # service's model) once, not once per client: a session of its own for each client cost about
 # 0.15 s of CPU a client. A session is not thread-safe and the clients it makes are, so clients
-# are made under a lock.
+# are made under a lock. The session resolves the credential chain and reads the shared config
+# file once, on its first client; region and endpoint variables are read at every client.
 _session: boto3.session.Session | None = None
 _lock = threading.Lock()
 
@@ -41,7 +42,8 @@ def _shared_session() -> boto3.session.Session:
 
 def client(service_name: str, *, long_poll: bool = False, **options: Any) -> Any:
     """A new boto3 client for `service_name`; never called at import time. ``options`` are boto3's
-    (``region_name``, ``endpoint_url``, ``config``: ours unless given, ``None`` for botocore's)."""
+    (``region_name``, ``endpoint_url``, ``config``: ours, for a long poll with ``long_poll``, unless
+    given; ``None`` for botocore's)."""
     options.setdefault("config", _LONG_POLL_CONFIG if long_poll else _CONFIG)
     with _lock:
         return _shared_session().client(service_name, **options)

@@ -7,9 +7,10 @@ waits for whichever comes first, its answer or the stop. After a stop the loop s
 poll a moment (``GRACE_SECONDS``): a poll on a busy queue answers at once, and its messages are
 returned as unstarted ones are. A poll that has not answered by then is abandoned: if it still
 receives, its thread returns what it got to the queue at once (visibility 0). If the process has
-ended first, the queue makes those messages visible again when their visibility timeout ends, as
-for any receiver that died: late, never lost. That can only happen to a message sent to an idle
-queue in the seconds after a worker stopped.
+ended first (the usual case: a worker exits as soon as its loop ends), the queue makes those
+messages visible again when their visibility timeout ends, as for any receiver that died: late by
+that timeout, one receive more, never lost. That can only happen to a message sent to an idle queue
+while the abandoned poll would still have waited, up to ``WaitTimeSeconds`` after the stop.
 """
 
 from __future__ import annotations
@@ -55,16 +56,17 @@ class Poll:
             return self._answer
 
     def _receive(self) -> None:
-        answer: dict[str, Any] | Exception
+        answer: dict[str, Any] | Exception = RuntimeError("the receive ended without an answer")
         try:
             answer = self._sqs.receive_message(**self._request)
         except Exception as error:  # handed to the loop, which decides what a failed receive means
             answer = error
-        with self._lock:
-            self._answer = answer
-            abandoned = self._abandoned
-        self._answered.set()
-        self._wake.set()
+        finally:  # whatever ended it, the loop must not wait for an answer that never comes
+            with self._lock:
+                self._answer = answer
+                abandoned = self._abandoned
+            self._answered.set()
+            self._wake.set()
         if abandoned and isinstance(answer, dict) and answer.get("Messages"):
             logger.info("Returned unstarted: stopping", extra={"messages": len(answer["Messages"])})
             # Leases logs a failure; the visibility timeout then returns them instead.

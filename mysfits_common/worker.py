@@ -94,14 +94,40 @@ def run_worker(name: str, make_handler: HandlerFactory, event_type: str) -> None
         metrics=WorkerStatus(name, event_type, settings.status_file),
     )
 
+    try:
+        run_until_signalled(consumer)
+    finally:
+        if isinstance(handler, EachEvent):
+            handler.close()
+
+
+def run_until_signalled(consumer: Consumer) -> None:
+    """``consumer.run()`` until SIGTERM or SIGINT asks it to stop.
+
+    Python runs a signal handler on the main thread, between two of its bytecodes, so the handler
+    must never need a lock the main thread may hold at that moment: it would wait for itself. The
+    loop takes its events' locks all the time, so it runs on a thread of its own, and the main
+    thread only waits for it; the handler's stop() then at worst waits a moment for the loop.
+    """
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            consumer.run()
+        except BaseException as error:  # raised again on the main thread, as if the loop ran there
+            failure.append(error)
+
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         logger.info("Stop requested; draining", extra={"signal": signal.Signals(signum).name})
         consumer.stop()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    loop = threading.Thread(target=run, name="consumer")
+    previous = {number: signal.signal(number, request_stop) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        consumer.run()
+        loop.start()
+        loop.join()
     finally:
-        if isinstance(handler, EachEvent):
-            handler.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if failure:
+        raise failure[0]

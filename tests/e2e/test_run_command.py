@@ -31,7 +31,6 @@ def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str, 
         "API_PORT": str(free_port()),
         "EMULATOR_PORT": str(free_port()),
         "WEBSITE_PORT": str(free_port()),
-        "WORKER_WAIT_SECONDS": "1",  # read by the run command: Ctrl-C does not wait out a 20 s receive
         "PYTHONUNBUFFERED": "1",
     }
     log = (output_dir / "run-command.log").open("w")

@@ -224,9 +224,9 @@ def test_a_poll_that_answers_just_after_stop_has_its_messages_returned_before_th
         sqs.batches.append([message])
         sqs.answer.set()
 
-    # WHEN it is told to stop, and the poll answers 0.2 s later
+    # WHEN it is told to stop, and the poll answers 0.1 s later
     loop.stop()
-    threading.Timer(0.2, answer).start()
+    threading.Timer(0.1, answer).start()
 
     # THEN the loop itself returns the message at once before it ends (the process may exit next)
     runner.join(GRACE_SECONDS + 1)
