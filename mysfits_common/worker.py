@@ -19,6 +19,7 @@ from mysfits_common.metrics import WorkerStatus
 from mysfits_common.monolith_client import MonolithClient
 
 logger = logging.getLogger(__name__)
+_SIGNAL_CHECK_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,10 @@ def run_until_signalled(consumer: Consumer) -> None:
     previous = {number: signal.signal(number, request_stop) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
         loop.start()
-        loop.join()
+        # In slices: the kernel may hand the signal to any thread, and then only a main thread that
+        # wakes up runs its handler (a join without a timeout would sleep through it for good).
+        while loop.is_alive():
+            loop.join(_SIGNAL_CHECK_SECONDS)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
