@@ -122,16 +122,15 @@ def run_until_signalled(consumer: Consumer) -> None:
         logger.info("Stop requested; draining", extra={"signal": signal.Signals(signum).name})
         consumer.stop()
 
+    # The handlers stay once the loop has ended: a second signal while the worker winds down (its
+    # handler pool closing) asks for nothing more, rather than killing it mid-way.
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     loop = threading.Thread(target=run, name="consumer")
-    previous = {number: signal.signal(number, request_stop) for number in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        loop.start()
-        # In slices: the kernel may hand the signal to any thread, and then only a main thread that
-        # wakes up runs its handler (a join without a timeout would sleep through it for good).
-        while loop.is_alive():
-            loop.join(_SIGNAL_CHECK_SECONDS)
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    loop.start()
+    # In slices: the kernel may hand the signal to any thread, and then only a main thread that
+    # wakes up runs its handler (a join without a timeout would sleep through it for good).
+    while loop.is_alive():
+        loop.join(_SIGNAL_CHECK_SECONDS)
     if failure:
         raise failure[0]
