@@ -60,9 +60,23 @@ def main() -> int:
         while True:  # the system's supervisor restarts a worker that dies
             time.sleep(1)
     except KeyboardInterrupt:
-        logger.info("Stopping")
-    finally:
+        logger.info("Stopping; Ctrl-C again stops every process at once")
+    except BaseException:
+        stop(system)
+        raise
+    return stop(system)
+
+
+def stop(system: EmbeddedSystem) -> int:
+    """Stop in order (workers drain first); a second Ctrl-C or SIGTERM meanwhile kills everything at once."""
+    try:
         system.stop()
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        system.kill()
+        logger.warning("Stopped at once: every process was killed; the workers did not drain")
+        return 130
     return 0
 
 

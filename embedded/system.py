@@ -132,6 +132,13 @@ class EmbeddedSystem:
         if self.website is not None:
             self.website.stop()
 
+    def kill(self) -> None:
+        """SIGKILL every process now, with no drain: for a user who asked twice to stop."""
+        self._supervising.clear()
+        for process in [*self.workers.values(), self.monolith, self.emulator]:
+            if process is not None:
+                process.kill_group()
+
     def __enter__(self) -> EmbeddedSystem:
         return self.start()
 
