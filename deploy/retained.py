@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from deploy.stacks import DeployError, stack_status
-from deploy.templates import load_template
+from deploy.stacks import DeployError, stack_status, waiter_config
+from deploy.templates import load_template, parameter_values
 
 __all__ = ["import_retained_tables", "table_names"]
 
@@ -33,10 +32,7 @@ _CHANGE_SET = "import-retained-tables"
 
 def table_names(template: Mapping[str, Any], parameters: Mapping[str, str]) -> dict[str, str]:
     """Logical id -> table name of the template's tables whose names the parameters decide."""
-    values = {
-        name: str(spec["Default"]) for name, spec in (template.get("Parameters") or {}).items() if "Default" in spec
-    }
-    values.update(parameters)
+    values = parameter_values(template, parameters)
     names = {}
     for logical_id, resource in template["Resources"].items():
         name = resource.get("Properties", {}).get("TableName") if resource.get("Type") == _TABLE else None
@@ -80,8 +76,7 @@ def import_retained_tables(
     # An import may only adopt resources: no outputs, no resource to create.
     importing = {key: value for key, value in template.items() if key not in ("Outputs", "Resources")}
     importing["Resources"] = {logical: template["Resources"][logical] for logical in found}
-    delay = max(poll_delay, 0.1)
-    waiter_config = {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
+    waiting = waiter_config(poll_delay, timeout)
     try:
         cfn.create_change_set(
             StackName=stack_name,
@@ -96,10 +91,10 @@ def import_retained_tables(
             Tags=[{"Key": key, "Value": value} for key, value in (tags or {}).items()],
         )
         cfn.get_waiter("change_set_create_complete").wait(
-            StackName=stack_name, ChangeSetName=_CHANGE_SET, WaiterConfig=waiter_config
+            StackName=stack_name, ChangeSetName=_CHANGE_SET, WaiterConfig=waiting
         )
         cfn.execute_change_set(StackName=stack_name, ChangeSetName=_CHANGE_SET)
-        cfn.get_waiter("stack_import_complete").wait(StackName=stack_name, WaiterConfig=waiter_config)
+        cfn.get_waiter("stack_import_complete").wait(StackName=stack_name, WaiterConfig=waiting)
     except (ClientError, WaiterError) as exc:
         raise DeployError(
             stack_name, f"importing the retained tables {', '.join(found.values())} failed: {exc}"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from deploy.templates import parameter_values
+
 __all__ = ["broken_rules"]
 
 
@@ -44,18 +46,10 @@ def _evaluate(node: Any, values: Mapping[str, str]) -> Any:
     raise _Unsupported(function)
 
 
-def _string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
 def broken_rules(template: Mapping[str, Any], parameters: Mapping[str, str]) -> list[str]:
     """``"<rule>: <assertion's description>"`` for each assertion the parameters (over the
     template's defaults) break."""
-    declared: Mapping[str, Any] = template.get("Parameters") or {}
-    values = {name: _string(spec["Default"]) for name, spec in declared.items() if "Default" in spec}
-    values.update({name: str(value) for name, value in parameters.items()})
+    values = parameter_values(template, parameters)
     problems = []
     for name, rule in (template.get("Rules") or {}).items():
         try:

@@ -16,9 +16,17 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy.rules import broken_rules
-from deploy.templates import load_template_text, template_body
+from deploy.templates import load_template_text, parameter_values, template_body
 
-__all__ = ["DeployError", "MissingStack", "check_parameters", "deploy_stack", "stack_outputs", "stack_status"]
+__all__ = [
+    "DeployError",
+    "MissingStack",
+    "check_parameters",
+    "deploy_stack",
+    "stack_outputs",
+    "stack_status",
+    "waiter_config",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -88,19 +96,6 @@ def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str])
     return problems
 
 
-def _defaults(template: Mapping[str, Any]) -> dict[str, Any]:
-    declared: Mapping[str, Any] = template.get("Parameters") or {}
-    return {name: spec["Default"] for name, spec in declared.items() if isinstance(spec, Mapping) and "Default" in spec}
-
-
-def _default_value(default: Any) -> str:
-    if isinstance(default, list):
-        return ",".join(_default_value(item) for item in default)
-    if isinstance(default, bool):
-        return "true" if default else "false"
-    return str(default)
-
-
 def _describe(cfn: Any, stack_name: str) -> dict[str, Any] | None:
     """The stack's description, or None when no such (live) stack exists."""
     try:
@@ -160,14 +155,16 @@ def _failure_reasons(cfn: Any, stack_name: str) -> list[str]:
     return reasons
 
 
-def _wait(cfn: Any, waiter_name: str, stack_name: str, poll_delay: float, timeout: float) -> None:
+def waiter_config(poll_delay: float, timeout: float) -> dict[str, float]:
+    """A boto3 waiter's ``WaiterConfig``: ask every ``poll_delay`` seconds for at least ``timeout`` seconds."""
     delay = max(poll_delay, 0.1)
+    return {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
+
+
+def _wait(cfn: Any, waiter_name: str, stack_name: str, poll_delay: float, timeout: float) -> None:
     waiter = cfn.get_waiter(waiter_name)
     try:
-        waiter.wait(
-            StackName=stack_name,
-            WaiterConfig={"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))},
-        )
+        waiter.wait(StackName=stack_name, WaiterConfig=waiter_config(poll_delay, timeout))
     except WaiterError as exc:
         status = stack_status(cfn, stack_name)
         raise DeployError(
@@ -222,8 +219,7 @@ def deploy_stack(
         raise DeployError(stack_name, "invalid parameters", problems)
     # Omitted parameters take their template defaults on create and on update alike; sending them
     # explicitly changes nothing on AWS and lets emulators recognise an unchanged stack.
-    values = {name: _default_value(default) for name, default in _defaults(template).items()}
-    values.update({key: str(value) for key, value in (parameters or {}).items()})
+    values = parameter_values(template, parameters)
     cfn_parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
     common: dict[str, Any] = {"StackName": stack_name, "TemplateBody": body, "Parameters": cfn_parameters}
     if capabilities:

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from deploy.errors import DeployFailure
 from deploy.parameters import stack_name
 from deploy.site import chunks
-from deploy.stacks import stack_outputs, stack_status
+from deploy.stacks import stack_outputs, stack_status, waiter_config
 
 __all__ = ["Teardown"]
 
@@ -69,10 +69,9 @@ class Teardown:
     def _delete_stack(self, cfn: Any, name: str) -> None:
         logger.info("deleting stack %s", name)
         cfn.delete_stack(StackName=name)
-        delay = max(self.poll_delay, 0.1)
         try:
             cfn.get_waiter("stack_delete_complete").wait(
-                StackName=name, WaiterConfig={"Delay": delay, "MaxAttempts": max(1, int(self.timeout / delay))}
+                StackName=name, WaiterConfig=waiter_config(self.poll_delay, self.timeout)
             )
         except Exception as exc:  # WaiterError: say which stack, and where to look
             raise DeployFailure(

@@ -15,6 +15,7 @@ Like CloudFormation, unquoted dates (``AWSTemplateFormatVersion: 2010-09-09``) s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = [
     "TemplateError",
     "load_template",
     "load_template_text",
+    "parameter_value",
+    "parameter_values",
     "template_body",
 ]
 
@@ -157,3 +160,24 @@ def template_body(path: str | Path) -> str:
     except TemplateError as exc:
         raise TemplateError(f"{path}: {exc}") from exc
     return text
+
+
+def parameter_value(value: Any) -> str:
+    """A parameter value in CloudFormation's string form: ``true``/``false``, lists comma-separated."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(parameter_value(item) for item in value)
+    return str(value)
+
+
+def parameter_values(template: Mapping[str, Any], parameters: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The stack's parameter values as CloudFormation sees them: the template's defaults, then ``parameters``."""
+    declared: Mapping[str, Any] = template.get("Parameters") or {}
+    values = {
+        name: parameter_value(spec["Default"])
+        for name, spec in declared.items()
+        if isinstance(spec, Mapping) and "Default" in spec
+    }
+    values.update({name: parameter_value(value) for name, value in (parameters or {}).items()})
+    return values

@@ -135,3 +135,18 @@ def test_a_failed_import_says_which_tables(aws: Stubbed) -> None:
     aws.cfn_stub.add_client_error("create_change_set", service_error_code="ValidationError", service_message="nope")
     with pytest.raises(DeployError, match="old-mysfits, old-processed-events failed"):
         aws.run()
+
+
+def test_table_names_read_parameters_as_cloudformation_writes_them() -> None:
+    # A boolean or list default reaches !Sub as CloudFormation renders it: "true", "a,b".
+    template = {
+        "Parameters": {"Encrypted": {"Type": "String", "Default": True}, "Zones": {"Default": ["a", "b"]}},
+        "Resources": {
+            "Table": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {"TableName": {"Fn::Sub": "events-${Encrypted}-${Zones}"}},
+            }
+        },
+    }
+    assert table_names(template, {}) == {"Table": "events-true-a,b"}
+    assert table_names(template, {"Encrypted": "false"}) == {"Table": "events-false-a,b"}
