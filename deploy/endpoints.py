@@ -24,6 +24,12 @@ from mysfits_common import aws
 
 __all__ = ["Endpoints"]
 
+_CREDENTIAL_OPTIONS = {
+    "AWS_ACCESS_KEY_ID": "aws_access_key_id",
+    "AWS_SECRET_ACCESS_KEY": "aws_secret_access_key",
+    "AWS_SESSION_TOKEN": "aws_session_token",
+}
+
 
 @dataclass(frozen=True)
 class Endpoints:
@@ -67,6 +73,13 @@ class Endpoints:
             return self.client("cloudformation")
         return self._client("cloudformation", url)
 
+    def credentials(self) -> dict[str, Any]:
+        """The access key this environment holds, as boto3 client options; none: boto3's own chain
+        (profiles, a task role), as it would find them for a process with this environment."""
+        if not all(variable in self.env for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")):
+            return {}
+        return {option: self.env[variable] for variable, option in _CREDENTIAL_OPTIONS.items() if variable in self.env}
+
     def _client(self, service: str, url: str | None) -> Any:
         # botocore's own timeouts and retries: a deploy waits on CloudFormation, not on a user.
-        return aws.client(service, region_name=self.region, endpoint_url=url, config=None)
+        return aws.client(service, region_name=self.region, endpoint_url=url, config=None, **self.credentials())

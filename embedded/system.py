@@ -171,8 +171,6 @@ class EmbeddedSystem:
         endpoint is this system's (its emulator or ``AWS_ENDPOINT_URL``), and ``AWS_ENDPOINT_URL_<SERVICE>``
         moves one service elsewhere, for the runner as for the monolith and the workers.
         """
-        for key, value in {**_LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": self.config.region}.items():
-            os.environ.setdefault(key, value)
         self.topology, inserted = deploy_and_seed(
             Endpoints(self._aws_env(), self.config.region),
             project=self.config.project,

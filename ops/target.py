@@ -21,6 +21,7 @@ __all__ = ["QUEUES", "Pipeline", "QueuePair", "Target"]
 
 # Short timeouts and one retry: an operator at a terminal wants "unreachable" in seconds.
 _CONFIG = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 2})
+_EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # The services ops touches; a target is local only when every one of them is.
 _SERVICES = ("cloudformation", "sqs", "sns", "ssm", "dynamodb", "cloudwatch")
@@ -65,10 +66,9 @@ class Target:
         )
         endpoints = Endpoints.single(endpoint_url, region) if endpoint_url else Endpoints(dict(os.environ), region)
         target = cls(project, endpoints)
-        if target.is_local():
-            # Any credentials do for an emulator; give boto3 some when the environment has none.
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        if target.is_local() and not endpoints.credentials():
+            # Any credentials do for an emulator: give boto3 some when the environment has none.
+            target.endpoints = Endpoints({**endpoints.env, **_EMULATOR_CREDENTIALS}, region)
         return target
 
     @property
@@ -102,7 +102,9 @@ class Target:
         return self._client("cloudformation", url)
 
     def _client(self, service: str, url: str | None) -> Any:
-        return aws.client(service, region_name=self.region, endpoint_url=url, config=_CONFIG)
+        return aws.client(
+            service, region_name=self.region, endpoint_url=url, config=_CONFIG, **self.endpoints.credentials()
+        )
 
     @functools.cached_property
     def pipeline(self) -> Pipeline:

@@ -26,8 +26,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.fixture
 def run_command(output_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    # A new user's machine: no AWS credentials, region or config file of any kind.
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if not key.startswith("AWS_")},
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "API_PORT": str(free_port()),
         "EMULATOR_PORT": str(free_port()),
         "WEBSITE_PORT": str(free_port()),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from deploy.endpoints import Endpoints
+from ops.target import Target
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +50,25 @@ def test_one_templates_services_split_across_endpoints_is_refused() -> None:
 def test_single_overrides_whatever_the_environment_says(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://elsewhere:9")
     assert Endpoints.single("http://emulator:4566").url("dynamodb") == "http://emulator:4566"
+
+
+def _access_key(client: Any) -> str:
+    return str(client._request_signer._credentials.access_key)
+
+
+def test_credentials_come_from_the_given_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    endpoints = Endpoints({"AWS_ENDPOINT_URL": "http://a:1", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"})
+    assert _access_key(endpoints.client("sqs")) == "k"
+    assert _access_key(endpoints.cloudformation_beside("sqs")) == "k"
+    assert Endpoints({"AWS_ACCESS_KEY_ID": "half"}).credentials() == {}  # boto3's chain decides
+
+
+def test_ops_on_an_emulator_needs_no_credentials_and_sets_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    before = dict(os.environ)
+    target = Target.from_environment("mysfits", "http://127.0.0.1:4566")
+    assert _access_key(target.client("sqs")) == "testing"
+    assert dict(os.environ) == before
