@@ -55,7 +55,7 @@ class _WebsiteHandler(SimpleHTTPRequestHandler):
 
     def _send_config(self, *, head_only: bool) -> None:
         self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/javascript; charset=utf-8")
+        self.send_header("Content-Type", CONTENT_TYPES[".js"])
         self.send_header("Content-Length", str(len(self.config_body)))
         self.end_headers()
         if not head_only:

@@ -1,4 +1,4 @@
-"""Fixtures for the container tests: podman, the three images built from their Dockerfiles, and the
+"""Fixtures for the container tests: podman, the three images built from the Dockerfile's targets, and the
 data and messaging stacks deployed to the session's emulator for the containers to use."""
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ containers as root with ``runc``. Two things make it work here:
 
 - podman's default ulimits need ``CAP_SYS_RESOURCE``, which this sandbox lacks ("setting rlimit …
   operation not permitted"), so podman reads a ``containers.conf`` of ours with ``default_ulimits = []``;
-- the Dockerfiles start ``FROM python:3.11.x-slim-bookworm``, which no reachable registry serves, so a
+- the Dockerfile starts ``FROM python:3.11.x-slim-bookworm``, which no reachable registry serves, so a
   stand-in with the same name is made from Debian's own packages (``debootstrap``: bookworm's Python
-  3.11, pip and venv). It builds the Dockerfiles unchanged; it is kept, so only the first run pays.
+  3.11, pip and venv). It builds the Dockerfile unchanged; it is kept, so only the first run pays.
 
 The build cache of the images themselves is podman's own, kept between runs as well.
 """

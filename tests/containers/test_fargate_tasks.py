@@ -1,4 +1,4 @@
-"""The three images, built from their Dockerfiles, run as their task definitions in ``services.yaml``
+"""The three images, built from the Dockerfile's three targets, run as their task definitions in ``services.yaml``
 say (see :mod:`tests.containers.tasks`) against the embedded emulator: they become healthy, carry a
 like and an adoption through the containerised monolith and workers, and stop in time on SIGTERM
 with nothing lost."""

@@ -106,7 +106,7 @@ def test_tagged_resources_carry_the_project_tag(component: str) -> None:
 # ---------------------------------------------------------------------------- checkov
 @pytest.fixture(scope="module")
 def checkov_reports() -> list[dict[str, Any]]:
-    """checkov over the templates and over the Dockerfiles, both runs at once (start-up is most of
+    """checkov over the templates and over the Dockerfile, both runs at once (start-up is most of
     their time)."""
     if not CHECKOV.exists():
         if os.environ.get("CI"):
@@ -155,7 +155,7 @@ def test_checkov_passes_on_the_templates(checkov_reports: list[dict[str, Any]]) 
     assert report["summary"]["parsing_errors"] == 0
 
 
-def test_checkov_passes_on_the_dockerfiles(checkov_reports: list[dict[str, Any]]) -> None:
+def test_checkov_passes_on_the_dockerfile(checkov_reports: list[dict[str, Any]]) -> None:
     report = _report(checkov_reports, "dockerfile")
     assert _failures(report) == []
     assert report["summary"]["resource_count"] == len(DOCKERFILES)

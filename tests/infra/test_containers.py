@@ -1,4 +1,4 @@
-"""The Dockerfiles, .dockerignore and docker-compose.localstack.yml, checked without a Docker
+"""The Dockerfile, .dockerignore and docker-compose.localstack.yml, checked without a Docker
 engine: hadolint, the properties every image must have, and ``docker-compose config``."""
 
 from __future__ import annotations
