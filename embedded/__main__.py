@@ -6,8 +6,9 @@ import logging
 import signal
 import time
 
+from embedded.config import ConfigError, SystemConfig
 from embedded.processes import port_in_use
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 from mysfits_common.logs import configure_logging
 
 logger = logging.getLogger("embedded")
@@ -30,7 +31,11 @@ def install_stop_signals() -> None:
 def main() -> int:
     configure_logging("embedded")
     install_stop_signals()
-    config = SystemConfig.from_env()
+    try:
+        config = SystemConfig.from_env()
+    except ConfigError as error:
+        logger.error("Cannot start: %s", error)
+        return 2
     if port_in_use(config.api_port):
         logger.error("Port %d is in use: set API_PORT to a free port", config.api_port)
         return 1

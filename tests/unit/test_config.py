@@ -6,7 +6,8 @@ import pytest
 
 from deploy.local import MESSAGING_TEMPLATE
 from deploy.templates import load_template
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.config import SystemConfig
+from embedded.system import EmbeddedSystem
 from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
 from monolith.dynamodb import DynamoMysfitRepository
 from mysfits_common.worker import WorkerSettings

@@ -1,5 +1,6 @@
-"""`make run`'s runner (`python -m embedded`): Ctrl-C stops the system in order; a second Ctrl-C
-while it drains stops every process at once, with a one-line message instead of a traceback.
+"""`make run`'s runner (`python -m embedded`): a setting it cannot use is one line and exit 2; Ctrl-C
+stops the system in order; a second Ctrl-C while it drains stops every process at once, with a
+one-line message instead of a traceback.
 
 The runner runs in a process of its own, with a stand-in for the system whose stop drains for as
 long as a busy worker could, so that the second signal always lands mid-stop."""
@@ -45,10 +46,16 @@ raise SystemExit(runner.main())
 """
 
 
-def _start_runner() -> subprocess.Popen[str]:
-    env = {**os.environ, "API_PORT": str(free_port()), "WEBSITE_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
+def _start_runner(code: str = RUNNER, **settings: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "API_PORT": str(free_port()),
+        "WEBSITE_PORT": str(free_port()),
+        "PYTHONUNBUFFERED": "1",
+        **settings,
+    }
     return subprocess.Popen(
-        [sys.executable, "-c", RUNNER],
+        [sys.executable, "-c", code],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -83,3 +90,13 @@ def test_a_second_stop_signal_while_draining_kills_everything_without_a_tracebac
     finally:
         process.kill()
         process.communicate()
+
+
+@pytest.mark.parametrize("name", ["API_PORT", "MAX_RECEIVE_COUNT", "MARKER_TTL_SECONDS"])
+def test_a_setting_that_is_not_a_number_is_one_line_and_exit_2(name: str) -> None:
+    process = _start_runner(RUNNER, **{name: "twenty"})
+    out, err = process.communicate(timeout=30)
+
+    assert (process.returncode, out) == (2, "")
+    assert "Traceback" not in err
+    assert f"{name} must be a whole number, not 'twenty'" in err
