@@ -45,7 +45,7 @@ def seed(repository: MysfitRepository) -> int:
 
 def seed_table(dynamodb: Any, mysfits_table: str, processed_events_table: str) -> int:
     """:func:`seed` into the table through a DynamoDB client: every target's one way to seed
-    (``python -m monolith.seed``, ``make run``, LocalStack's hook, ``deploy.aws``)."""
+    (``python -m monolith.seed``, ``make run``, LocalStack's hook, ``deploy.aws``, ``ops seed``)."""
     return seed(DynamoMysfitRepository(dynamodb, mysfits_table, processed_events_table))
 
 

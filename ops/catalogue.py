@@ -12,21 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from deploy.cli import CommandError, Exit
-from monolith.dynamodb import DynamoMysfitRepository
-from monolith.seed import seed
+from monolith.seed import seed_table
 from ops.target import Target
 
 __all__ = ["reset", "seed_catalogue"]
 
 
-def _repository(target: Target) -> DynamoMysfitRepository:
-    pipeline = target.pipeline
-    return DynamoMysfitRepository(target.client("dynamodb"), pipeline.mysfits_table, pipeline.processed_events_table)
-
-
 def seed_catalogue(target: Target) -> dict[str, int]:
     """Add the catalogue's missing mysfits; say how many were added."""
-    return {"added": seed(_repository(target))}
+    pipeline = target.pipeline
+    return {"added": seed_table(target.client("dynamodb"), pipeline.mysfits_table, pipeline.processed_events_table)}
 
 
 def reset(target: Target, *, yes_really: bool) -> dict[str, int]:
