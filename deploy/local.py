@@ -56,6 +56,13 @@ def messaging_stack_name(project: str) -> str:
     return f"{project}-messaging"
 
 
+def _as_endpoints(endpoints: Endpoints | str | None) -> Endpoints:
+    """None: this process's environment; a URL: every service there."""
+    if isinstance(endpoints, Endpoints):
+        return endpoints
+    return Endpoints() if endpoints is None else Endpoints.single(endpoints)
+
+
 def deploy_local_topology(
     endpoints: Endpoints | str | None = None,
     project: str = "mysfits",
@@ -70,13 +77,12 @@ def deploy_local_topology(
     Each template goes through the CloudFormation that sits with its resources: the data template
     where DynamoDB's endpoint points, the messaging template where SNS's and SQS's do. ``endpoints``
     is boto3's standard configuration (None: this process's environment) or one URL for every
-    service. Credentials come from the environment. Idempotent: a second call changes nothing.
+    service. Credentials come with the endpoints' environment, else from boto3's chain.
+    Idempotent: a second call changes nothing.
     ``like_mode`` and ``adopt_mode`` are the strangler switch's initial positions (its SSM parameters
     change only when these values change, so a switch flipped with ``ops switch`` survives a re-run).
     """
-    if not isinstance(endpoints, Endpoints):
-        endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
-
+    endpoints = _as_endpoints(endpoints)
     stacks = (
         (data_stack_name(project), DATA_TEMPLATE, {"ProjectName": project}, ("dynamodb",)),
         (
@@ -128,8 +134,7 @@ def deploy_and_seed(
 ) -> tuple[Topology, int]:
     """Deploy the topology (:func:`deploy_local_topology`), then add the catalogue's missing mysfits
     to the table, where DynamoDB's endpoint points; return the topology and how many were added."""
-    if not isinstance(endpoints, Endpoints):
-        endpoints = Endpoints() if endpoints is None else Endpoints.single(endpoints)
+    endpoints = _as_endpoints(endpoints)
     topology = deploy_local_topology(endpoints, project, max_receive_count, visibility_timeout, like_mode, adopt_mode)
     inserted = seed_table(endpoints.client("dynamodb"), topology.mysfits_table, topology.processed_events_table)
     return topology, inserted
