@@ -5,34 +5,55 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from monolith.domain import AlreadyAdopted, Filter, FulfilStatus, Mysfit, MysfitNotFound
+from monolith.domain import (
+    AlreadyAdopted,
+    CorruptRecord,
+    DependencyUnavailable,
+    Filter,
+    FulfilStatus,
+    Mysfit,
+    MysfitNotFound,
+    UnprocessableEvent,
+)
 from monolith.repository import MysfitRepository
 from monolith.seed import catalogue
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+from mysfits_common.handlers import PermanentError, TransientError
 from mysfits_common.monolith_client import FulfilResult, MonolithPort
 from mysfits_common.publisher import EventPublisher, PublishError
 
 
 class FakeRepository(MysfitRepository):
+    """The DynamoDB adapter's contract in memory: the same statuses and the same exceptions.
+
+    ``down``: DynamoDB does not answer; every call raises DependencyUnavailable and writes nothing
+    (a batch too: an outage is not one busy item). ``busy``: mysfits whose item is in a conflicting
+    transaction or throttled. ``corrupt``: mysfits whose item cannot take a like (Likes stored as a
+    string); an adoption does not touch Likes and still succeeds.
+    """
+
     def __init__(self, mysfits: list[Mysfit] | None = None) -> None:
         self.mysfits = {m.mysfit_id: m for m in (catalogue() if mysfits is None else mysfits)}
         self.markers: dict[str, str] = {}
         self.reads = 0
+        self.finds: list[tuple[Filter, str] | None] = []
         self.down = False
-        # Items a batch meets as DynamoDB's cancellation reasons would name them: a busy item (a
-        # conflict, throttling) and one that cannot take the write (a corrupt record).
         self.busy: set[str] = set()
         self.corrupt: set[str] = set()
         self.item_writes: dict[str, int] = {}
 
     def find(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
+        self._raise_if_down()
+        self.finds.append(by)
         attribute = {Filter.GOOD_EVIL: "good_evil", Filter.LAW_CHAOS: "law_chaos"}
         return [m for m in self.mysfits.values() if by is None or getattr(m, attribute[by[0]]) == by[1]]
 
     def get(self, mysfit_id: str) -> Mysfit | None:
+        self._raise_if_down()
         self.reads += 1
         return self.mysfits.get(mysfit_id)
 
@@ -40,12 +61,17 @@ class FakeRepository(MysfitRepository):
         status = self.apply_likes([event])[event.event_id]
         if status is FulfilStatus.NOT_FOUND:
             raise MysfitNotFound(event.mysfit_id)
+        if status is FulfilStatus.FAILED:
+            raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
+        if status is FulfilStatus.RETRY:
+            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
         return status
 
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
         """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
         duplicate marker, a missing, busy or corrupt mysfit fail only their own events), and the rest
         written together, one write per mysfit whatever its number of likes."""
+        self._raise_if_down()
         results: dict[str, FulfilStatus] = {}
         pending: dict[str, LikeRequested] = {}
         for event in events:
@@ -69,8 +95,13 @@ class FakeRepository(MysfitRepository):
         return results
 
     def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
-        if self.markers.get(event.event_id) == "applied":
+        self._raise_if_down()
+        if event.event_id in self.markers:  # decided before: the same decision again
+            if self.markers[event.event_id] == "rejected":
+                raise AlreadyAdopted(event.mysfit_id)
             return FulfilStatus.DUPLICATE
+        if event.mysfit_id in self.busy:
+            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
         mysfit = self._existing(event.mysfit_id)
         if mysfit.adopted:
             self.markers[event.event_id] = "rejected"
@@ -80,14 +111,18 @@ class FakeRepository(MysfitRepository):
         return FulfilStatus.APPLIED
 
     def add_if_absent(self, mysfit: Mysfit) -> bool:
+        self._raise_if_down()
         if mysfit.mysfit_id in self.mysfits:
             return False
         self.mysfits[mysfit.mysfit_id] = mysfit
         return True
 
     def ping(self) -> None:
+        self._raise_if_down()
+
+    def _raise_if_down(self) -> None:
         if self.down:
-            raise ConnectionError("down")
+            raise DependencyUnavailable("DynamoDB did not answer")
 
     def _existing(self, mysfit_id: str) -> Mysfit:
         if mysfit_id not in self.mysfits:
@@ -111,7 +146,8 @@ class RecordingPublisher(EventPublisher):
 
 
 class FakeMonolith(MonolithPort):
-    """The monolith as the workers see it, over a FakeRepository."""
+    """The monolith as the workers see it, over a FakeRepository: its errors reach a handler as
+    MonolithClient raises them from the monolith's answers."""
 
     def __init__(self, repository: FakeRepository | None = None) -> None:
         self.repository = repository or FakeRepository()
@@ -120,26 +156,40 @@ class FakeMonolith(MonolithPort):
 
     def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None:
         self.lookups += 1
-        mysfit = self.repository.get(mysfit_id)
+        with _as_the_client_raises():
+            mysfit = self.repository.get(mysfit_id)
         return None if mysfit is None else {"mysfitId": mysfit.mysfit_id, "adopted": mysfit.adopted}
 
     def fulfil(self, action: str, event: Event) -> FulfilResult:
         self.fulfilled.append((action, event))
         try:
-            if isinstance(event, LikeRequested):
-                status = self.repository.apply_like(event)
-            else:
-                assert isinstance(event, AdoptionRequested)
-                status = self.repository.apply_adoption(event)
+            with _as_the_client_raises():
+                if isinstance(event, LikeRequested):
+                    status = self.repository.apply_like(event)
+                else:
+                    assert isinstance(event, AdoptionRequested)
+                    status = self.repository.apply_adoption(event)
         except AlreadyAdopted:
             return FulfilResult(409, {"error": {"code": "already_adopted"}})
         return FulfilResult(200, {"status": status.value, "eventId": event.event_id})
 
-
     def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
         self.fulfilled += [("likes", event) for event in events]
         likes = [event for event in events if isinstance(event, LikeRequested)]
-        return {event_id: status.value for event_id, status in self.repository.apply_likes(likes).items()}
+        with _as_the_client_raises():
+            statuses = self.repository.apply_likes(likes)
+        return {event_id: status.value for event_id, status in statuses.items()}
+
+
+@contextmanager
+def _as_the_client_raises() -> Iterator[None]:
+    """The repository's exceptions as MonolithClient raises them from the status monolith/errors.py answers."""
+    try:
+        yield
+    except (MysfitNotFound, UnprocessableEvent) as error:  # 404, 422
+        raise PermanentError(str(error)) from error
+    except (DependencyUnavailable, CorruptRecord) as error:  # 503, 500: retried, then given up on
+        raise TransientError(str(error)) from error
 
 
 def first_mysfit(repository: FakeRepository) -> Mysfit:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -292,6 +293,58 @@ def test_in_a_batch_a_busy_or_corrupt_mysfit_settles_only_its_own_likes(
     ]
     assert repository.mysfits[busy].likes == before[busy] + 1
     assert repository.mysfits[good].likes == before[good] + 3
+
+
+def test_fulfil_like_of_a_busy_item_is_503_and_of_a_corrupt_one_422_and_neither_is_counted(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    busy, corrupt = list(repository.mysfits)[:2]
+    repository.busy.add(busy)
+    repository.corrupt.add(corrupt)
+
+    busy_response = fulfil(client, LikeRequested(mysfit_id=busy), "like")
+    corrupt_response = fulfil(client, LikeRequested(mysfit_id=corrupt), "like")
+
+    assert_json_error(busy_response, 503, "service_unavailable")
+    assert busy_response.headers["Retry-After"] == "5"
+    assert_json_error(corrupt_response, 422, "unprocessable_event")
+    assert (repository.mysfits[busy].likes, repository.mysfits[corrupt].likes) == (0, 0)
+    assert repository.markers == {}
+
+
+# Every route that reads or writes DynamoDB, called for one mysfit.
+DYNAMODB_ROUTES: dict[str, Callable[[FlaskClient, str], TestResponse]] = {
+    "list": lambda client, mysfit_id: client.get("/mysfits"),
+    "filter": lambda client, mysfit_id: client.get("/mysfits?filter=GoodEvil&value=Good"),
+    "profile": lambda client, mysfit_id: client.get(f"/mysfits/{mysfit_id}"),
+    "like": lambda client, mysfit_id: client.post(f"/mysfits/{mysfit_id}/like"),
+    "adopt": lambda client, mysfit_id: client.post(f"/mysfits/{mysfit_id}/adopt"),
+    "fulfill-like": lambda client, mysfit_id: fulfil(client, LikeRequested(mysfit_id=mysfit_id), "like"),
+    "fulfill-adopt": lambda client, mysfit_id: fulfil(client, AdoptionRequested(mysfit_id=mysfit_id), "adopt"),
+    "fulfill-likes": lambda client, mysfit_id: fulfil_batch(
+        client, [LikeRequested(mysfit_id=mysfit_id), LikeRequested(mysfit_id=mysfit_id)]
+    ),
+}
+
+
+@pytest.mark.parametrize("route", DYNAMODB_ROUTES.values(), ids=list(DYNAMODB_ROUTES))
+def test_while_dynamodb_is_down_each_route_that_needs_it_is_503_and_changes_nothing(
+    client: FlaskClient,
+    repository: FakeRepository,
+    publisher: RecordingPublisher,
+    route: Callable[[FlaskClient, str], TestResponse],
+) -> None:
+    mysfit = first_mysfit(repository)
+    repository.down = True
+
+    response = route(client, mysfit.mysfit_id)
+
+    # A batch too is refused whole, not answered "retry" per event: the worker backs it all off.
+    assert_json_error(response, 503, "service_unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert repository.mysfits[mysfit.mysfit_id] == mysfit
+    assert repository.markers == {}
+    assert publisher.events == []
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from adopt_worker.handler import AdoptionHandler
-from like_worker.handler import LikeHandler, _outcome
+from like_worker.handler import LikeHandler
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from mysfits_common.handlers import Outcome, PermanentError, TransientError
 from tests.fakes import FakeMonolith, first_mysfit
@@ -103,13 +103,80 @@ def test_a_batch_of_likes_goes_to_the_monolith_in_one_call(monolith: FakeMonolit
     assert all(monolith.repository.mysfits[m.mysfit_id].likes == 3 for m in mysfits)
 
 
-class OneBadNeighbourMonolith(FakeMonolith):
-    """A monolith with one corrupt mysfit (its likes fail), one that cannot be looked up, and a
-    refusal (4xx) of any batch holding the `refused` event, as a bug in one event would cause."""
+def test_a_corrupt_mysfit_fails_only_its_own_likes_and_they_go_to_the_dlq(monolith: FakeMonolith) -> None:
+    # GIVEN a batch mixing likes of a healthy mysfit and of one whose item cannot take a like
+    healthy, corrupt = list(monolith.repository.mysfits)[:2]
+    monolith.repository.corrupt.add(corrupt)
+    good = [LikeRequested(mysfit_id=healthy) for _ in range(4)]
+    bad = [LikeRequested(mysfit_id=corrupt) for _ in range(2)]
+
+    # WHEN it is handled
+    results = LikeHandler(monolith)([bad[0], *good, bad[1]])
+
+    # THEN the healthy likes are processed; the corrupt ones are permanent failures (DLQ, no pause)
+    assert all(isinstance(results[e.event_id], Outcome) for e in good)
+    assert all(isinstance(results[e.event_id], PermanentError) for e in bad)
+    assert (monolith.repository.mysfits[healthy].likes, monolith.repository.mysfits[corrupt].likes) == (4, 0)
+
+
+def test_a_busy_item_leaves_its_like_to_be_delivered_again(monolith: FakeMonolith) -> None:
+    # GIVEN a batch holding a like of a mysfit whose item is busy (a conflict, throttling)
+    busy, other = list(monolith.repository.mysfits)[:2]
+    monolith.repository.busy.add(busy)
+    like, neighbour = LikeRequested(mysfit_id=busy), LikeRequested(mysfit_id=other)
+    handler = LikeHandler(monolith)
+
+    # WHEN it is handled
+    results = handler([like, neighbour])
+
+    # THEN that like is transient (it stays in the queue) and its neighbour counts
+    assert isinstance(results[like.event_id], TransientError)
+    assert isinstance(results[neighbour.event_id], Outcome)
+    assert monolith.repository.mysfits[busy].likes == 0
+
+    # WHEN the item is free again and the like is delivered again, THEN it counts, once
+    monolith.repository.busy.clear()
+    assert like_one(handler, like).status == "applied"
+    assert monolith.repository.mysfits[busy].likes == 1
+
+
+def test_a_busy_item_leaves_an_adoption_to_be_delivered_again(monolith: FakeMonolith) -> None:
+    mysfit_id = first_mysfit(monolith.repository).mysfit_id
+    monolith.repository.busy.add(mysfit_id)
+    event = AdoptionRequested(mysfit_id=mysfit_id)
+
+    with pytest.raises(TransientError):
+        AdoptionHandler(monolith)(event)
+    monolith.repository.busy.clear()
+
+    assert AdoptionHandler(monolith)(event).status == "applied"
+
+
+def test_while_dynamodb_is_down_a_batch_of_likes_is_transient_as_a_whole(monolith: FakeMonolith) -> None:
+    # GIVEN a mysfit the like worker already knows, so its likes go straight to the monolith
+    mysfit_id = first_mysfit(monolith.repository).mysfit_id
+    handler = LikeHandler(monolith)
+    like_one(handler, LikeRequested(mysfit_id=mysfit_id))
+    monolith.repository.down = True
+
+    # WHEN a batch arrives while DynamoDB does not answer, THEN the whole batch backs off (an
+    # outage is not one busy item) and nothing is written
+    with pytest.raises(TransientError):
+        handler([LikeRequested(mysfit_id=mysfit_id) for _ in range(3)])
+    with pytest.raises(TransientError):
+        AdoptionHandler(monolith)(AdoptionRequested(mysfit_id=mysfit_id))
+    assert monolith.repository.mysfits[mysfit_id].likes == 1
+    assert not monolith.repository.mysfits[mysfit_id].adopted
+
+
+class HttpFailuresMonolith(FakeMonolith):
+    """Failures of the monolith's HTTP layer that no repository state causes: a lookup that fails
+    (500s until the client gives up) and a 400 for any batch holding the `refused` event, as a
+    bug in one event would cause."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.corrupt, self.unreadable, self.healthy = list(self.repository.mysfits)[:3]
+        self.unreadable, self.healthy = list(self.repository.mysfits)[:2]
         self.refused: set[str] = set()
         self.batches: list[int] = []
 
@@ -122,27 +189,11 @@ class OneBadNeighbourMonolith(FakeMonolith):
         self.batches.append(len(events))
         if self.refused & {event.event_id for event in events}:
             raise PermanentError("monolith answered 400: invalid_batch")
-        statuses = super().fulfil_likes([e for e in events if e.mysfit_id != self.corrupt])
-        return {**statuses, **{e.event_id: "failed" for e in events if e.mysfit_id == self.corrupt}}
-
-
-def test_a_corrupt_mysfit_fails_only_its_own_likes_and_they_go_to_the_dlq() -> None:
-    # GIVEN a batch mixing likes of a healthy mysfit and of one whose item is corrupt
-    monolith = OneBadNeighbourMonolith()
-    good = [LikeRequested(mysfit_id=monolith.healthy) for _ in range(4)]
-    bad = [LikeRequested(mysfit_id=monolith.corrupt) for _ in range(2)]
-
-    # WHEN it is handled
-    results = LikeHandler(monolith)([bad[0], *good, bad[1]])
-
-    # THEN the healthy likes are processed; the corrupt ones are permanent failures (DLQ, no pause)
-    assert all(isinstance(results[e.event_id], Outcome) for e in good)
-    assert all(isinstance(results[e.event_id], PermanentError) for e in bad)
-    assert monolith.repository.mysfits[monolith.healthy].likes == 4
+        return super().fulfil_likes(events)
 
 
 def test_a_mysfit_that_cannot_be_looked_up_fails_only_its_own_likes() -> None:
-    monolith = OneBadNeighbourMonolith()
+    monolith = HttpFailuresMonolith()
     good, unreadable = LikeRequested(mysfit_id=monolith.healthy), LikeRequested(mysfit_id=monolith.unreadable)
 
     results = LikeHandler(monolith)([unreadable, good])
@@ -153,7 +204,7 @@ def test_a_mysfit_that_cannot_be_looked_up_fails_only_its_own_likes() -> None:
 
 def test_a_batch_the_monolith_refuses_is_handed_over_one_event_at_a_time() -> None:
     # GIVEN a batch the monolith refuses as a whole because of one event in it
-    monolith = OneBadNeighbourMonolith()
+    monolith = HttpFailuresMonolith()
     events: list[Event] = [LikeRequested(mysfit_id=monolith.healthy) for _ in range(5)]
     monolith.refused.add(events[2].event_id)
 
@@ -165,8 +216,3 @@ def test_a_batch_the_monolith_refuses_is_handed_over_one_event_at_a_time() -> No
     assert all(isinstance(results[e.event_id], Outcome) for i, e in enumerate(events) if i != 2)
     assert monolith.repository.mysfits[monolith.healthy].likes == 4
     assert monolith.batches == [5, 1, 1, 1, 1, 1]
-
-
-def test_a_busy_item_leaves_its_like_to_be_delivered_again() -> None:
-    assert isinstance(_outcome("retry"), TransientError)
-    assert isinstance(_outcome("failed"), PermanentError)

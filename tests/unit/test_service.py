@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from monolith.domain import AlreadyAdopted, DependencyUnavailable, Filter, FulfilStatus, MysfitNotFound
+from monolith.domain import (
+    AlreadyAdopted,
+    DependencyUnavailable,
+    Filter,
+    FulfilStatus,
+    MysfitNotFound,
+    UnprocessableEvent,
+)
+from monolith.seed import catalogue
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
@@ -97,13 +107,48 @@ def test_a_replayed_like_is_counted_once(service: MysfitsService, repository: Fa
     assert repository.mysfits[mysfit.mysfit_id].likes == 1
 
 
-def test_filters_select_on_the_attribute(service: MysfitsService) -> None:
-    good = service.list_mysfits((Filter.GOOD_EVIL, "Good"))
-    chaotic = service.list_mysfits((Filter.LAW_CHAOS, "Chaotic"))
+def test_a_single_like_the_store_cannot_take_raises_and_is_not_counted(
+    service: MysfitsService, repository: FakeRepository
+) -> None:
+    # GIVEN a mysfit whose item is busy and one whose item cannot take a like
+    busy, corrupt = list(repository.mysfits)[:2]
+    repository.busy.add(busy)
+    repository.corrupt.add(corrupt)
 
-    assert good and all(m.good_evil == "Good" for m in good)
-    assert chaotic and all(m.law_chaos == "Chaotic" for m in chaotic)
-    assert len(service.list_mysfits()) == 12
+    # WHEN each is liked alone, THEN the busy one is an outage (retry later), the corrupt one unprocessable
+    with pytest.raises(DependencyUnavailable):
+        service.fulfil_like(LikeRequested(mysfit_id=busy))
+    with pytest.raises(UnprocessableEvent):
+        service.fulfil_like(LikeRequested(mysfit_id=corrupt))
+
+    assert (repository.mysfits[busy].likes, repository.mysfits[corrupt].likes) == (0, 0)
+    assert repository.markers == {}
+
+
+def test_an_inline_like_of_a_busy_mysfit_is_refused_not_reported_processed(
+    repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    service = MysfitsService(repository, publisher, like_mode="inline")
+    busy = first_mysfit(repository).mysfit_id
+    repository.busy.add(busy)
+
+    with pytest.raises(DependencyUnavailable):
+        service.request_like(busy, "corr")
+
+    assert repository.mysfits[busy].likes == 0
+
+
+def test_a_listing_asks_the_repository_for_the_filter_and_orders_by_name(publisher: RecordingPublisher) -> None:
+    # GIVEN chaotic mysfits stored out of name order (selecting on the attribute is the adapter's
+    # job, tested against moto in tests/adapters/test_dynamodb.py::test_filters_query_the_indexes)
+    names = ["Zed", "Ann", "Mia"]
+    mysfits = [dataclasses.replace(m, name=n, law_chaos="Chaotic") for m, n in zip(catalogue()[:3], names, strict=True)]
+    repository = FakeRepository(mysfits)
+
+    listed = MysfitsService(repository, publisher).list_mysfits((Filter.LAW_CHAOS, "Chaotic"))
+
+    assert repository.finds == [(Filter.LAW_CHAOS, "Chaotic")]
+    assert [m.name for m in listed] == ["Ann", "Mia", "Zed"]
 
 
 def test_readiness_names_the_dependency_that_is_down(
@@ -113,5 +158,5 @@ def test_readiness_names_the_dependency_that_is_down(
 
     checks = service.readiness()
 
-    assert checks["dynamodb"].startswith("error")
+    assert checks["dynamodb"] == "error: DependencyUnavailable"
     assert checks["sns"] == "ok"
