@@ -204,6 +204,7 @@ class Consumer:
         """
         counts = BatchCounts()
         if self._stopping.is_set():
+            logger.info("Returned unstarted: stopping", extra={"messages": len(messages)})
             counts.retried = len(messages)
             self._count(counts, 0.0)
             return [0] * len(messages)

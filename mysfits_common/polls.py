@@ -9,8 +9,10 @@ returned as unstarted ones are. A poll that has not answered by then is abandone
 receives, its thread returns what it got to the queue at once (visibility 0). If the process has
 ended first (the usual case: a worker exits as soon as its loop ends), the queue makes those
 messages visible again when their visibility timeout ends, as for any receiver that died: late by
-that timeout, one receive more, never lost. That can only happen to a message sent to an idle queue
-while the abandoned poll would still have waited, up to ``WaitTimeSeconds`` after the stop.
+that timeout, one receive more, never lost. That happens to a message sent to an idle queue while
+the abandoned poll would still have waited (up to ``WaitTimeSeconds`` after the stop), and to a
+busy queue's messages when the receive itself is slow at the stop (a slow connection, botocore's
+retries).
 """
 
 from __future__ import annotations

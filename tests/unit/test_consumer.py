@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
@@ -171,11 +172,15 @@ class LongPollingSqs(FakeSqs):
         super().__init__()
         self.polling = threading.Event()
         self.answer = threading.Event()
+        self.returned = threading.Event()
 
     def receive_message(self, **kwargs: Any) -> dict[str, Any]:
         self.polling.set()
         self.answer.wait(10)
-        return super().receive_message(**kwargs)
+        try:
+            return super().receive_message(**kwargs)
+        finally:
+            self.returned.set()
 
 
 def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goes_back() -> None:
@@ -198,7 +203,7 @@ def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goe
     # THEN it stops within the poll's grace, the poll still unanswered
     runner.join(GRACE_SECONDS + 1)
     assert not runner.is_alive()
-    assert not sqs.answer.is_set()
+    assert not sqs.returned.is_set()
 
     # AND a message the poll then receives goes back to the queue at once, unhandled
     message = sqs_message(LikeRequested(mysfit_id="m1"))
@@ -211,8 +216,13 @@ def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goe
     assert (handled, sqs.deleted) == ([], [])
 
 
-def test_a_poll_that_answers_just_after_stop_has_its_messages_returned_before_the_loop_ends() -> None:
-    # GIVEN a worker polling a busy queue: its poll answers a moment after the stop
+def test_a_poll_that_answers_just_after_stop_has_its_messages_returned_before_the_loop_ends(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a worker polling a busy queue: its poll answers a moment after the stop, well within
+    # the grace (widened here, so that a loaded machine's late timer cannot fall outside it)
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr("mysfits_common.consumer.GRACE_SECONDS", 5)
     sqs = LongPollingSqs()
     message = sqs_message(LikeRequested(mysfit_id="m1"))
     loop = consumer(sqs, processed)
@@ -228,11 +238,61 @@ def test_a_poll_that_answers_just_after_stop_has_its_messages_returned_before_th
     loop.stop()
     threading.Timer(0.1, answer).start()
 
-    # THEN the loop itself returns the message at once before it ends (the process may exit next)
-    runner.join(GRACE_SECONDS + 1)
+    # THEN the loop itself returns the message at once before it ends (the process may exit next),
+    # and says so
+    runner.join(10)
     assert not runner.is_alive()
     assert sqs.visibility == [(message["ReceiptHandle"], 0)]
     assert sqs.deleted == []
+    returned = [r for r in caplog.records if r.getMessage() == "Returned unstarted: stopping"]
+    assert [getattr(r, "messages", None) for r in returned] == [1]
+
+
+class FailingSqs(FakeSqs):
+    """A queue whose receives fail with ``errors``, one per receive, then answer as FakeSqs does."""
+
+    def __init__(self, errors: list[Exception], batches: list[list[dict[str, Any]]]) -> None:
+        super().__init__(batches)
+        self.errors = errors
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        if self.errors:
+            raise self.errors.pop(0)
+        return super().receive_message(**kwargs)
+
+
+def test_a_failed_receive_is_logged_and_polling_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    # GIVEN a queue whose first receive fails (SQS throttling) and whose second holds a message
+    caplog.set_level(logging.INFO)
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "ReceiveMessage")
+    sqs = FailingSqs([throttled], [[message]])
+    handled: list[Event] = []
+
+    def handle(event: Event) -> Outcome:
+        handled.append(event)
+        loop.stop()
+        return Outcome("applied", "ok")
+
+    loop = consumer(sqs, handle, idle_pause_seconds=0.01)
+    runner = threading.Thread(target=loop.run)
+
+    # WHEN the worker runs
+    runner.start()
+    runner.join(10)
+
+    # THEN the failure is logged, and the next receive's message is handled and deleted
+    assert not runner.is_alive()
+    assert any(r.getMessage() == "Receive failed; retrying" for r in caplog.records)
+    assert len(handled) == 1
+    assert sqs.deleted == [message["ReceiptHandle"]]
+
+
+def test_a_receive_that_fails_unexpectedly_ends_the_loop_with_its_error() -> None:
+    # A bug is not retried for ever in silence: the worker exits and its supervisor (ECS) restarts it.
+    sqs = FailingSqs([RuntimeError("a bug in the receive")], [])
+    with pytest.raises(RuntimeError, match="a bug in the receive"):
+        consumer(sqs, processed).run()
 
 
 def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
