@@ -14,7 +14,8 @@ Starts the embedded default (emulator counting its requests, monolith, workers) 
 
 Then it prints the table with the targets. Figures compare only within a run (the machine is
 shared); ``--quick`` runs a small load to keep the harness working (the test suite runs it).
-The exit status is non-zero only if a like was lost or counted twice, or the system failed.
+The exit status is non-zero only if a like was lost or counted twice, or the system failed: then
+one line says why, ``bench failed: <why> (logs: DIR)``, with an exit code as :mod:`deploy.cli` lists them.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import requests
-from botocore.exceptions import BotoCoreError, ClientError
 
+from bench import SYSTEM_FAILURES
 from bench.load import LikeLoad
 from bench.pipeline import (
     Observer,
@@ -41,8 +41,10 @@ from bench.pipeline import (
     saturate,
 )
 from bench.report import Progress, Results, print_table
+from deploy.cli import CommandError, configure_command_logging, report_failures
+from embedded.config import SystemConfig
 from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 
 STEPS = 8
 
@@ -103,32 +105,33 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) 
                    latency_inline, peaks)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small load: checks the harness, not the figures")
     parser.add_argument("--likes", type=int, help="likes per measured stretch (default 2000; 60 with --quick)")
     parser.add_argument("--threads", type=int, help="concurrent clients at saturation (default 32; 8 with --quick)")
     parser.add_argument("--samples", type=int, help="likes timed one by one per mode (default 40; 5 with --quick)")
     parser.add_argument("--log-dir", type=Path, help="where the processes log (default: a new temporary directory)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     likes = args.likes or (60 if args.quick else 2000)
     threads = args.threads or (8 if args.quick else 32)
     samples = args.samples or (5 if args.quick else 40)
     if min(likes, threads, samples) < 1:
         parser.error("--likes, --threads and --samples must be positive")
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    configure_command_logging("bench", logging.WARNING)
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
-    try:
+
+    def bench() -> None:
         results = run(likes, threads, samples, logs, Progress(STEPS))
-    except (OSError, RuntimeError, TimeoutError, requests.RequestException, BotoCoreError, ClientError) as error:
-        sys.exit(f"bench: the system failed: {error} (logs: {logs})")
-    print_table(results)
-    print(f"logs: {logs}")
-    if not results.exactly_once:
-        sys.exit("bench: FAILED: a like was lost or counted twice (see 'exactly once' above)")
+        print_table(results)
+        print(f"logs: {logs}")
+        if not results.exactly_once:
+            raise CommandError("a like was lost or counted twice (see 'exactly once' above)")
+
+    return report_failures("bench", bench, also=SYSTEM_FAILURES, note=f"logs: {logs}")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

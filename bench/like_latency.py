@@ -5,12 +5,15 @@
 Starts one emulator and two systems on free ports (queue mode with both workers; inline mode with
 none) and prints, for each: the latency from POST /like to the count showing it (p50, p95), and
 the time a burst of concurrent likes takes until all are counted (likes per second). The ratio
-queue/inline is the price of the asynchronous path on this machine, measured side by side.
+queue/inline is the price of the asynchronous path on this machine, measured side by side. If the
+systems fail, one line says why, ``bench.like_latency failed: <why> (logs: DIR)``, with an exit code
+as :mod:`deploy.cli` lists them.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import tempfile
@@ -20,8 +23,11 @@ from pathlib import Path
 
 import requests
 
+from bench import SYSTEM_FAILURES
+from deploy.cli import configure_command_logging, report_failures
+from embedded.config import SystemConfig
 from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 
 
 def _likes(api: str, mysfit_id: str) -> int:
@@ -57,14 +63,8 @@ def measure(system: EmbeddedSystem, likes: int, burst_size: int) -> tuple[float,
     return statistics.median(samples), p95, burst(system.api_url, mysfit_id, burst_size)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--likes", type=int, default=40, help="sequential likes timed one by one")
-    parser.add_argument("--burst", type=int, default=300, help="concurrent likes for the throughput figure")
-    args = parser.parse_args()
-    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(key, value)
-    logs = Path(tempfile.mkdtemp(prefix="bench-"))
+def compare(likes: int, burst_size: int, logs: Path) -> None:
+    """Measure inline mode, then queue mode, on one emulator; print both and their ratio."""
     queue_config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False,
                                 log_dir=logs / "queue")
     with EmbeddedSystem(queue_config) as queued:
@@ -72,8 +72,8 @@ def main() -> None:
                                      like_mode="inline", run_workers=False, serve_website=False,
                                      log_dir=logs / "inline")
         with EmbeddedSystem(inline_config) as inline:
-            inline_figures = measure(inline, args.likes, args.burst)
-        queue_figures = measure(queued, args.likes, args.burst)
+            inline_figures = measure(inline, likes, burst_size)
+        queue_figures = measure(queued, likes, burst_size)
     print(f"{'mode':<8}{'p50 ms':>10}{'p95 ms':>10}{'likes/s':>10}")
     for name, (p50, p95, rate) in (("inline", inline_figures), ("queue", queue_figures)):
         print(f"{name:<8}{p50 * 1000:>10.1f}{p95 * 1000:>10.1f}{rate:>10.1f}")
@@ -81,5 +81,22 @@ def main() -> None:
           f"throughput x{queue_figures[2] / inline_figures[2]:.2f}  (logs: {logs})")
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--likes", type=int, default=40, help="sequential likes timed one by one")
+    parser.add_argument("--burst", type=int, default=300, help="concurrent likes for the throughput figure")
+    args = parser.parse_args(argv)
+    configure_command_logging("bench.like_latency", logging.WARNING)
+    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
+        os.environ.setdefault(key, value)
+    logs = Path(tempfile.mkdtemp(prefix="bench-"))
+    return report_failures(
+        "bench.like_latency",
+        lambda: compare(args.likes, args.burst, logs),
+        also=SYSTEM_FAILURES,
+        note=f"logs: {logs}",
+    )
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -7,7 +7,8 @@ mysfits in slices. Each slice is accepted by the monolith, then drained by the l
 it, before the next one starts. Per slice it prints likes per second accepted and drained, the CPU each process
 spent per 1,000 likes and the RSS of each, then the ratio of the last slice to the first and whether the soak
 targets are met. The targets are shown, not enforced: the exit status is non-zero only when a like was lost or
-counted twice, or when the system failed (did not start, or a slice did not drain).
+counted twice, or when the system failed (did not start, or a slice did not drain); then one line says why,
+``bench.soak failed: <why> (logs: DIR)``, with an exit code as :mod:`deploy.cli` lists them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,12 +25,14 @@ from pathlib import Path
 
 import boto3
 import requests
-from botocore.exceptions import BotoCoreError, ClientError
 
+from bench import SYSTEM_FAILURES
 from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
 from bench.procstat import MB, cpu_between, rss_mb, snapshot
+from deploy.cli import CommandError, configure_command_logging, report_failures
+from embedded.config import SystemConfig
 from embedded.processes import free_port
-from embedded.system import EmbeddedSystem, SystemConfig
+from embedded.system import EmbeddedSystem
 
 logger = logging.getLogger("bench.soak")
 
@@ -243,18 +245,17 @@ def soak(system: EmbeddedSystem, likes: int, slice_size: int, threads: int) -> b
     return counted == accepted and not stuck
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--likes", type=int, default=20000, help="likes sent over the whole soak")
     parser.add_argument("--slice", type=int, default=2000, dest="slice_size", help="likes per measured slice")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients sending likes")
     parser.add_argument("--marker-ttl", type=int, help="MARKER_TTL_SECONDS for the services (their default if unset)")
     parser.add_argument("--log-dir", type=Path, help="where the processes log (default: a new temporary directory)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.likes < 1 or args.slice_size < 1 or args.threads < 1:
         parser.error("--likes, --slice and --threads must be positive")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    configure_command_logging("bench.soak")
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-soak-"))
@@ -262,15 +263,16 @@ def main() -> None:
     config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False, log_dir=logs,
                           extra_env=extra_env)
     logger.info("starting the embedded system (logs: %s)", logs)
-    try:
+
+    def run() -> None:
         with EmbeddedSystem(config) as system:
             succeeded = soak(system, args.likes, args.slice_size, args.threads)
-    except (OSError, RuntimeError, TimeoutError, requests.RequestException, BotoCoreError, ClientError) as error:
-        sys.exit(f"soak: the system failed: {error} (logs: {logs})")
-    print(f"logs: {logs}")
-    if not succeeded:
-        sys.exit(1)
+        print(f"logs: {logs}")
+        if not succeeded:
+            raise CommandError("a like was lost or counted twice, or a slice did not drain (see the report)")
+
+    return report_failures("bench.soak", run, also=SYSTEM_FAILURES, note=f"logs: {logs}")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -8,7 +8,7 @@ rely on:
 ==  =====================================================================
 0   done
 1   the operation failed (the line says where)
-2   bad usage (arguments, no region)
+2   bad usage or configuration (arguments, no region, a setting that cannot be used)
 3   a stack the command needs is missing
 4   no credentials, or credentials refused
 5   the endpoint is unreachable
@@ -35,9 +35,12 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from deploy.endpoints import MixedEndpoints
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.stacks import DeployError, MissingStack
 from deploy.templates import TemplateError
+from monolith.domain import DependencyUnavailable
+from mysfits_common.settings import SettingError
 
 __all__ = [
     "EXPECTED_FAILURES",
@@ -73,6 +76,9 @@ EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
     DeployFailure,
     DeployError,
     TemplateError,
+    MixedEndpoints,
+    SettingError,
+    DependencyUnavailable,
     ClientError,
     BotoCoreError,
     TimeoutError,
@@ -102,6 +108,15 @@ def explain(error: BaseException) -> CommandError:
         )
     if isinstance(error, MissingCredentials | NoCredentialsError | PartialCredentialsError):
         return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
+    if isinstance(error, DependencyUnavailable):
+        # The monolith's adapters wrap botocore's errors: the cause says which failure it was.
+        if isinstance(error.__cause__, EXPECTED_FAILURES):
+            return explain(error.__cause__)
+        return CommandError(f"unavailable, try again later: {error}", Exit.UNREACHABLE)
+    if isinstance(error, MixedEndpoints):
+        return CommandError(f"{error} (point them at one with AWS_ENDPOINT_URL_<SERVICE>)", Exit.USAGE)
+    if isinstance(error, SettingError):
+        return CommandError(str(error), Exit.USAGE)
     if isinstance(error, MissingRegion | NoRegionError):
         return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
     if isinstance(error, ProfileNotFound):
@@ -143,13 +158,16 @@ def configure_command_logging(tool: str, level: int = logging.INFO) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def report_failures(tool: str, action: Callable[[], object]) -> int:
-    """Run ``action``: exit code 0 when it returns; an expected failure becomes one line on stderr,
-    ``<tool> failed: <why>``, and its exit code."""
+def report_failures(
+    tool: str, action: Callable[[], object], *, also: tuple[type[BaseException], ...] = (), note: str = ""
+) -> int:
+    """Run ``action``: exit code 0 when it returns; an expected failure (of ``EXPECTED_FAILURES``, or of
+    ``also``: what this tool expects besides) becomes one line on stderr, ``<tool> failed: <why>``, with
+    `` (<note>)`` after it when given (where to look next: a log directory), and its exit code."""
     try:
         action()
-    except EXPECTED_FAILURES as error:
+    except (*EXPECTED_FAILURES, *also) as error:
         failure = explain(error)
-        sys.stderr.write(f"{tool} failed: {failure}\n")
+        sys.stderr.write(f"{tool} failed: {failure}{f' ({note})' if note else ''}\n")
         return int(failure.code)
     return 0

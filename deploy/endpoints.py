@@ -22,13 +22,17 @@ from botocore.configprovider import ConfiguredEndpointProvider
 
 from mysfits_common import aws
 
-__all__ = ["Endpoints"]
+__all__ = ["Endpoints", "MixedEndpoints"]
 
 _CREDENTIAL_OPTIONS = {
     "AWS_ACCESS_KEY_ID": "aws_access_key_id",
     "AWS_SECRET_ACCESS_KEY": "aws_secret_access_key",
     "AWS_SESSION_TOKEN": "aws_session_token",
 }
+
+
+class MixedEndpoints(ValueError):
+    """The services of one template are configured at different endpoints; ``str(error)`` lists them."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Endpoints:
         urls = {service: self.url(service) for service in services}
         if len(set(urls.values())) > 1:
             listed = ", ".join(f"{service} at {url or 'AWS'}" for service, url in urls.items())
-            raise ValueError(f"one template's services must share an endpoint: {listed}")
+            raise MixedEndpoints(f"one template's services must share an endpoint: {listed}")
         url = next(iter(urls.values()))
         if url is None:
             return self.client("cloudformation")

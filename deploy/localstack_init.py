@@ -4,7 +4,7 @@
 the LocalStack container; it works against any endpoint (the tests run it against moto).
 Settings: ``PROJECT_NAME`` (``mysfits``), ``MAX_RECEIVE_COUNT`` (5), ``WORKER_VISIBILITY_TIMEOUT``
 (30); endpoints (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``), region and credentials from
-boto3's standard configuration.
+boto3's standard configuration. A setting that cannot be used is one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from deploy.cli import configure_command_logging, report_failures
 from deploy.endpoints import Endpoints
 from deploy.local import deploy_and_seed
+from mysfits_common.settings import whole_number
 
 __all__ = ["main"]
 
@@ -30,8 +31,8 @@ def main(env: Mapping[str, str] = os.environ) -> int:
         topology, inserted = deploy_and_seed(
             Endpoints(env, region),
             project=env.get("PROJECT_NAME", "mysfits"),
-            max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
-            visibility_timeout=int(env.get("WORKER_VISIBILITY_TIMEOUT", "30")),
+            max_receive_count=whole_number(env, "MAX_RECEIVE_COUNT", 5),
+            visibility_timeout=whole_number(env, "WORKER_VISIBILITY_TIMEOUT", 30),
             like_mode=env.get("LIKE_MODE", "queue"),
             adopt_mode=env.get("ADOPT_MODE", "queue"),
         )

@@ -6,10 +6,11 @@ import logging
 import signal
 import time
 
-from embedded.config import ConfigError, SystemConfig
+from embedded.config import SystemConfig
 from embedded.processes import port_in_use
 from embedded.system import EmbeddedSystem
 from mysfits_common.logs import configure_logging
+from mysfits_common.settings import SettingError
 
 logger = logging.getLogger("embedded")
 
@@ -33,7 +34,7 @@ def main() -> int:
     install_stop_signals()
     try:
         config = SystemConfig.from_env()
-    except ConfigError as error:
+    except SettingError as error:
         logger.error("Cannot start: %s", error)
         return 2
     if port_in_use(config.api_port):

@@ -8,21 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ConfigError", "SystemConfig"]
+from mysfits_common.settings import whole_number
 
-
-class ConfigError(ValueError):
-    """A setting of the environment that cannot be used; ``str(error)`` names it."""
-
-
-def _whole(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+__all__ = ["SystemConfig"]
 
 
 @dataclass
@@ -56,21 +44,21 @@ class SystemConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SystemConfig:
         return cls(
-            api_port=_whole(env, "API_PORT", cls.api_port),
-            website_port=_whole(env, "WEBSITE_PORT", cls.website_port),
+            api_port=whole_number(env, "API_PORT", cls.api_port),
+            website_port=whole_number(env, "WEBSITE_PORT", cls.website_port),
             serve_website=env.get("SERVE_WEBSITE", "1") != "0",
-            emulator_port=_whole(env, "EMULATOR_PORT", cls.emulator_port),
+            emulator_port=whole_number(env, "EMULATOR_PORT", cls.emulator_port),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             region=env.get("AWS_DEFAULT_REGION", cls.region),
             project=env.get("PROJECT_NAME", cls.project),
             like_mode=env.get("LIKE_MODE", cls.like_mode),
             adopt_mode=env.get("ADOPT_MODE", cls.adopt_mode),
-            max_receive_count=_whole(env, "MAX_RECEIVE_COUNT", cls.max_receive_count),
-            visibility_timeout=_whole(env, "WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout),
-            worker_wait_seconds=_whole(env, "WORKER_WAIT_SECONDS", cls.worker_wait_seconds),
+            max_receive_count=whole_number(env, "MAX_RECEIVE_COUNT", cls.max_receive_count),
+            visibility_timeout=whole_number(env, "WORKER_VISIBILITY_TIMEOUT", cls.visibility_timeout),
+            worker_wait_seconds=whole_number(env, "WORKER_WAIT_SECONDS", cls.worker_wait_seconds),
             fulfil_secret=env.get("FULFIL_SECRET") or secrets.token_urlsafe(32),
             cors_allowed_origins=env.get("CORS_ALLOWED_ORIGINS", ""),
-            marker_ttl_seconds=_whole(env, "MARKER_TTL_SECONDS", 0) if env.get("MARKER_TTL_SECONDS") else None,
+            marker_ttl_seconds=whole_number(env, "MARKER_TTL_SECONDS", 0) if env.get("MARKER_TTL_SECONDS") else None,
             status_dir=Path(env.get("WORKER_STATUS_DIR", str(cls.status_dir))),
             pipeline_view=env.get("PIPELINE_VIEW", "1") != "0",
         )

@@ -22,6 +22,10 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 _LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
+class SystemFailed(RuntimeError):
+    """A process of the system exited while it started; ``str(error)`` says which, and where to look."""
+
+
 class EmbeddedSystem:
     """Starts the pieces in dependency order and stops them in reverse; restarts a worker that dies."""
 
@@ -181,7 +185,7 @@ class EmbeddedSystem:
 
     def _monolith_ready(self) -> bool:
         if self.monolith is not None and not self.monolith.running:
-            raise RuntimeError(f"the monolith exited with {self.monolith.returncode}; see its log")
+            raise SystemFailed(f"the monolith exited with {self.monolith.returncode}; see its log")
         return answers(f"{self.api_url}/")
 
     def _base_env(self) -> dict[str, str]:

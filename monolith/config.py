@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from mysfits_common.settings import SettingError, whole_number
+
 Mode = Literal["inline", "queue"]
 MODES = ("inline", "queue")
 
@@ -14,7 +16,7 @@ MODES = ("inline", "queue")
 def _mode(env: Mapping[str, str], name: str) -> Mode:
     value = env.get(name, "queue").strip().lower()
     if value not in MODES:
-        raise ValueError(f"{name} must be one of {MODES}, not {value!r}")
+        raise SettingError(f"{name} must be one of {MODES}, not {value!r}")
     return cast(Mode, value)
 
 
@@ -34,16 +36,16 @@ def marker_ttl_for(queue_retention_seconds: int, dead_letter_retention_seconds: 
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    value = int(env.get(name, default))
+    value = whole_number(env, name, default)
     if value <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds, not {value}")
+        raise SettingError(f"{name} must be a positive number of seconds, not {value}")
     return value
 
 
 def _bounded(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = int(env.get(name, default))
+    value = whole_number(env, name, default)
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, not {value}")
+        raise SettingError(f"{name} must be between {low} and {high}, not {value}")
     return value
 
 
@@ -86,7 +88,7 @@ class Settings:
             adopt_mode=_mode(env, "ADOPT_MODE"),
             fulfil_secret=env.get("FULFIL_SECRET", ""),
             cors_allowed_origins=origins,
-            max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            max_body_bytes=whole_number(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             marker_ttl_seconds=_positive(env, "MARKER_TTL_SECONDS", cls.marker_ttl_seconds),
             like_mode_parameter=env.get("LIKE_MODE_PARAMETER", ""),
             adopt_mode_parameter=env.get("ADOPT_MODE_PARAMETER", ""),

@@ -12,9 +12,9 @@ from monolith.domain import Mysfit
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.repository import MysfitRepository
 from mysfits_common import aws
-from mysfits_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)
+_TOOL = "monolith.seed"
 
 
 def catalogue() -> list[Mysfit]:
@@ -49,12 +49,21 @@ def seed_table(dynamodb: Any, mysfits_table: str, processed_events_table: str) -
     return seed(DynamoMysfitRepository(dynamodb, mysfits_table, processed_events_table))
 
 
-def main() -> None:
-    configure_logging("seed")
-    settings = Settings.from_env()
-    inserted = seed_table(aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table)
-    logger.info("Catalogue seeded", extra={"inserted": inserted, "table": settings.mysfits_table})
+def main() -> int:
+    """Exit codes as :mod:`deploy.cli` lists them (5: DynamoDB unreachable)."""
+    # Imported here: the command line reports as the other tools do, and the monolith's image,
+    # which serves the API without deploy/, never runs it.
+    from deploy.cli import configure_command_logging, report_failures
+
+    configure_command_logging(_TOOL)
+
+    def run() -> None:
+        settings = Settings.from_env()
+        inserted = seed_table(aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table)
+        logger.info("Catalogue seeded", extra={"inserted": inserted, "table": settings.mysfits_table})
+
+    return report_failures(_TOOL, run)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from deploy.cli import CommandError, Exit, explain
+from deploy.cli import EXPECTED_FAILURES, CommandError, Exit, configure_command_logging, explain
 from ops import catalogue, peek, status, switch
 from ops.output import print_json, table
-from ops.redrive import RedriveQueues, redrive
+from ops.redrive import RedriveFailed, RedriveQueues, redrive
 from ops.redrive import __doc__ as redrive_doc
 from ops.target import QUEUES, Target
 
@@ -117,23 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes as :mod:`deploy.cli` lists them; 130 on Ctrl-C (0 for ``status --watch``)."""
     args = build_parser().parse_args(argv)
-    if args.command == "switch" and args.feature is not None and args.mode is None:
-        print(
-            "ops: switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them", file=sys.stderr
-        )
-        return Exit.USAGE
+    configure_command_logging(f"ops {args.command}")
     try:
+        if args.command == "switch" and args.feature is not None and args.mode is None:
+            raise CommandError("switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them",
+                               Exit.USAGE)
         target = Target.from_environment(args.project, args.endpoint_url)
         return _COMMANDS[args.command](target, args)
     except KeyboardInterrupt:
         return Exit.OK if getattr(args, "watch", False) else 130
-    except Exception as error:  # every failure is one line and an exit code, never a traceback
+    except EXPECTED_FAILURES as error:  # anything else is a bug, and keeps its traceback
         failure = explain(error)
         if args.json:
             print_json({"error": {"code": failure.code.name.lower(), "message": str(failure)}}, sys.stderr)
         else:
-            print(f"ops {args.command}: {failure}", file=sys.stderr)
+            print(f"ops {args.command} failed: {failure}", file=sys.stderr)
         return int(failure.code)
 
 
@@ -180,8 +180,8 @@ def _redrive(target: Target, args: argparse.Namespace) -> int:
     queues = RedriveQueues(source_url=pair.url, source_arn=pair.arn, dlq_url=pair.dlq_url, dlq_arn=pair.dlq_arn)
     try:
         moved = redrive(target.client("sqs"), queues)
-    except (RuntimeError, TimeoutError) as error:
-        raise CommandError(f"redrive failed: {error}") from error
+    except RedriveFailed as error:  # its timeout, a TimeoutError, is an expected failure anyway
+        raise CommandError(str(error)) from error
     return _show(
         args,
         {"queue": args.queue, "moved": moved, "from": pair.dlq_url, "to": pair.url},

@@ -15,7 +15,11 @@ from deploy.local import messaging_stack_name
 from deploy.stacks import stack_outputs
 from ops.target import QUEUES
 
-__all__ = ["RedriveQueues", "queues_from_stack", "redrive"]
+__all__ = ["RedriveFailed", "RedriveQueues", "queues_from_stack", "redrive"]
+
+
+class RedriveFailed(RuntimeError):
+    """The message move task failed or was cancelled; ``str(error)`` says which, and why."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,6 @@ def _wait_for_move_task(sqs: Any, queues: RedriveQueues, handle: str, poll_secon
             if status == "COMPLETED":
                 return int(task.get("ApproximateNumberOfMessagesMoved", 0))
             if status in ("FAILED", "CANCELLED"):
-                raise RuntimeError(f"message move task {status}: {task.get('FailureReason', '')}")
+                raise RedriveFailed(f"message move task {status}: {task.get('FailureReason', '')}")
         time.sleep(poll_seconds)
     raise TimeoutError(f"the message move task did not complete within {timeout:.0f} s")

@@ -2,14 +2,66 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ProfileNotFound
+from botocore.stub import Stubber
 
 from deploy.cli import Exit, explain
-from deploy.endpoints import Endpoints
+from deploy.endpoints import Endpoints, MixedEndpoints
 from deploy.stacks import MissingStack
+from monolith.domain import DependencyUnavailable
+from ops import cli
 from ops.output import table
-from ops.target import Target
+from ops.target import Pipeline, QueuePair, Target
+
+LIKE = QueuePair(
+    name="like",
+    worker="like_worker",
+    url="https://sqs.us-east-1.amazonaws.com/123456789012/like",
+    arn="arn:aws:sqs:us-east-1:123456789012:like",
+    dlq_url="https://sqs.us-east-1.amazonaws.com/123456789012/like-dlq",
+    dlq_arn="arn:aws:sqs:us-east-1:123456789012:like-dlq",
+)
+
+
+def _wrapped(cause: Exception) -> DependencyUnavailable:
+    """What the monolith's DynamoDB adapter raises for a botocore error."""
+    try:
+        raise DependencyUnavailable(str(cause)) from cause
+    except DependencyUnavailable as error:
+        return error
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """``ops.cli.main`` configures the root logger; the next test gets it back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def sqs(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The SQS client every target hands out (to stub), and the like queue's names known without stacks."""
+    client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    pipeline = Pipeline(
+        topic_arn="arn:aws:sns:us-east-1:123456789012:events",
+        queues={"like": LIKE},
+        mysfits_table="mysfits-mysfits",
+        processed_events_table="mysfits-processed-events",
+        mode_parameters={},
+    )
+    monkeypatch.setattr(Target, "pipeline", pipeline)
+    monkeypatch.setattr(Target, "client", lambda self, service: client)
+    return client
 
 
 @pytest.mark.parametrize(
@@ -25,6 +77,10 @@ from ops.target import Target
         (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), Exit.UNREACHABLE),
         (ProfileNotFound(profile="nope"), Exit.USAGE),
         (ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Receive"), Exit.FAILED),
+        (_wrapped(EndpointConnectionError(endpoint_url="http://127.0.0.1:1")), Exit.UNREACHABLE),
+        (_wrapped(ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutItem")), Exit.CREDENTIALS),
+        (DependencyUnavailable("mysfit nessie is busy"), Exit.UNREACHABLE),
+        (MixedEndpoints("one template's services must share an endpoint: sns at AWS, sqs at http://b:2"), Exit.USAGE),
     ],
 )
 def test_each_failure_has_its_exit_code_and_one_line(error: Exception, code: Exit) -> None:
@@ -61,3 +117,58 @@ def test_a_table_pads_its_columns_and_shows_none_as_a_dash() -> None:
         "like          3",
         "adoption DLQ  -",
     ]
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(target: Target, args: object) -> int:
+        raise KeyError("LikeQueueUrl")
+
+    monkeypatch.setitem(cli._COMMANDS, "status", broken)
+
+    with pytest.raises(KeyError, match="LikeQueueUrl"):
+        cli.main(["status"])
+
+
+def test_a_failed_move_task_is_one_line_and_exit_1(sqs: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    with Stubber(sqs) as stub:
+        stub.add_response("start_message_move_task", {"TaskHandle": "task-1"})
+        stub.add_response(
+            "list_message_move_tasks",
+            {"Results": [{"TaskHandle": "task-1", "Status": "FAILED", "FailureReason": "AccessDenied"}]},
+        )
+
+        code = cli.main(["redrive", "--queue", "like"])
+
+    assert code == Exit.FAILED
+    assert capsys.readouterr().err == "ops redrive failed: message move task FAILED: AccessDenied\n"
+
+
+def test_a_bug_in_redrive_that_is_a_runtime_error_keeps_its_traceback(
+    sqs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unfinished(*_: object) -> int:
+        raise NotImplementedError("list_message_move_tasks")
+
+    monkeypatch.setattr(cli, "redrive", unfinished)
+
+    with pytest.raises(NotImplementedError):
+        cli.main(["redrive", "--queue", "like"])
+
+
+def test_a_usage_failure_is_json_with_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["switch", "like", "--json"])
+
+    assert code == Exit.USAGE
+    assert json.loads(capsys.readouterr().err)["error"]["code"] == "usage"
+
+
+def test_ops_logs_as_the_other_tools_do(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def warns(target: Target, args: object) -> int:
+        logging.getLogger("ops.status").warning("no status files", extra={"dir": ".run/status"})
+        return Exit.OK
+
+    monkeypatch.setitem(cli._COMMANDS, "status", warns)
+
+    assert cli.main(["status"]) == Exit.OK
+
+    assert capsys.readouterr().err.splitlines() == ["ops status WARNING no status files dir=.run/status"]
