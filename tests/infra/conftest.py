@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import pytest
@@ -43,12 +42,3 @@ def emulator(aws_credentials: None, emulator: str) -> str:
     """The embedded emulator (moto's server with this project's fidelity fixes), under dummy credentials."""
     return emulator
 
-
-@pytest.fixture(autouse=True)
-def _root_logging_restored() -> Iterator[None]:
-    """The command-line tools' ``main`` configures the root logger; the next test gets it back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)

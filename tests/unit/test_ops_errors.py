@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -36,16 +35,6 @@ def _wrapped(cause: Exception) -> DependencyUnavailable:
         raise DependencyUnavailable(str(cause)) from cause
     except DependencyUnavailable as error:
         return error
-
-
-@pytest.fixture(autouse=True)
-def _root_logging_restored() -> Iterator[None]:
-    """``ops.cli.main`` configures the root logger; the next test gets it back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture
