@@ -82,16 +82,6 @@ class DynamoMysfitRepository(MysfitRepository):
             item = self._ddb.get_item(TableName=self._table, Key=self._key(mysfit_id), ConsistentRead=True)
         return to_mysfit(item["Item"]) if "Item" in item else None
 
-    def apply_like(self, event: LikeRequested) -> FulfilStatus:
-        status = self.apply_likes([event])[event.event_id]
-        if status is FulfilStatus.NOT_FOUND:
-            raise MysfitNotFound(event.mysfit_id)
-        if status is FulfilStatus.FAILED:
-            raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
-        if status is FulfilStatus.RETRY:
-            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
-        return status
-
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
         """One transaction per 50 events (a transaction holds at most 100 items): an ADD per mysfit
         (its likes summed) and a marker per event.

@@ -5,7 +5,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from monolith.domain import Filter, FulfilStatus, Mysfit
+from monolith.domain import (
+    DependencyUnavailable,
+    Filter,
+    FulfilStatus,
+    Mysfit,
+    MysfitNotFound,
+    UnprocessableEvent,
+)
 from mysfits_common.events import AdoptionRequested, LikeRequested
 
 
@@ -17,10 +24,17 @@ class MysfitRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, mysfit_id: str) -> Mysfit | None: ...
 
-    @abc.abstractmethod
     def apply_like(self, event: LikeRequested) -> FulfilStatus:
-        """Count the like once per event id; raise MysfitNotFound for an unknown id, UnprocessableEvent
-        for an item that cannot take it, DependencyUnavailable when it may succeed later."""
+        """Count the like once per event id (a batch of one); raise MysfitNotFound for an unknown id,
+        UnprocessableEvent for an item that cannot take it, DependencyUnavailable when it may succeed later."""
+        status = self.apply_likes([event])[event.event_id]
+        if status is FulfilStatus.NOT_FOUND:
+            raise MysfitNotFound(event.mysfit_id)
+        if status is FulfilStatus.FAILED:
+            raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
+        if status is FulfilStatus.RETRY:
+            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
+        return status
 
     @abc.abstractmethod
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:

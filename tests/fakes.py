@@ -57,16 +57,6 @@ class FakeRepository(MysfitRepository):
         self.reads += 1
         return self.mysfits.get(mysfit_id)
 
-    def apply_like(self, event: LikeRequested) -> FulfilStatus:
-        status = self.apply_likes([event])[event.event_id]
-        if status is FulfilStatus.NOT_FOUND:
-            raise MysfitNotFound(event.mysfit_id)
-        if status is FulfilStatus.FAILED:
-            raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
-        if status is FulfilStatus.RETRY:
-            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
-        return status
-
     def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
         """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
         duplicate marker, a missing, busy or corrupt mysfit fail only their own events), and the rest
