@@ -22,7 +22,10 @@ from botocore.configprovider import ConfiguredEndpointProvider
 
 from mysfits_common import aws
 
-__all__ = ["Endpoints", "MixedEndpoints"]
+__all__ = ["EMULATOR_CREDENTIALS", "Endpoints", "MixedEndpoints"]
+
+#: Any access key does for an emulator; these when the environment has none.
+EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 _CREDENTIAL_OPTIONS = {
     "AWS_ACCESS_KEY_ID": "aws_access_key_id",

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from deploy.endpoints import Endpoints
+from deploy.endpoints import EMULATOR_CREDENTIALS, Endpoints
 from deploy.local import Topology, deploy_and_seed
 from embedded.config import SystemConfig
 from embedded.processes import ManagedProcess, answers, wait_until
@@ -19,7 +19,6 @@ from embedded.website import WebsiteServer
 logger = logging.getLogger(__name__)
 WORKERS = ("like_worker", "adopt_worker")
 _REPO_ROOT = Path(__file__).resolve().parent.parent
-_LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 class SystemFailed(RuntimeError):
@@ -190,7 +189,7 @@ class EmbeddedSystem:
 
     def _base_env(self) -> dict[str, str]:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "AWS_DEFAULT_REGION": self.config.region}
-        for key, value in _LOCAL_CREDENTIALS.items():
+        for key, value in EMULATOR_CREDENTIALS.items():
             env.setdefault(key, value)
         return env
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 
-from deploy.endpoints import Endpoints
+from deploy.endpoints import EMULATOR_CREDENTIALS, Endpoints
 from deploy.local import data_stack_name, messaging_stack_name
 from deploy.stacks import DeployError, stack_outputs, stack_status
 from mysfits_common import aws
@@ -21,7 +21,6 @@ __all__ = ["QUEUES", "Pipeline", "QueuePair", "Target"]
 
 # Short timeouts and one retry: an operator at a terminal wants "unreachable" in seconds.
 _CONFIG = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 2})
-_EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # The services ops touches; a target is local only when every one of them is.
 _SERVICES = ("cloudformation", "sqs", "sns", "ssm", "dynamodb", "cloudwatch")
@@ -68,7 +67,7 @@ class Target:
         target = cls(project, endpoints)
         if target.is_local() and not endpoints.credentials():
             # Any credentials do for an emulator: give boto3 some when the environment has none.
-            target.endpoints = Endpoints({**endpoints.env, **_EMULATOR_CREDENTIALS}, region)
+            target.endpoints = Endpoints({**endpoints.env, **EMULATOR_CREDENTIALS}, region)
         return target
 
     @property
