@@ -5,14 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from monolith.domain import (
-    DependencyUnavailable,
-    Filter,
-    FulfilStatus,
-    Mysfit,
-    MysfitNotFound,
-    UnprocessableEvent,
-)
+from monolith.domain import DependencyUnavailable, Filter, FulfilStatus, Mysfit, MysfitNotFound, UnprocessableEvent
 from mysfits_common.events import AdoptionRequested, LikeRequested
 
 
