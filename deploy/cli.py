@@ -1,46 +1,18 @@
-"""How the command-line tools (``python -m deploy.*`` and ``python -m ops``) report, all the same way.
-
-Progress goes to stderr as ``<tool> <LEVEL> <message>``, with any ``extra`` fields of the record
-appended as ``key=value`` (a failure reason passed in ``extra`` is never lost). An expected failure
-is one line on stderr, ``<tool> failed: <why>``, never a traceback, and an exit code a script can
-rely on:
-
-==  =====================================================================
-0   done
-1   the operation failed (the line says where)
-2   bad usage or configuration (arguments, no region, a setting that cannot be used)
-3   a stack the command needs is missing
-4   no credentials, or credentials refused
-5   the endpoint is unreachable
-6   refused (not confirmed, or a guarded action on a target it protects)
-==  =====================================================================
-"""
+"""The deploy tools' failures on top of :mod:`mysfits_common.cli`, the one way every tool reports
+(its exit codes are listed there): a missing stack, a template or parameters CloudFormation would
+refuse, endpoints that split a template, an unavailable store."""
 
 from __future__ import annotations
 
-import enum
-import logging
-import sys
 from collections.abc import Callable
-
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-    ProfileNotFound,
-    ReadTimeoutError,
-)
 
 from deploy.endpoints import MixedEndpoints
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.stacks import DeployError, MissingStack
 from deploy.templates import TemplateError
 from monolith.domain import DependencyUnavailable
-from mysfits_common.settings import SettingError
+from mysfits_common import cli
+from mysfits_common.cli import CommandError, Exit, configure_command_logging
 
 __all__ = [
     "EXPECTED_FAILURES",
@@ -51,123 +23,39 @@ __all__ = [
     "report_failures",
 ]
 
-
-class Exit(enum.IntEnum):
-    OK = 0
-    FAILED = 1
-    USAGE = 2
-    MISSING_STACK = 3
-    CREDENTIALS = 4
-    UNREACHABLE = 5
-    REFUSED = 6
-
-
-class CommandError(Exception):
-    """An expected failure: ``str(error)`` is the line the user reads."""
-
-    def __init__(self, message: str, code: Exit = Exit.FAILED) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-#: What a deploy tool reports in one line; anything else is a bug and keeps its traceback.
+#: What a deploy, ops or bench tool reports in one line; anything else is a bug and keeps its traceback.
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
-    CommandError,
+    *cli.EXPECTED_FAILURES,
     DeployFailure,
     DeployError,
     TemplateError,
     MixedEndpoints,
-    SettingError,
     DependencyUnavailable,
-    ClientError,
-    BotoCoreError,
-    TimeoutError,
 )
-_CREDENTIAL_CODES = {
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidSignatureException",
-    "AccessDenied",
-    "AccessDeniedException",
-    "AuthorizationError",
-}
 
 
 def explain(error: BaseException) -> CommandError:
     """The user's reading of an exception from boto3 or the deploy tooling: a line and an exit code."""
-    if isinstance(error, CommandError):
-        return error
     if isinstance(error, MissingStack):
         return CommandError(
             f"{error.stack_name}: no such stack on this target "
             "(deploy it first: make run, or python -m deploy.aws deploy)",
             Exit.MISSING_STACK,
         )
-    if isinstance(error, MissingCredentials | NoCredentialsError | PartialCredentialsError):
+    if isinstance(error, MissingCredentials):
         return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
-    if isinstance(error, DependencyUnavailable):
-        # The monolith's adapters wrap botocore's errors: the cause says which failure it was.
-        if isinstance(error.__cause__, EXPECTED_FAILURES):
-            return explain(error.__cause__)
-        return CommandError(f"unavailable, try again later: {error}", Exit.UNREACHABLE)
+    if isinstance(error, MissingRegion):
+        return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
     if isinstance(error, MixedEndpoints):
         return CommandError(f"{error} (point them at one with AWS_ENDPOINT_URL_<SERVICE>)", Exit.USAGE)
-    if isinstance(error, SettingError):
-        return CommandError(str(error), Exit.USAGE)
-    if isinstance(error, MissingRegion | NoRegionError):
-        return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
-    if isinstance(error, ProfileNotFound):
-        return CommandError(f"{error}: check AWS_PROFILE or --profile", Exit.USAGE)
-    if isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
-        return CommandError(f"endpoint unreachable: {error}", Exit.UNREACHABLE)
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        code, message = str(details.get("Code", "")), str(details.get("Message", error))
-        if code in _CREDENTIAL_CODES:
-            return CommandError(f"credentials refused ({code}): {message}", Exit.CREDENTIALS)
-        return CommandError(f"{code}: {message}")
-    if isinstance(error, EXPECTED_FAILURES):
-        return CommandError(str(error))
-    return CommandError(f"{type(error).__name__}: {error}")
-
-
-# Attributes every LogRecord has; the rest came from ``extra``.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-
-
-class _CommandFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        extras = {key: value for key, value in record.__dict__.items() if key not in _STANDARD}
-        if extras:
-            text += " " + " ".join(f"{key}={value}" for key, value in extras.items())
-        return text
-
-
-def configure_command_logging(tool: str, level: int = logging.INFO) -> None:
-    """Log lines of ``tool`` to stderr; botocore's own chatter stays at WARNING."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_CommandFormatter(f"{tool} %(levelname)s %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("botocore", "boto3", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if isinstance(error, DependencyUnavailable) and error.__cause__ is None:
+        return CommandError(f"unavailable, try again later: {error}", Exit.UNREACHABLE)
+    return cli.explain(error, wrappers=(DependencyUnavailable,))
 
 
 def report_failures(
     tool: str, action: Callable[[], object], *, also: tuple[type[BaseException], ...] = (), note: str = ""
 ) -> int:
-    """Run ``action``: exit code 0 when it returns; an expected failure (of ``EXPECTED_FAILURES``, or of
-    ``also``: what this tool expects besides) becomes one line on stderr, ``<tool> failed: <why>``, with
-    `` (<note>)`` after it when given (where to look next: a log directory), and its exit code."""
-    try:
-        action()
-    except (*EXPECTED_FAILURES, *also) as error:
-        failure = explain(error)
-        sys.stderr.write(f"{tool} failed: {failure}{f' ({note})' if note else ''}\n")
-        return int(failure.code)
-    return 0
+    """:func:`mysfits_common.cli.report_failures` with the deploy tools' failures, and ``also``: what
+    this tool expects besides."""
+    return cli.report_failures(tool, action, expected=(*EXPECTED_FAILURES, *also), explained=explain, note=note)

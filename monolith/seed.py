@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from importlib import resources
 from typing import Any
 
 from monolith.config import Settings
-from monolith.domain import Mysfit
+from monolith.domain import DependencyUnavailable, Mysfit
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.repository import MysfitRepository
 from mysfits_common import aws
+from mysfits_common.cli import EXPECTED_FAILURES, configure_command_logging, explain, report_failures
 
 logger = logging.getLogger(__name__)
 _TOOL = "monolith.seed"
@@ -50,11 +52,7 @@ def seed_table(dynamodb: Any, mysfits_table: str, processed_events_table: str) -
 
 
 def main() -> int:
-    """Exit codes as :mod:`deploy.cli` lists them (5: DynamoDB unreachable)."""
-    # Imported here: the command line reports as the other tools do, and the monolith's image,
-    # which serves the API without deploy/, never runs it.
-    from deploy.cli import configure_command_logging, report_failures
-
+    """Exit codes as :mod:`mysfits_common.cli` lists them (5: DynamoDB unreachable)."""
     configure_command_logging(_TOOL)
 
     def run() -> None:
@@ -62,7 +60,12 @@ def main() -> int:
         inserted = seed_table(aws.client("dynamodb"), settings.mysfits_table, settings.processed_events_table)
         logger.info("Catalogue seeded", extra={"inserted": inserted, "table": settings.mysfits_table})
 
-    return report_failures(_TOOL, run)
+    return report_failures(
+        _TOOL,
+        run,
+        expected=(*EXPECTED_FAILURES, DependencyUnavailable),
+        explained=functools.partial(explain, wrappers=(DependencyUnavailable,)),
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +21,7 @@ from deploy.cli import Exit
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem, SystemFailed
 from monolith import seed
+from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +85,28 @@ def test_a_seed_setting_that_cannot_be_used_is_a_usage_failure(
 
     assert seed.main() == Exit.USAGE
     assert _failure(capsys.readouterr().err, "monolith.seed") == f"monolith.seed failed: {why}"
+
+
+def test_the_seed_runs_from_the_monolith_image_which_has_no_deploy_folder(tmp_path: Path) -> None:
+    # GIVEN what the monolith's image holds: monolith/ and mysfits_common/, not deploy/ or ops/
+    for package in ("monolith", "mysfits_common"):
+        shutil.copytree(REPO_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+    # WHEN it seeds a DynamoDB that does not answer
+    result = subprocess.run(
+        [sys.executable, "-m", "monolith.seed"],
+        cwd=tmp_path,
+        env={**env, "AWS_ENDPOINT_URL": unreachable, "AWS_MAX_ATTEMPTS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    # THEN it reports as every tool does: one line and exit 5
+    assert result.returncode == Exit.UNREACHABLE, result.stderr
+    assert unreachable in _failure(result.stderr, "monolith.seed")
 
 
 def test_the_seed_logs_progress_as_the_other_tools_do(
