@@ -27,12 +27,6 @@ __all__ = ["EMULATOR_CREDENTIALS", "Endpoints", "MixedEndpoints"]
 #: Any access key does for an emulator; these when the environment has none.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
-_CREDENTIAL_OPTIONS = {
-    "AWS_ACCESS_KEY_ID": "aws_access_key_id",
-    "AWS_SECRET_ACCESS_KEY": "aws_secret_access_key",
-    "AWS_SESSION_TOKEN": "aws_session_token",
-}
-
 
 class MixedEndpoints(ValueError):
     """The services of one template are configured at different endpoints; ``str(error)`` lists them."""
@@ -81,11 +75,16 @@ class Endpoints:
         return self._client("cloudformation", url)
 
     def credentials(self) -> dict[str, Any]:
-        """The access key this environment holds, as boto3 client options; none: boto3's own chain
-        (profiles, a task role), as it would find them for a process with this environment."""
-        if not all(variable in self.env for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")):
+        """The access key this environment holds, as boto3 client options, read as boto3 reads its
+        environment (empty values are no values). None there: {}, and boto3's own chain decides
+        (a profile, SSO, a task role), as configured for this process."""
+        key, secret = self.env.get("AWS_ACCESS_KEY_ID", ""), self.env.get("AWS_SECRET_ACCESS_KEY", "")
+        if not key or not secret:
             return {}
-        return {option: self.env[variable] for variable, option in _CREDENTIAL_OPTIONS.items() if variable in self.env}
+        options = {"aws_access_key_id": key, "aws_secret_access_key": secret}
+        if token := self.env.get("AWS_SESSION_TOKEN") or self.env.get("AWS_SECURITY_TOKEN"):
+            options["aws_session_token"] = token
+        return options
 
     def _client(self, service: str, url: str | None) -> Any:
         # botocore's own timeouts and retries: a deploy waits on CloudFormation, not on a user.

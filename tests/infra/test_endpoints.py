@@ -65,6 +65,33 @@ def test_credentials_come_from_the_given_environment(monkeypatch: pytest.MonkeyP
     assert Endpoints({"AWS_ACCESS_KEY_ID": "half"}).credentials() == {}  # boto3's chain decides
 
 
+def test_empty_credential_variables_leave_the_profile_in_charge(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN a profile with keys, and the key variables set but empty (an unset compose variable)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[p]\naws_access_key_id = PROFILEKEY\naws_secret_access_key = s\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_PROFILE", "p")
+    monkeypatch.setattr("mysfits_common.aws._session", None)  # a session that reads this profile
+    env = {"AWS_ENDPOINT_URL": "http://a:1", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+
+    # THEN boto3's chain decides, as it would have for this environment
+    assert Endpoints(env).credentials() == {}
+    assert _access_key(Endpoints(env).client("sqs")) == "PROFILEKEY"
+
+
+def test_a_session_token_travels_with_its_key() -> None:
+    env = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SECURITY_TOKEN": "t", "AWS_SESSION_TOKEN": ""}
+    assert Endpoints(env).credentials() == {
+        "aws_access_key_id": "k",
+        "aws_secret_access_key": "s",
+        "aws_session_token": "t",
+    }
+
+
 def test_ops_on_an_emulator_needs_no_credentials_and_sets_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
