@@ -48,6 +48,8 @@ def explain(error: BaseException) -> CommandError:
         return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
     if isinstance(error, MixedEndpoints):
         return CommandError(f"{error} (point them at one with AWS_ENDPOINT_URL_<SERVICE>)", Exit.USAGE)
+    if isinstance(error, DeployFailure | DeployError | TemplateError):  # their message says it all
+        return CommandError(str(error))
     if isinstance(error, DependencyUnavailable) and error.__cause__ is None:
         return CommandError(f"unavailable, try again later: {error}", Exit.UNREACHABLE)
     return cli.explain(error, wrappers=(DependencyUnavailable,))
