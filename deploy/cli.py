@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from deploy.endpoints import MixedEndpoints
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
-from deploy.stacks import DeployError, MissingStack
+from deploy.stacks import DeployError, IncompleteStack, MissingStack
 from deploy.templates import TemplateError
 from monolith.domain import DependencyUnavailable
 from mysfits_common import cli
@@ -42,6 +42,8 @@ def explain(error: BaseException) -> CommandError:
             "(deploy it first: make run, or python -m deploy.aws deploy)",
             Exit.MISSING_STACK,
         )
+    if isinstance(error, IncompleteStack):
+        return CommandError(str(error), Exit.MISSING_STACK)
     if isinstance(error, MissingCredentials):
         return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
     if isinstance(error, MissingRegion):

@@ -20,6 +20,7 @@ from deploy.templates import load_template_text, parameter_values, template_body
 
 __all__ = [
     "DeployError",
+    "IncompleteStack",
     "MissingStack",
     "check_parameters",
     "deploy_stack",
@@ -54,6 +55,16 @@ class MissingStack(DeployError):
 
     def __init__(self, stack_name: str) -> None:
         super().__init__(stack_name, "does not exist")
+
+
+class IncompleteStack(DeployError):
+    """The stack exists but lacks outputs a command reads: still being created, or rolled back."""
+
+    def __init__(self, stack_name: str, status: str, missing: Sequence[str]) -> None:
+        super().__init__(
+            stack_name,
+            f"{status}, without the outputs {', '.join(missing)}: wait until it is complete, or deploy it again",
+        )
 
 
 def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str]) -> list[str]:
@@ -117,12 +128,16 @@ def stack_status(cfn: Any, stack_name: str) -> str | None:
     return None if stack is None else str(stack["StackStatus"])
 
 
-def stack_outputs(cfn: Any, stack_name: str) -> dict[str, str]:
-    """The stack's outputs as ``{OutputKey: OutputValue}``."""
+def stack_outputs(cfn: Any, stack_name: str, required: Sequence[str] = ()) -> dict[str, str]:
+    """The stack's outputs as ``{OutputKey: OutputValue}``; IncompleteStack if one of ``required`` is
+    not among them."""
     stack = _describe(cfn, stack_name)
     if stack is None:
         raise MissingStack(stack_name)
-    return {out["OutputKey"]: str(out["OutputValue"]) for out in stack.get("Outputs", [])}
+    outputs = {out["OutputKey"]: str(out["OutputValue"]) for out in stack.get("Outputs", [])}
+    if missing := [key for key in required if key not in outputs]:
+        raise IncompleteStack(stack_name, str(stack["StackStatus"]), missing)
+    return outputs
 
 
 def _failure_reasons(cfn: Any, stack_name: str) -> list[str]:

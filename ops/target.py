@@ -26,6 +26,13 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _SERVICES = ("cloudformation", "sqs", "sns", "ssm", "dynamodb", "cloudwatch")
 QUEUES = {"like": "Like", "adoption": "Adoption"}  # queue name -> prefix of its stack outputs
 _WORKERS = {"like": "like_worker", "adoption": "adopt_worker"}
+# The outputs the pipeline is read from (the mode parameters are optional: older stacks lack them).
+_DATA_OUTPUTS = ("MysfitsTableName", "ProcessedEventsTableName")
+_MESSAGING_OUTPUTS = (
+    "EventsTopicArn",
+    *(f"{prefix}{output}" for prefix in QUEUES.values() for output in
+      ("QueueUrl", "QueueArn", "DeadLetterQueueUrl", "DeadLetterQueueArn")),
+)
 _LOG_GROUP_OUTPUTS = {"like_worker": "LikeWorkerLogGroupName", "adopt_worker": "AdoptWorkerLogGroupName"}
 
 
@@ -109,8 +116,12 @@ class Target:
     def pipeline(self) -> Pipeline:
         """The pipeline's names, from the outputs of ``{project}-data`` and ``{project}-messaging``
         (each read from the CloudFormation beside its resources, as deploy/local.py deploys them)."""
-        data = stack_outputs(self._cloudformation_beside("dynamodb"), data_stack_name(self.project))
-        messaging = stack_outputs(self._cloudformation_beside("sqs"), messaging_stack_name(self.project))
+        data = stack_outputs(
+            self._cloudformation_beside("dynamodb"), data_stack_name(self.project), _DATA_OUTPUTS
+        )
+        messaging = stack_outputs(
+            self._cloudformation_beside("sqs"), messaging_stack_name(self.project), _MESSAGING_OUTPUTS
+        )
         queues = {
             name: QueuePair(
                 name=name,

@@ -110,11 +110,11 @@ def test_a_table_pads_its_columns_and_shows_none_as_a_dash() -> None:
 
 def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(target: Target, args: object) -> int:
-        raise KeyError("LikeQueueUrl")
+        raise KeyError("a bug")
 
     monkeypatch.setitem(cli._COMMANDS, "status", broken)
 
-    with pytest.raises(KeyError, match="LikeQueueUrl"):
+    with pytest.raises(KeyError, match="a bug"):
         cli.main(["status"])
 
 
@@ -161,3 +161,31 @@ def test_ops_logs_as_the_other_tools_do(monkeypatch: pytest.MonkeyPatch, capsys:
     assert cli.main(["status"]) == Exit.OK
 
     assert capsys.readouterr().err.splitlines() == ["ops status WARNING no status files dir=.run/status"]
+
+
+def test_a_stack_without_its_outputs_is_one_line_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a messaging stack whose first deploy rolled back: it exists, without outputs
+    cfn = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    monkeypatch.setattr(Target, "client", lambda self, service: cfn)
+    monkeypatch.setattr(Target, "_cloudformation_beside", lambda self, service: cfn)
+    stacks = {
+        "mysfits-data": ("CREATE_COMPLETE", {"MysfitsTableName": "t", "ProcessedEventsTableName": "p"}),
+        "mysfits-messaging": ("ROLLBACK_COMPLETE", {}),
+    }
+    with Stubber(cfn) as stub:
+        for name, (status, outputs) in stacks.items():
+            stack = {"StackName": name, "CreationTime": "2026-12-01T00:00:00Z", "StackStatus": status}
+            described = {**stack, "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]}
+            stub.add_response("describe_stacks", {"Stacks": [described]}, {"StackName": name})
+
+        # WHEN ops reads the pipeline from it
+        code = cli.main(["status", "--endpoint-url", "http://127.0.0.1:4566"])
+
+    # THEN one line says which stack and what to do, with the missing-stack exit code
+    err = capsys.readouterr().err
+    assert code == Exit.MISSING_STACK
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("ops status failed: ")]
+    assert "stack mysfits-messaging: ROLLBACK_COMPLETE, without the outputs EventsTopicArn" in line
