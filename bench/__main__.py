@@ -28,7 +28,7 @@ from pathlib import Path
 
 import requests
 
-from bench import SYSTEM_FAILURES
+from bench.failures import SYSTEM_FAILURES
 from bench.load import LikeLoad
 from bench.pipeline import (
     Observer,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from bench import SYSTEM_FAILURES
+from bench.failures import SYSTEM_FAILURES
 from deploy.cli import configure_command_logging, report_failures
 from embedded.config import SystemConfig
 from embedded.processes import free_port

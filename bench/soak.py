@@ -26,7 +26,7 @@ from pathlib import Path
 import boto3
 import requests
 
-from bench import SYSTEM_FAILURES
+from bench.failures import SYSTEM_FAILURES
 from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
 from bench.procstat import MB, cpu_between, rss_mb, snapshot
 from deploy.cli import CommandError, configure_command_logging, report_failures
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.likes < 1 or args.slice_size < 1 or args.threads < 1:
         parser.error("--likes, --slice and --threads must be positive")
-    configure_command_logging("bench.soak")
+    configure_command_logging("bench.soak", timestamps=True)
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-soak-"))

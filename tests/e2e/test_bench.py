@@ -50,3 +50,14 @@ def test_the_quick_bench_prints_every_figure_next_to_its_baseline(output_dir: Pa
         baseline = re.match(r"\s+([0-9.]+) ", _figure(finished.stdout, label)[1])
         assert baseline and float(baseline.group(1)) > 0, f"{label} has no baseline"
     assert "exactly once: yes" in finished.stdout
+
+
+@pytest.mark.parametrize("baseline", ["bench.bare_app", "bench.bare_consumer"])
+def test_a_bare_baseline_loads_nothing_of_the_system_it_is_measured_against(baseline: str) -> None:
+    # Its peak RSS and start-up are the baseline of the real processes': our packages would inflate them.
+    code = (
+        f"import sys, {baseline}; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'embedded', 'deploy', 'monolith', 'ops', 'yaml'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -142,7 +143,11 @@ def test_the_soak_logs_its_progress_as_the_other_tools_do(tmp_path: Path, capsys
 
     soak.main(["--log-dir", str(logs)])
 
-    assert capsys.readouterr().err.splitlines()[0] == f"bench.soak INFO starting the embedded system (logs: {logs})"
+    # a long run: each line starts with its time
+    first = capsys.readouterr().err.splitlines()[0]
+    time, line = first.split(" ", 1)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", time)
+    assert line == f"bench.soak INFO starting the embedded system (logs: {logs})"
 
 
 def test_the_latency_comparison_whose_system_fails_to_start_is_one_line(
