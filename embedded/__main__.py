@@ -74,16 +74,12 @@ def main() -> int:
 
 
 def stop(system: EmbeddedSystem) -> int:
-    """Stop in order (workers drain first); a second Ctrl-C or SIGTERM meanwhile kills everything at once."""
-    try:
-        system.stop()
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        system.kill()
-        logger.warning("Stopped at once: every process was killed; the workers did not drain")
-        return 130
-    return 0
+    """Stop in order (workers drain first); a second Ctrl-C or SIGTERM meanwhile, here or while the
+    system was still starting, kills everything at once."""
+    if system.stop_or_kill():
+        return 0
+    logger.warning("Stopped at once: every process was killed; the workers did not drain")
+    return 130
 
 
 if __name__ == "__main__":

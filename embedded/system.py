@@ -42,6 +42,7 @@ class EmbeddedSystem:
         self._supervising = threading.Event()
         self._supervisor: threading.Thread | None = None
         self._workers_lock = threading.Lock()
+        self.killed = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ class EmbeddedSystem:
                     self.start_worker(name)
                 self._start_supervisor()
         except BaseException:
-            self.stop()
+            self.stop_or_kill()
             raise
         return self
 
@@ -82,8 +83,19 @@ class EmbeddedSystem:
         if self.website is not None:
             self.website.stop()
 
+    def stop_or_kill(self) -> bool:
+        """stop(); a KeyboardInterrupt meanwhile (a second Ctrl-C) kills every process instead.
+        True when every process stopped in order; after a kill, nothing is left to stop."""
+        if not self.killed:
+            try:
+                self.stop()
+            except KeyboardInterrupt:
+                self.kill()
+        return not self.killed
+
     def kill(self) -> None:
         """SIGKILL every process now, with no drain: for a user who asked twice to stop."""
+        self.killed = True
         self._supervising.clear()
         for process in [*self.workers.values(), self.monolith, self.emulator]:
             if process is not None:

@@ -1,9 +1,9 @@
 """`make run`'s runner (`python -m embedded`): a setting it cannot use is one line and exit 2; Ctrl-C
-stops the system in order; a second Ctrl-C while it drains stops every process at once, with a
-one-line message instead of a traceback.
+stops the system in order; a second Ctrl-C while it drains (after it ran, or while it was still
+starting) stops every process at once, with a one-line message instead of a traceback.
 
-The runner runs in a process of its own, with a stand-in for the system whose stop drains for as
-long as a busy worker could, so that the second signal always lands mid-stop."""
+The runner runs in a process of its own, with the real system around stand-ins for its processes:
+its stop drains for as long as a busy worker could, so that the second signal always lands mid-stop."""
 
 from __future__ import annotations
 
@@ -12,26 +12,34 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from embedded.processes import free_port
+from embedded.config import SystemConfig
+from embedded.processes import ManagedProcess, descendants, free_port
+from embedded.system import WORKERS, EmbeddedSystem
 from tests.conftest import REPO_ROOT
 
 RUNNER = """
-import time
+import os, time
 import embedded.__main__ as runner
+from embedded.system import EmbeddedSystem
 
-class DrainingSystem:
-    topology = object()
-    website = None
-    api_url = endpoint_url = "http://127.0.0.1:1"
+class DrainingSystem(EmbeddedSystem):
+    # The real system's start, stop_or_kill and kill, around stand-ins for its processes: its
+    # emulator takes a minute to start when SLOW_START is set; its stop drains for a minute.
+    def start_emulator(self):
+        print("starting", flush=True)
+        if os.environ.get("SLOW_START"):
+            time.sleep(60)
 
-    def __init__(self, config):
-        pass
+    def deploy(self):
+        self.topology = object()
 
-    def start(self):
-        print("started", flush=True)
+    def start_monolith(self): pass
+    def start_worker(self, name): pass
+    def _start_supervisor(self): pass
 
     def stop(self):
         print("draining", flush=True)
@@ -40,6 +48,7 @@ class DrainingSystem:
 
     def kill(self):
         print("killed", flush=True)
+        super().kill()
 
 runner.EmbeddedSystem = DrainingSystem
 raise SystemExit(runner.main())
@@ -52,6 +61,7 @@ def _start_runner(code: str = RUNNER, **settings: str) -> subprocess.Popen[str]:
         "API_PORT": str(free_port()),
         "WEBSITE_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
+        "SERVE_WEBSITE": "0",
         **settings,
     }
     return subprocess.Popen(
@@ -72,11 +82,17 @@ def _read_until(process: subprocess.Popen[str], wanted: str) -> None:
     raise AssertionError(f"the runner exited with {process.wait(5)} before printing {wanted!r}")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_a_second_stop_signal_while_draining_kills_everything_without_a_traceback(signum: int) -> None:
-    process = _start_runner()
+@pytest.mark.parametrize(
+    ("signum", "while_starting"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["ctrl-c", "sigterm", "ctrl-c-while-starting"],
+)
+def test_a_second_stop_signal_while_draining_kills_everything_without_a_traceback(
+    signum: int, while_starting: bool
+) -> None:
+    process = _start_runner(**({"SLOW_START": "1"} if while_starting else {}))
     try:
-        _read_until(process, "started")
+        _read_until(process, "starting" if while_starting else "Press Ctrl-C to stop.")
         process.send_signal(signum)
         _read_until(process, "draining")
         time.sleep(0.2)
@@ -100,3 +116,34 @@ def test_a_setting_that_is_not_a_number_is_one_line_and_exit_2(name: str) -> Non
     assert (process.returncode, out) == (2, "")
     assert "Traceback" not in err
     assert f"{name} must be a whole number, not 'twenty'" in err
+
+
+def test_kill_ends_every_process_of_the_system_and_their_children_at_once() -> None:
+    # GIVEN a system whose processes ignore SIGTERM, and one with a child of its own (as gunicorn's workers)
+    stubborn = ["sh", "-c", "trap '' TERM; sleep 60 & wait"]
+    system = EmbeddedSystem(SystemConfig(serve_website=False))
+    system.emulator = ManagedProcess("emulator", stubborn, os.environ, None).start()
+    system.monolith = ManagedProcess("monolith", stubborn, os.environ, None).start()
+    system.workers = {name: ManagedProcess(name, stubborn, os.environ, None).start() for name in WORKERS}
+    time.sleep(0.3)  # their children started
+    pids = [pid for process in (system.emulator, system.monolith, *system.workers.values())
+            for pid in (process.pid, *descendants(process.pid))]
+    assert len(pids) == 8
+
+    # WHEN it is killed, THEN none of them is left, within a second
+    system.kill()
+    assert all(process.wait(1) == -signal.SIGKILL for process in (system.emulator, system.monolith,
+                                                                   *system.workers.values()))
+    deadline = time.monotonic() + 1
+    while (alive := [pid for pid in pids if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive == []
+    assert system.stop_or_kill() is False  # nothing is left to stop in order
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
