@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from mysfits_common.settings import SettingError, whole_number
+from mysfits_common.settings import SettingError, number, whole_number
 
 Mode = Literal["inline", "queue"]
 MODES = ("inline", "queue")
@@ -92,7 +92,7 @@ class Settings:
             marker_ttl_seconds=_positive(env, "MARKER_TTL_SECONDS", cls.marker_ttl_seconds),
             like_mode_parameter=env.get("LIKE_MODE_PARAMETER", ""),
             adopt_mode_parameter=env.get("ADOPT_MODE_PARAMETER", ""),
-            switch_cache_seconds=float(env.get("SWITCH_CACHE_SECONDS", cls.switch_cache_seconds)),
+            switch_cache_seconds=number(env, "SWITCH_CACHE_SECONDS", cls.switch_cache_seconds),
             pipeline_view=env.get("PIPELINE_VIEW", "").strip().lower() in ("1", "on", "true", "yes"),
             like_queue_url=env.get("LIKE_QUEUE_URL", ""),
             like_dlq_url=env.get("LIKE_DLQ_URL", ""),

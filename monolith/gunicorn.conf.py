@@ -10,19 +10,20 @@ from typing import Any
 # code the master imported: deploy new code with a new process, as a new task does.)
 from monolith.app import AWS_SERVICES, close_app
 from mysfits_common import aws
+from mysfits_common.settings import whole_number
 
 # The same for botocore's data files: the service models and endpoint rules of the app's clients,
 # parsed here once (no credentials are resolved and nothing connects), about 0.2 s of CPU per worker.
 aws.preload(*AWS_SERVICES)
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = whole_number(os.environ, "WEB_CONCURRENCY", 2)
 # Requests a process serves at once: the publish batcher can only share a PublishBatch among those, so
 # at least ten (SNS's batch size); the threads mostly wait on SNS and DynamoDB, not on the CPU.
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))  # above the ALB's 60 s idle timeout
+threads = whole_number(os.environ, "GUNICORN_THREADS", 16)
+timeout = whole_number(os.environ, "GUNICORN_TIMEOUT", 30)
+graceful_timeout = whole_number(os.environ, "GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = whole_number(os.environ, "GUNICORN_KEEPALIVE", 75)  # above the ALB's 60 s idle timeout
 accesslog = None  # the app logs one JSON line per request
 errorlog = "-"
 control_socket_disable = True  # one shared socket path per user would collide between instances

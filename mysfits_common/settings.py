@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["SettingError", "whole_number"]
+__all__ = ["SettingError", "number", "whole_number"]
 
 
 class SettingError(ValueError):
@@ -20,3 +20,14 @@ def whole_number(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SettingError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def number(env: Mapping[str, str], name: str, default: float) -> float:
+    """``env[name]`` as a float (seconds, say); ``default`` when it is unset or empty."""
+    value = env.get(name, "")
+    if value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingError(f"{name} must be a number, not {value!r}") from None

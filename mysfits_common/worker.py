@@ -17,6 +17,7 @@ from mysfits_common.handlers import BatchHandler, EachEvent
 from mysfits_common.logs import configure_logging
 from mysfits_common.metrics import WorkerStatus
 from mysfits_common.monolith_client import MonolithClient
+from mysfits_common.settings import SettingError, number, whole_number
 
 logger = logging.getLogger(__name__)
 _SIGNAL_CHECK_SECONDS = 0.25
@@ -41,23 +42,23 @@ class WorkerSettings:
         if not queue_url:
             raise SystemExit("QUEUE_URL is not set: the worker needs the URL of its SQS queue")
         defaults = ConsumerSettings(queue_url)
-        visibility_timeout = int(env.get("WORKER_VISIBILITY_TIMEOUT", defaults.visibility_timeout))
+        visibility_timeout = whole_number(env, "WORKER_VISIBILITY_TIMEOUT", defaults.visibility_timeout)
         consumer = replace(
             defaults,
-            wait_seconds=int(env.get("WORKER_WAIT_SECONDS", defaults.wait_seconds)),
+            wait_seconds=whole_number(env, "WORKER_WAIT_SECONDS", defaults.wait_seconds),
             visibility_timeout=visibility_timeout,
-            backoff_base_seconds=int(env.get("WORKER_BACKOFF_BASE_SECONDS", defaults.backoff_base_seconds)),
-            backoff_max_seconds=int(env.get("WORKER_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds)),
+            backoff_base_seconds=whole_number(env, "WORKER_BACKOFF_BASE_SECONDS", defaults.backoff_base_seconds),
+            backoff_max_seconds=whole_number(env, "WORKER_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds),
             heartbeat_seconds=visibility_timeout / 3,
             health_file=env.get("WORKER_HEALTH_FILE") or None,
-            auth_retry_seconds=float(env.get("WORKER_AUTH_RETRY_SECONDS", defaults.auth_retry_seconds)),
+            auth_retry_seconds=number(env, "WORKER_AUTH_RETRY_SECONDS", defaults.auth_retry_seconds),
         )
         return cls(
             consumer=consumer,
             monolith_url=env.get("MONOLITH_URL", cls.monolith_url),
             fulfil_secret=env.get("FULFIL_SECRET", ""),
             fulfil_secret_file=env.get("FULFIL_SECRET_FILE") or None,
-            concurrency=int(env.get("WORKER_CONCURRENCY", cls.concurrency)),
+            concurrency=whole_number(env, "WORKER_CONCURRENCY", cls.concurrency),
             status_file=env.get("WORKER_STATUS_FILE") or None,
         )
 
@@ -82,7 +83,10 @@ def run_worker(name: str, make_handler: HandlerFactory, event_type: str) -> None
     is wrapped in ``EachEvent(handler, settings.concurrency, stopping)``.
     """
     configure_logging(name)
-    settings = WorkerSettings.from_env()
+    try:
+        settings = WorkerSettings.from_env()
+    except SettingError as error:
+        raise SystemExit(f"{name}: {error}") from None
     monolith = MonolithClient(settings.monolith_url, settings.secret)
     stopping = threading.Event()
     handler = make_handler(monolith, settings, stopping)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from deploy.local import MESSAGING_TEMPLATE
@@ -11,6 +15,7 @@ from embedded.system import EmbeddedSystem
 from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
 from monolith.dynamodb import DynamoMysfitRepository
 from mysfits_common.worker import WorkerSettings
+from tests.conftest import REPO_ROOT
 
 
 def test_a_marker_outlives_a_message_kept_in_its_queue_then_its_dlq_as_the_template_declares() -> None:
@@ -82,3 +87,21 @@ def test_make_run_reads_the_workers_long_poll_from_the_environment() -> None:
 
     assert system.config.worker_wait_seconds == 2
     assert SystemConfig.from_env({}).worker_wait_seconds == 20
+
+
+def test_an_empty_worker_setting_is_its_default_as_for_the_monolith() -> None:
+    env = {"QUEUE_URL": "http://queue", "WORKER_WAIT_SECONDS": "", "WORKER_CONCURRENCY": ""}
+    settings = WorkerSettings.from_env(env)
+    assert (settings.consumer.wait_seconds, settings.concurrency) == (20, WorkerSettings.concurrency)
+
+
+@pytest.mark.parametrize("worker", ["like_worker", "adopt_worker"])
+def test_a_worker_setting_that_is_not_a_number_stops_it_with_one_line_naming_it(worker: str) -> None:
+    env = {**os.environ, "QUEUE_URL": "http://127.0.0.1:1/queue", "WORKER_CONCURRENCY": "lots"}
+    result = subprocess.run(
+        [sys.executable, "-m", worker], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == f"{worker}: WORKER_CONCURRENCY must be a whole number, not 'lots'"
