@@ -42,6 +42,7 @@ from bench.pipeline import (
 )
 from bench.report import Progress, Results, print_table
 from deploy.cli import CommandError, configure_command_logging, report_failures
+from deploy.endpoints import with_emulator_credentials
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
@@ -119,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(likes, threads, samples) < 1:
         parser.error("--likes, --threads and --samples must be positive")
     configure_command_logging("bench", logging.WARNING)
-    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(key, value)
+    os.environ.update(with_emulator_credentials(os.environ))  # any key does for the emulator
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
 
     def bench() -> None:

@@ -25,6 +25,7 @@ import requests
 
 from bench.failures import SYSTEM_FAILURES
 from deploy.cli import configure_command_logging, report_failures
+from deploy.endpoints import with_emulator_credentials
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
@@ -87,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=300, help="concurrent likes for the throughput figure")
     args = parser.parse_args(argv)
     configure_command_logging("bench.like_latency", logging.WARNING)
-    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(key, value)
+    os.environ.update(with_emulator_credentials(os.environ))  # any key does for the emulator
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     return report_failures(
         "bench.like_latency",

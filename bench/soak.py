@@ -30,6 +30,7 @@ from bench.failures import SYSTEM_FAILURES
 from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
 from bench.procstat import MB, cpu_between, rss_mb, snapshot
 from deploy.cli import CommandError, configure_command_logging, report_failures
+from deploy.endpoints import with_emulator_credentials
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
@@ -256,8 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.likes < 1 or args.slice_size < 1 or args.threads < 1:
         parser.error("--likes, --slice and --threads must be positive")
     configure_command_logging("bench.soak", timestamps=True)
-    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(key, value)
+    os.environ.update(with_emulator_credentials(os.environ))  # any key does for the emulator
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-soak-"))
     extra_env = {} if args.marker_ttl is None else {"MARKER_TTL_SECONDS": str(args.marker_ttl)}
     config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False, log_dir=logs,

@@ -52,9 +52,7 @@ def explain(error: BaseException) -> CommandError:
         return CommandError(f"{error} (point them at one with AWS_ENDPOINT_URL_<SERVICE>)", Exit.USAGE)
     if isinstance(error, DeployFailure | DeployError | TemplateError):  # their message says it all
         return CommandError(str(error))
-    if isinstance(error, DependencyUnavailable) and error.__cause__ is None:
-        return CommandError(f"unavailable, try again later: {error}", Exit.UNREACHABLE)
-    return cli.explain(error, wrappers=(DependencyUnavailable,))
+    return cli.explain(error, unavailable=(DependencyUnavailable,))
 
 
 def report_failures(

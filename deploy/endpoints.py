@@ -22,7 +22,7 @@ from botocore.configprovider import ConfiguredEndpointProvider
 
 from mysfits_common import aws
 
-__all__ = ["EMULATOR_CREDENTIALS", "Endpoints", "MixedEndpoints"]
+__all__ = ["EMULATOR_CREDENTIALS", "Endpoints", "MixedEndpoints", "with_emulator_credentials"]
 
 #: Any access key does for an emulator; these when the environment has none.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -89,3 +89,10 @@ class Endpoints:
     def _client(self, service: str, url: str | None) -> Any:
         # botocore's own timeouts and retries: a deploy waits on CloudFormation, not on a user.
         return aws.client(service, region_name=self.region, endpoint_url=url, config=None, **self.credentials())
+
+
+def with_emulator_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with :data:`EMULATOR_CREDENTIALS` when it holds no usable access key (none, or empty)."""
+    if Endpoints(env).credentials():
+        return dict(env)
+    return {**env, **EMULATOR_CREDENTIALS}

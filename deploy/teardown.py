@@ -59,11 +59,15 @@ class Teardown:
                     raise
                 # Access logs arrive minutes late (CloudFront's, the load balancer's last batch):
                 # the bucket may have filled again since it was emptied.
+                if "AccessLogsBucketName" not in outputs:
+                    raise
                 self.empty_bucket(outputs["AccessLogsBucketName"])
                 self._delete_stack(cfn, name)
             deleted.append(name)
             if component == "data":
-                self.delete_tables([outputs[key] for key in ("MysfitsTableName", "ProcessedEventsTableName")])
+                # A data stack that rolled back has no outputs, and no tables of its own to delete.
+                tables = ("MysfitsTableName", "ProcessedEventsTableName")
+                self.delete_tables([outputs[key] for key in tables if key in outputs])
         return deleted
 
     def _delete_stack(self, cfn: Any, name: str) -> None:

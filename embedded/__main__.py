@@ -22,7 +22,14 @@ def install_stop_signals() -> None:
     ignored, so a runner started with `&` (or by a tool that does) could not be stopped with it.
     """
 
+    signals = 0
+
     def interrupt(_signum: int, _frame: object) -> None:
+        nonlocal signals
+        signals += 1
+        if signals >= 2:  # the second asks for a kill: nothing may interrupt that
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from deploy.endpoints import EMULATOR_CREDENTIALS, Endpoints
+from deploy.endpoints import Endpoints, with_emulator_credentials
 from deploy.local import Topology, deploy_and_seed
 from embedded.config import SystemConfig
 from embedded.processes import ManagedProcess, answers, wait_until
@@ -47,6 +47,7 @@ class EmbeddedSystem:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> EmbeddedSystem:
+        self.killed = False
         try:
             if self.config.serve_website:
                 self.start_website()
@@ -57,8 +58,9 @@ class EmbeddedSystem:
                 for name in WORKERS:
                     self.start_worker(name)
                 self._start_supervisor()
-        except BaseException:
-            self.stop_or_kill()
+        except BaseException as error:
+            if not self.stop_or_kill() and not isinstance(error, KeyboardInterrupt):
+                raise KeyboardInterrupt from error  # a Ctrl-C during the clean-up is not lost
             raise
         return self
 
@@ -95,11 +97,11 @@ class EmbeddedSystem:
 
     def kill(self) -> None:
         """SIGKILL every process now, with no drain: for a user who asked twice to stop."""
-        self.killed = True
         self._supervising.clear()
         for process in [*self.workers.values(), self.monolith, self.emulator]:
             if process is not None:
                 process.kill_group()
+        self.killed = True
 
     def __enter__(self) -> EmbeddedSystem:
         return self.start()
@@ -200,10 +202,8 @@ class EmbeddedSystem:
         return answers(f"{self.api_url}/")
 
     def _base_env(self) -> dict[str, str]:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "AWS_DEFAULT_REGION": self.config.region}
-        for key, value in EMULATOR_CREDENTIALS.items():
-            env.setdefault(key, value)
-        return env
+        env = with_emulator_credentials(os.environ)
+        return {**env, "PYTHONUNBUFFERED": "1", "AWS_DEFAULT_REGION": self.config.region}
 
     def _aws_env(self) -> dict[str, str]:
         """The base environment with this system's endpoint as the default one."""

@@ -64,7 +64,7 @@ def main() -> int:
         _TOOL,
         run,
         expected=(*EXPECTED_FAILURES, DependencyUnavailable),
-        explained=functools.partial(explain, wrappers=(DependencyUnavailable,)),
+        explained=functools.partial(explain, unavailable=(DependencyUnavailable,)),
     )
 
 

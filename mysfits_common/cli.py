@@ -89,13 +89,16 @@ _CREDENTIAL_CODES = {
 }
 
 
-def explain(error: BaseException, *, wrappers: tuple[type[BaseException], ...] = ()) -> CommandError:
-    """The user's reading of an expected failure: a line and an exit code. An error of ``wrappers``
-    (an adapter's "unavailable") raised from a boto3 one is read as that cause: it says what failed."""
+def explain(error: BaseException, *, unavailable: tuple[type[BaseException], ...] = ()) -> CommandError:
+    """The user's reading of an expected failure: a line and an exit code. An error of
+    ``unavailable`` (an adapter's "a dependency is unavailable") is read as its cause when that is
+    an expected failure (it says what failed: unreachable, credentials refused), else exit 5."""
     if isinstance(error, CommandError):
         return error
-    if isinstance(error, wrappers) and isinstance(error.__cause__, BotoCoreError | ClientError):
-        return explain(error.__cause__)
+    if isinstance(error, unavailable):
+        if isinstance(error.__cause__, EXPECTED_FAILURES):
+            return explain(error.__cause__)
+        return CommandError(f"unavailable, try again later: {error}", Exit.UNREACHABLE)
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
         return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
     if isinstance(error, SettingError):

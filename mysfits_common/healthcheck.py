@@ -7,7 +7,8 @@ monolith refuses its fulfil secret: on ECS the task is then replaced, and reads 
 With ``--url`` (the monolith): healthy when the URL answers 200.
 
 Exit code 0 is healthy, 1 unhealthy (what Docker's HEALTHCHECK and ECS's healthCheck expect). The
-slim images have no curl, hence Python; it imports nothing beyond the standard library.
+slim images have no curl, hence Python; it imports nothing beyond the standard library (and
+``mysfits_common.settings``, which imports nothing else either).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+from mysfits_common.settings import SettingError, number
 
 __all__ = ["DEFAULT_MAX_AGE_SECONDS", "check_health_file", "check_url", "main"]
 
@@ -55,13 +58,18 @@ def check_url(url: str, timeout: float) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] = os.environ) -> int:
+    try:
+        default_max_age = number(env, "WORKER_HEALTH_MAX_AGE", DEFAULT_MAX_AGE_SECONDS)
+    except SettingError as error:
+        sys.stderr.write(f"unhealthy: {error}\n")
+        return 1
     parser = argparse.ArgumentParser(prog="python -m mysfits_common.healthcheck", description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="check that this URL answers 200 instead of the worker's health file")
     parser.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for --url (default 3)")
     parser.add_argument(
         "--max-age",
         type=float,
-        default=float(env.get("WORKER_HEALTH_MAX_AGE", DEFAULT_MAX_AGE_SECONDS)),
+        default=default_max_age,
         help="seconds the health file may be old (default WORKER_HEALTH_MAX_AGE or 120)",
     )
     args = parser.parse_args(argv)

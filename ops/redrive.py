@@ -32,8 +32,9 @@ class RedriveQueues:
 
 def queues_from_stack(cloudformation: Any, project: str, queue: str) -> RedriveQueues:
     """The source queue and DLQ of `queue` ("like" or "adoption"), from the messaging stack's outputs."""
-    outputs = stack_outputs(cloudformation, messaging_stack_name(project))
     prefix = QUEUES[queue]
+    needed = [f"{prefix}{output}" for output in ("QueueUrl", "QueueArn", "DeadLetterQueueUrl", "DeadLetterQueueArn")]
+    outputs = stack_outputs(cloudformation, messaging_stack_name(project), needed)
     return RedriveQueues(
         source_url=outputs[f"{prefix}QueueUrl"],
         source_arn=outputs[f"{prefix}QueueArn"],

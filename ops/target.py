@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 
-from deploy.endpoints import EMULATOR_CREDENTIALS, Endpoints
+from deploy.endpoints import Endpoints, with_emulator_credentials
 from deploy.local import data_stack_name, messaging_stack_name
 from deploy.stacks import DeployError, stack_outputs, stack_status
 from mysfits_common import aws
@@ -72,9 +72,8 @@ class Target:
         )
         endpoints = Endpoints.single(endpoint_url, region) if endpoint_url else Endpoints(dict(os.environ), region)
         target = cls(project, endpoints)
-        if target.is_local() and not endpoints.credentials():
-            # Any credentials do for an emulator: give boto3 some when the environment has none.
-            target.endpoints = Endpoints({**endpoints.env, **EMULATOR_CREDENTIALS}, region)
+        if target.is_local():  # any credentials do for an emulator: some when the environment has none
+            target.endpoints = Endpoints(with_emulator_credentials(endpoints.env), region)
         return target
 
     @property

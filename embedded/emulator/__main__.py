@@ -17,6 +17,7 @@ from embedded.emulator.periodic import Periodic
 from embedded.emulator.server import quiet_request_log
 from embedded.emulator.sqs_metrics import publish_sqs_metrics
 from embedded.emulator.ttl import sweep_expired
+from mysfits_common.settings import number
 
 
 def main() -> None:
@@ -25,9 +26,9 @@ def main() -> None:
     quiet_request_log()
     if os.environ.get("EMULATOR_COUNT_REQUESTS") == "1":
         request_count.install()
-    interval = float(os.environ.get("EMULATOR_TTL_SWEEP_SECONDS", "5"))
+    interval = number(os.environ, "EMULATOR_TTL_SWEEP_SECONDS", 5)
     sweeper = Periodic("ttl-sweep", interval, sweep_expired).start()
-    metrics_interval = float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "60"))
+    metrics_interval = number(os.environ, "EMULATOR_SQS_METRICS_SECONDS", 60)
     metrics = Periodic("sqs-metrics", metrics_interval, publish_sqs_metrics).start()
     logging.getLogger("embedded.emulator").info(
         "moto's server with the fidelity fixes of embedded.emulator; expired items swept every %s s", interval

@@ -26,6 +26,7 @@ from deploy.aws import (
     stack_parameters,
 )
 from deploy.cli import Exit
+from deploy.teardown import Teardown
 
 PROJECT = "unit"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -493,3 +494,22 @@ def test_teardown_without_confirmation_deletes_nothing(capsys: pytest.CaptureFix
     session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="eu-west-1")
     assert main(["teardown"], session=session) == Exit.REFUSED  # stdin is not a terminal under pytest
     assert "not confirmed" in capsys.readouterr().err
+
+
+def test_teardown_deletes_a_data_stack_that_rolled_back_without_outputs() -> None:
+    # GIVEN a data stack whose first create rolled back: it exists, without outputs or tables
+    session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="eu-west-1")
+    cfn, dynamodb = session.client("cloudformation"), session.client("dynamodb")
+    rolled_back = {"StackName": "p-data", "CreationTime": NOW, "StackStatus": "ROLLBACK_COMPLETE"}
+    with Stubber(cfn) as stub, Stubber(dynamodb):
+        stub.add_response("describe_stacks", {"Stacks": [rolled_back]}, {"StackName": "p-data"})
+        stub.add_response("describe_stacks", {"Stacks": [rolled_back]}, {"StackName": "p-data"})
+        stub.add_response("delete_stack", {}, {"StackName": "p-data"})
+        stub.add_response("describe_stacks", {"Stacks": [{**rolled_back, "StackStatus": "DELETE_COMPLETE"}]},
+                          {"StackName": "p-data"})
+        clients = {"cloudformation": cfn, "dynamodb": dynamodb}
+
+        # WHEN it is torn down, THEN the stack goes, and no table is asked for
+        deleted = Teardown(client=clients.__getitem__, project="p", components=["data"], poll_delay=0.1).run()
+
+    assert deleted == ["p-data"]

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from deploy.endpoints import Endpoints
+from embedded.config import SystemConfig
+from embedded.system import EmbeddedSystem
 from ops.target import Target
 
 
@@ -99,3 +101,14 @@ def test_ops_on_an_emulator_needs_no_credentials_and_sets_none(monkeypatch: pyte
     target = Target.from_environment("mysfits", "http://127.0.0.1:4566")
     assert _access_key(target.client("sqs")) == "testing"
     assert dict(os.environ) == before
+
+
+def test_on_an_emulator_empty_key_variables_are_no_keys_either(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN key variables set but empty, and no profile
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
+
+    # THEN ops on an emulator and make run's processes sign with the emulator's keys
+    assert _access_key(Target.from_environment("mysfits", "http://127.0.0.1:4566").client("sqs")) == "testing"
+    env = EmbeddedSystem(SystemConfig())._base_env()
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("testing", "testing")

@@ -40,6 +40,16 @@ def test_a_problem_the_loop_writes_makes_it_unhealthy(tmp_path: Path, capsys: py
     assert "not authorised" in capsys.readouterr().err
 
 
+def test_an_empty_max_age_is_its_default_and_a_bad_one_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    health = tmp_path / "worker-health"
+    health.touch()
+    assert main([], env={"WORKER_HEALTH_FILE": str(health), "WORKER_HEALTH_MAX_AGE": ""}) == 0
+    assert main([], env={"WORKER_HEALTH_FILE": str(health), "WORKER_HEALTH_MAX_AGE": "soon"}) == 1
+    assert capsys.readouterr().err == "unhealthy: WORKER_HEALTH_MAX_AGE must be a number, not 'soon'\n"
+
+
 def test_a_missing_file_or_setting_is_unhealthy(tmp_path: Path) -> None:
     assert main([], env={"WORKER_HEALTH_FILE": str(tmp_path / "absent")}) == 1
     assert main([], env={}) == 1

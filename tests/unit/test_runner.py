@@ -48,6 +48,8 @@ class DrainingSystem(EmbeddedSystem):
 
     def kill(self):
         print("killed", flush=True)
+        if os.environ.get("SLOW_KILL"):
+            time.sleep(1)  # a third signal lands meanwhile
         super().kill()
 
 runner.EmbeddedSystem = DrainingSystem
@@ -103,6 +105,26 @@ def test_a_second_stop_signal_while_draining_kills_everything_without_a_tracebac
         assert (process.returncode, out.split()) == (130, ["killed"])
         assert "Traceback" not in err
         assert "Stopped at once" in err
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_a_third_stop_signal_does_not_interrupt_the_kill() -> None:
+    process = _start_runner(SLOW_KILL="1")
+    try:
+        _read_until(process, "Press Ctrl-C to stop.")
+        process.send_signal(signal.SIGINT)
+        _read_until(process, "draining")
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _read_until(process, "killed")
+
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=20)
+
+        assert process.returncode == 130
+        assert "Traceback" not in err
     finally:
         process.kill()
         process.communicate()
