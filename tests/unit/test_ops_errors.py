@@ -69,6 +69,8 @@ def sqs(monkeypatch: pytest.MonkeyPatch) -> Any:
         (_wrapped(EndpointConnectionError(endpoint_url="http://127.0.0.1:1")), Exit.UNREACHABLE),
         (_wrapped(ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutItem")), Exit.CREDENTIALS),
         (DependencyUnavailable("mysfit nessie is busy"), Exit.UNREACHABLE),
+        (_wrapped(ValueError("an answer it could not read")), Exit.UNREACHABLE),
+        (_wrapped(ProfileNotFound(profile="nope")), Exit.USAGE),
         (MixedEndpoints("one template's services must share an endpoint: sns at AWS, sqs at http://b:2"), Exit.USAGE),
     ],
 )

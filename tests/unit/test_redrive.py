@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
-from deploy.redrive import RedriveQueues, redrive
+from deploy.redrive import RedriveQueues, queues_from_stack, redrive
+from deploy.stacks import IncompleteStack
 
 QUEUES = RedriveQueues(
     source_url="https://sqs.us-east-1.amazonaws.com/123456789012/like",
@@ -34,3 +36,12 @@ def test_where_the_endpoint_has_message_move_tasks_redrive_uses_one() -> None:
 
         assert redrive(sqs, QUEUES, poll_seconds=0) == 3
         stub.assert_no_pending_responses()
+
+
+def test_queues_of_a_messaging_stack_still_being_created_are_an_incomplete_stack() -> None:
+    cfn = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    creating = {"StackName": "p-messaging", "CreationTime": "2026-12-01T00:00:00Z", "StackStatus": "CREATE_IN_PROGRESS"}
+    expected = "CREATE_IN_PROGRESS, without the outputs LikeQueueUrl"
+    with Stubber(cfn) as stub, pytest.raises(IncompleteStack, match=expected):
+        stub.add_response("describe_stacks", {"Stacks": [creating]}, {"StackName": "p-messaging"})
+        queues_from_stack(cfn, "p", "like")
