@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 __all__ = ["SettingError", "number", "whole_number"]
+
+T = TypeVar("T", int, float)
 
 
 class SettingError(ValueError):
@@ -13,21 +16,19 @@ class SettingError(ValueError):
 
 def whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     """``env[name]`` as an int; ``default`` when it is unset or empty."""
-    value = env.get(name, "")
-    if value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SettingError(f"{name} must be a whole number, not {value!r}") from None
+    return _read(env, name, default, int, "a whole number")
 
 
 def number(env: Mapping[str, str], name: str, default: float) -> float:
     """``env[name]`` as a float (seconds, say); ``default`` when it is unset or empty."""
+    return _read(env, name, default, float, "a number")
+
+
+def _read(env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], kind: str) -> T:
     value = env.get(name, "")
     if value.strip() == "":
         return default
     try:
-        return float(value)
+        return parse(value)
     except ValueError:
-        raise SettingError(f"{name} must be a number, not {value!r}") from None
+        raise SettingError(f"{name} must be {kind}, not {value!r}") from None
