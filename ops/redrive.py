@@ -13,7 +13,7 @@ from typing import Any
 
 from deploy.local import messaging_stack_name
 from deploy.stacks import stack_outputs
-from ops.target import QUEUES
+from ops.target import queue_outputs
 
 __all__ = ["RedriveFailed", "RedriveQueues", "queues_from_stack", "redrive"]
 
@@ -32,15 +32,9 @@ class RedriveQueues:
 
 def queues_from_stack(cloudformation: Any, project: str, queue: str) -> RedriveQueues:
     """The source queue and DLQ of `queue` ("like" or "adoption"), from the messaging stack's outputs."""
-    prefix = QUEUES[queue]
-    needed = [f"{prefix}{output}" for output in ("QueueUrl", "QueueArn", "DeadLetterQueueUrl", "DeadLetterQueueArn")]
+    needed = queue_outputs(queue)
     outputs = stack_outputs(cloudformation, messaging_stack_name(project), needed)
-    return RedriveQueues(
-        source_url=outputs[f"{prefix}QueueUrl"],
-        source_arn=outputs[f"{prefix}QueueArn"],
-        dlq_url=outputs[f"{prefix}DeadLetterQueueUrl"],
-        dlq_arn=outputs[f"{prefix}DeadLetterQueueArn"],
-    )
+    return RedriveQueues(*(outputs[key] for key in needed))
 
 
 def redrive(sqs: Any, queues: RedriveQueues, *, poll_seconds: float = 2.0, timeout: float = 900) -> int:

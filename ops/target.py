@@ -17,7 +17,7 @@ from deploy.local import data_stack_name, messaging_stack_name
 from deploy.stacks import DeployError, stack_outputs, stack_status
 from mysfits_common import aws
 
-__all__ = ["QUEUES", "Pipeline", "QueuePair", "Target"]
+__all__ = ["QUEUES", "Pipeline", "QueuePair", "Target", "queue_outputs"]
 
 # Short timeouts and one retry: an operator at a terminal wants "unreachable" in seconds.
 _CONFIG = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 2})
@@ -28,11 +28,16 @@ QUEUES = {"like": "Like", "adoption": "Adoption"}  # queue name -> prefix of its
 _WORKERS = {"like": "like_worker", "adoption": "adopt_worker"}
 # The outputs the pipeline is read from (the mode parameters are optional: older stacks lack them).
 _DATA_OUTPUTS = ("MysfitsTableName", "ProcessedEventsTableName")
-_MESSAGING_OUTPUTS = (
-    "EventsTopicArn",
-    *(f"{prefix}{output}" for prefix in QUEUES.values() for output in
-      ("QueueUrl", "QueueArn", "DeadLetterQueueUrl", "DeadLetterQueueArn")),
-)
+
+
+def queue_outputs(queue: str) -> tuple[str, str, str, str]:
+    """The messaging stack's outputs for ``queue`` ("like", "adoption"), in the order QueuePair and
+    RedriveQueues take them: its URL and ARN, then its DLQ's."""
+    prefix = QUEUES[queue]
+    return f"{prefix}QueueUrl", f"{prefix}QueueArn", f"{prefix}DeadLetterQueueUrl", f"{prefix}DeadLetterQueueArn"
+
+
+_MESSAGING_OUTPUTS = ("EventsTopicArn", *(key for queue in QUEUES for key in queue_outputs(queue)))
 _LOG_GROUP_OUTPUTS = {"like_worker": "LikeWorkerLogGroupName", "adopt_worker": "AdoptWorkerLogGroupName"}
 
 
@@ -122,15 +127,7 @@ class Target:
             self._cloudformation_beside("sqs"), messaging_stack_name(self.project), _MESSAGING_OUTPUTS
         )
         queues = {
-            name: QueuePair(
-                name=name,
-                worker=_WORKERS[name],
-                url=messaging[f"{prefix}QueueUrl"],
-                arn=messaging[f"{prefix}QueueArn"],
-                dlq_url=messaging[f"{prefix}DeadLetterQueueUrl"],
-                dlq_arn=messaging[f"{prefix}DeadLetterQueueArn"],
-            )
-            for name, prefix in QUEUES.items()
+            name: QueuePair(name, _WORKERS[name], *(messaging[key] for key in queue_outputs(name))) for name in QUEUES
         }
         return Pipeline(
             topic_arn=messaging["EventsTopicArn"],
