@@ -51,6 +51,15 @@ def process_parents() -> dict[int, int]:
     return parents
 
 
+def alive(pid: int) -> bool:
+    """True while the process runs; one that ended but is not yet reaped (a zombie) is not alive."""
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def descendants(root: int, parents: Mapping[int, int] | None = None) -> list[int]:
     """Every process ``root`` started, directly or not (gunicorn's workers under its master)."""
     parents = process_parents() if parents is None else parents

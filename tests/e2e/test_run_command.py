@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from embedded.processes import descendants, free_port
+from embedded.processes import alive, descendants, free_port
 from embedded.system import EmbeddedSystem
 from monolith.seed import catalogue
 from tests.conftest import REPO_ROOT
@@ -119,14 +119,6 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(
     assert sorted(s["Endpoint"] for s in subscriptions) == sorted(arns)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_the_system_dies_with_a_runner_killed_outright(run_command: tuple[subprocess.Popen[str], str, str]) -> None:
     # GIVEN the running system: emulator, gunicorn and its workers, both workers
     process, api_url, _website_url = run_command
@@ -138,6 +130,6 @@ def test_the_system_dies_with_a_runner_killed_outright(run_command: tuple[subpro
     process.wait(10)
 
     # THEN they stop too, and the API's port is free for the next `make run`
-    eventually(lambda: {pid for pid in children if _alive(pid)}, lambda alive: not alive, timeout=60)
+    eventually(lambda: {pid for pid in children if alive(pid)}, lambda running: not running, timeout=60)
     with pytest.raises(requests.ConnectionError):
         requests.get(api_url, timeout=2)

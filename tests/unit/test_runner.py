@@ -12,12 +12,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from embedded.config import SystemConfig
-from embedded.processes import ManagedProcess, descendants, free_port
+from embedded.processes import ManagedProcess, alive, descendants, free_port
 from embedded.system import WORKERS, EmbeddedSystem
 from tests.conftest import REPO_ROOT
 
@@ -157,15 +156,7 @@ def test_kill_ends_every_process_of_the_system_and_their_children_at_once() -> N
     assert all(process.wait(1) == -signal.SIGKILL for process in (system.emulator, system.monolith,
                                                                    *system.workers.values()))
     deadline = time.monotonic() + 1
-    while (alive := [pid for pid in pids if _alive(pid)]) and time.monotonic() < deadline:
+    while (running := [pid for pid in pids if alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert alive == []
+    assert running == []
     assert system.stop_or_kill() is False  # nothing is left to stop in order
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
