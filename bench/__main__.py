@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import tempfile
 from pathlib import Path
 
 import requests
 
-from bench.failures import SYSTEM_FAILURES
+from bench.failures import report_benchmark
 from bench.load import LikeLoad
 from bench.pipeline import (
     Observer,
@@ -41,8 +40,7 @@ from bench.pipeline import (
     saturate,
 )
 from bench.report import Progress, Results, print_table
-from deploy.cli import CommandError, configure_command_logging, report_failures
-from deploy.endpoints import with_emulator_credentials
+from deploy.cli import CommandError, configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
@@ -120,7 +118,6 @@ def main(argv: list[str] | None = None) -> int:
     if min(likes, threads, samples) < 1:
         parser.error("--likes, --threads and --samples must be positive")
     configure_command_logging("bench", logging.WARNING)
-    os.environ.update(with_emulator_credentials(os.environ))  # any key does for the emulator
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
 
     def bench() -> None:
@@ -130,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         if not results.exactly_once:
             raise CommandError("a like was lost or counted twice (see 'exactly once' above)")
 
-    return report_failures("bench", bench, also=SYSTEM_FAILURES, note=f"logs: {logs}")
+    return report_benchmark("bench", bench, logs)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import statistics
 import tempfile
 import time
@@ -23,9 +22,8 @@ from pathlib import Path
 
 import requests
 
-from bench.failures import SYSTEM_FAILURES
-from deploy.cli import configure_command_logging, report_failures
-from deploy.endpoints import with_emulator_credentials
+from bench.failures import report_benchmark
+from deploy.cli import configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
@@ -88,14 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=300, help="concurrent likes for the throughput figure")
     args = parser.parse_args(argv)
     configure_command_logging("bench.like_latency", logging.WARNING)
-    os.environ.update(with_emulator_credentials(os.environ))  # any key does for the emulator
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
-    return report_failures(
-        "bench.like_latency",
-        lambda: compare(args.likes, args.burst, logs),
-        also=SYSTEM_FAILURES,
-        note=f"logs: {logs}",
-    )
+    return report_benchmark("bench.like_latency", lambda: compare(args.likes, args.burst, logs), logs)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import tempfile
 import time
 from collections import Counter
@@ -26,11 +25,10 @@ from pathlib import Path
 import boto3
 import requests
 
-from bench.failures import SYSTEM_FAILURES
+from bench.failures import report_benchmark
 from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
 from bench.procstat import MB, cpu_between, rss_mb, snapshot
-from deploy.cli import CommandError, configure_command_logging, report_failures
-from deploy.endpoints import with_emulator_credentials
+from deploy.cli import CommandError, configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
@@ -257,7 +255,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.likes < 1 or args.slice_size < 1 or args.threads < 1:
         parser.error("--likes, --slice and --threads must be positive")
     configure_command_logging("bench.soak", timestamps=True)
-    os.environ.update(with_emulator_credentials(os.environ))  # any key does for the emulator
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-soak-"))
     extra_env = {} if args.marker_ttl is None else {"MARKER_TTL_SECONDS": str(args.marker_ttl)}
     config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False, log_dir=logs,
@@ -271,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         if not succeeded:
             raise CommandError("a like was lost or counted twice, or a slice did not drain (see the report)")
 
-    return report_failures("bench.soak", run, also=SYSTEM_FAILURES, note=f"logs: {logs}")
+    return report_benchmark("bench.soak", run, logs)
 
 
 if __name__ == "__main__":
