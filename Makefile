@@ -29,13 +29,16 @@ $(CHECKOV_TABLES): $(CHECKOV_STAMP) tests/infra/checkov_tables.py
 
 # Debian's packages the tests use: chromium (browser tests, driven by Playwright; never downloaded by
 # it), docker-compose (validates docker-compose.localstack.yml; no engine needed), and podman with
-# debootstrap (the images run as Fargate runs them, on a base image made from Debian's packages).
+# debootstrap (the images run as Fargate runs them, on a base image made from Debian's packages) and
+# runc: podman's other runtime, crun, cannot start a container under cgroups v1 in hybrid mode, as
+# on these machines (the container tests pick whichever runtime starts one).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	command -v podman >/dev/null || missing="$$missing podman"; \
+	PATH="/usr/sbin:/sbin:$$PATH" command -v runc >/dev/null || missing="$$missing runc"; \
 	[ -x /usr/sbin/debootstrap ] || missing="$$missing debootstrap"; \
 	if [ -n "$$missing" ]; then \
 		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from deploy.local import Topology, data_stack_name, deploy_local_topology, messaging_stack_name
-from tests.containers.podman import Podman, PodmanError
+from tests.containers.podman import NoRuntime, Podman, PodmanError
 from tests.containers.tasks import FargateTasks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,20 +27,36 @@ def _base_image(dockerfile: Path) -> str:
     return next(line.split()[1] for line in lines if line.startswith("FROM "))
 
 
+def _cannot_run_containers(why: str) -> None:
+    """Fails in CI, where the container tests must run, with one line; skips elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(why, pytrace=False)
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="session")
-def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
+def base_image(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Dockerfile's base image, made here from Debian's packages if podman does not have it."""
     tools = (shutil.which("podman"), shutil.which("debootstrap", path=f"/usr/sbin:/sbin:{os.environ['PATH']}"))
     if None in tools:
-        if os.environ.get("CI"):
-            pytest.fail("podman and debootstrap are not installed (`make test` installs them)")
-        pytest.skip("podman and debootstrap are not installed")
-    return Podman(tmp_path_factory.mktemp("podman"))
+        _cannot_run_containers("podman and debootstrap are not installed (`make test` installs them)")
+    return Podman(tmp_path_factory.mktemp("podman-base")).ensure_base_image(_base_image(DOCKERFILE))
+
+
+@pytest.fixture(scope="session")
+def podman(tmp_path_factory: pytest.TempPathFactory, base_image: str) -> Podman:
+    """podman with the first runtime that starts the base image on this machine."""
+    podman = Podman(tmp_path_factory.mktemp("podman"))
+    try:
+        podman.select_runtime(base_image)
+    except NoRuntime as error:
+        _cannot_run_containers(str(error))
+    return podman
 
 
 @pytest.fixture(scope="session")
 def images(podman: Podman) -> dict[str, str]:
     """Container name -> image, built from the repository's Dockerfile unchanged (cached by podman)."""
-    podman.ensure_base_image(_base_image(DOCKERFILE))
     built: dict[str, str] = {}
     for container in IMAGES:
         tag = f"localhost/mysfits/{container}:test"
