@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from monolith.domain import Filter, Mysfit
 from monolith.errors import ApiError
-from monolith.http_input import checked_mysfit_id, correlation_id, current_service, json_body
+from monolith.http_input import checked_mysfit_id, correlation_id, current_service, idempotency_key, json_body
 from monolith.service import Accepted
 
 bp = Blueprint("api", __name__)
@@ -79,13 +79,15 @@ def get_mysfit(mysfit_id: str) -> Response:
 
 @bp.post("/mysfits/<mysfit_id>/like")
 def like(mysfit_id: str) -> tuple[Response, int]:
-    """Accept a like; the like worker counts it."""
+    """Accept a like; the like worker counts it. A retry with the same Idempotency-Key is the same like."""
     json_body(required=False)
-    return _accepted(current_service().request_like(checked_mysfit_id(mysfit_id), correlation_id()))
+    service = current_service()
+    return _accepted(service.request_like(checked_mysfit_id(mysfit_id), correlation_id(), idempotency_key()))
 
 
 @bp.post("/mysfits/<mysfit_id>/adopt")
 def adopt(mysfit_id: str) -> tuple[Response, int]:
-    """Accept an adoption request; the adoption worker decides it."""
+    """Accept an adoption request; the adoption worker decides it. Idempotent by Idempotency-Key too."""
     json_body(required=False)
-    return _accepted(current_service().request_adoption(checked_mysfit_id(mysfit_id), correlation_id()))
+    service = current_service()
+    return _accepted(service.request_adoption(checked_mysfit_id(mysfit_id), correlation_id(), idempotency_key()))

@@ -19,6 +19,7 @@ class Mysfit:
     profile_image_uri: str
     likes: int = 0
     adopted: bool = False
+    adopted_by: str | None = None  # the eventId of the adoption that won
 
 
 class FulfilStatus(enum.StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import current_app, g, request
@@ -13,6 +14,9 @@ from monolith.service import MysfitsService
 from mysfits_common.events import CORRELATION_ID_PATTERN, MYSFIT_ID_PATTERN, new_correlation_id
 
 CORRELATION_HEADER = "X-Correlation-Id"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The IETF draft's value is a Structured Field string: quoted, printable ASCII. The quotes are optional here.
+_IDEMPOTENCY_KEY = re.compile(r'[\x21\x23-\x5b\x5d-\x7e]{1,255}')
 
 
 def current_service() -> MysfitsService:
@@ -35,6 +39,19 @@ def correlation_id() -> str:
         given = request.headers.get(CORRELATION_HEADER, "")
         g.correlation_id = given if CORRELATION_ID_PATTERN.fullmatch(given) else new_correlation_id()
     return str(g.correlation_id)
+
+
+def idempotency_key() -> str | None:
+    """The request's ``Idempotency-Key`` (its surrounding quotes removed), None without one; 400 if malformed."""
+    given = request.headers.get(IDEMPOTENCY_HEADER)
+    if given is None:
+        return None
+    key = given[1:-1] if len(given) >= 2 and given[0] == given[-1] == '"' else given
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            400, "invalid_idempotency_key", f"{IDEMPOTENCY_HEADER} must be 1 to 255 printable ASCII characters"
+        )
+    return key
 
 
 def json_body(*, required: bool) -> dict[str, Any]:

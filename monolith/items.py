@@ -50,6 +50,7 @@ def _from_data(data: dict[str, Any]) -> Mysfit:
         profile_image_uri=data.get("ProfileImageUri", ""),
         likes=int(data.get("Likes", 0)),
         adopted=bool(data.get("Adopted", False)),
+        adopted_by=str(data["AdoptedBy"]) if "AdoptedBy" in data else None,
     )
 
 

@@ -17,7 +17,7 @@ from monolith.domain import (
 )
 from monolith.repository import MysfitRepository
 from monolith.switch import FEATURES, FixedModes, ModeSource
-from mysfits_common.events import AdoptionRequested, Event, LikeRequested
+from mysfits_common.events import AdoptionRequested, Event, LikeRequested, event_id_for_key
 from mysfits_common.publisher import EventPublisher, PublishError
 from mysfits_common.ttl_set import TtlSet
 
@@ -58,16 +58,19 @@ class MysfitsService:
         self._known_ids.add(mysfit_id)
         return mysfit
 
-    def request_like(self, mysfit_id: str, correlation_id: str) -> Accepted:
+    def request_like(self, mysfit_id: str, correlation_id: str, idempotency_key: str | None = None) -> Accepted:
+        """``idempotency_key``: the client's key for this like; a retry with it is the same event."""
         if mysfit_id not in self._known_ids:
             self.get_mysfit(mysfit_id)
-        event = LikeRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
+        event = _new_event(LikeRequested, mysfit_id, correlation_id, idempotency_key)
         return self._dispatch(event, self._modes.mode("like"), self._repository.apply_like)
 
-    def request_adoption(self, mysfit_id: str, correlation_id: str) -> Accepted:
-        if self.get_mysfit(mysfit_id).adopted:
+    def request_adoption(self, mysfit_id: str, correlation_id: str, idempotency_key: str | None = None) -> Accepted:
+        """A retry of the adoption that won (its key) is accepted again, as the same event; a rival is 409."""
+        event = _new_event(AdoptionRequested, mysfit_id, correlation_id, idempotency_key)
+        mysfit = self.get_mysfit(mysfit_id)
+        if mysfit.adopted and mysfit.adopted_by != event.event_id:
             raise AlreadyAdopted(mysfit_id)
-        event = AdoptionRequested(mysfit_id=mysfit_id, correlation_id=correlation_id)
         return self._dispatch(event, self._modes.mode("adopt"), self._repository.apply_adoption)
 
     def fulfil_like(self, event: LikeRequested) -> FulfilStatus:
@@ -112,3 +115,10 @@ class MysfitsService:
         except PublishError as error:
             raise DependencyUnavailable(str(error)) from error
         return Accepted(event, processed=False)
+
+
+def _new_event(kind: type[E], mysfit_id: str, correlation_id: str, idempotency_key: str | None) -> E:
+    if idempotency_key is None:
+        return kind(mysfit_id=mysfit_id, correlation_id=correlation_id)
+    event_id = event_id_for_key(kind.event_type, mysfit_id, idempotency_key)
+    return kind(mysfit_id=mysfit_id, correlation_id=correlation_id, event_id=event_id)

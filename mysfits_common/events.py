@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -20,6 +21,14 @@ class InvalidEvent(ValueError):
 
 def new_correlation_id() -> str:
     return str(uuid.uuid4())
+
+
+def event_id_for_key(event_type: str, mysfit_id: str, idempotency_key: str) -> str:
+    """The event id of a request sent with an ``Idempotency-Key``: one key, mysfit and event type give
+    one event, so a request retried after an answer it never got (or a 503 whose publish landed
+    anyway) is the same event, and the fulfil marker counts it once. In the envelope's uuid4 form."""
+    digest = hashlib.sha256("\n".join((event_type, mysfit_id, idempotency_key)).encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def _now() -> str:

@@ -96,7 +96,7 @@ class FakeRepository(MysfitRepository):
         if mysfit.adopted:
             self.markers[event.event_id] = "rejected"
             raise AlreadyAdopted(mysfit.mysfit_id)
-        self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, adopted=True)
+        self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, adopted=True, adopted_by=event.event_id)
         self.markers[event.event_id] = "applied"
         return FulfilStatus.APPLIED
 

@@ -100,6 +100,66 @@ def test_a_like_is_accepted_with_202_and_its_event_id(
     assert publisher.events[0].correlation_id == "corr-42"
 
 
+def test_a_like_retried_with_its_idempotency_key_is_the_same_event_and_counts_once(
+    client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    # GIVEN a client whose first answer was lost, and a worker that fulfils what is published
+    mysfit = first_mysfit(repository)
+    url = f"/mysfits/{mysfit.mysfit_id}/like"
+
+    first = client.post(url, headers={"Idempotency-Key": "click-1"})
+    retry = client.post(url, headers={"Idempotency-Key": '"click-1"'})  # the draft's quoted form
+    other = client.post(url, headers={"Idempotency-Key": "click-2"})
+    for event in publisher.events:
+        repository.apply_like(event)
+
+    assert first.status_code == retry.status_code == other.status_code == 202
+    assert first.get_json()["eventId"] == retry.get_json()["eventId"] != other.get_json()["eventId"]
+    assert repository.mysfits[mysfit.mysfit_id].likes == mysfit.likes + 2
+
+
+def test_one_key_on_another_mysfit_or_action_is_another_event(
+    client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    first, second = list(repository.mysfits)[:2]
+    headers = {"Idempotency-Key": "same-key"}
+
+    ids = {
+        client.post(f"/mysfits/{first}/like", headers=headers).get_json()["eventId"],
+        client.post(f"/mysfits/{second}/like", headers=headers).get_json()["eventId"],
+        client.post(f"/mysfits/{first}/adopt", headers=headers).get_json()["eventId"],
+    }
+
+    assert len(ids) == 3
+
+
+@pytest.mark.parametrize("key", ["", '""', "a" * 256, "with space", 'in"side', "caf\u00e9", '"unclosed'])
+def test_a_malformed_idempotency_key_is_400_and_publishes_nothing(
+    client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher, key: str
+) -> None:
+    response = client.post(f"/mysfits/{first_mysfit(repository).mysfit_id}/like", headers={"Idempotency-Key": key})
+
+    assert_json_error(response, 400, "invalid_idempotency_key")
+    assert publisher.events == []
+
+
+def test_the_adoption_that_won_retried_with_its_key_is_accepted_again_and_a_rival_is_409(
+    client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    # GIVEN an adoption accepted and fulfilled, whose client never saw the 202
+    mysfit = first_mysfit(repository)
+    url = f"/mysfits/{mysfit.mysfit_id}/adopt"
+    won = client.post(url, headers={"Idempotency-Key": "winner"})
+    repository.apply_adoption(publisher.events[0])
+
+    retry = client.post(url, headers={"Idempotency-Key": "winner"})
+    rival = client.post(url, headers={"Idempotency-Key": "rival"})
+
+    assert retry.status_code == 202
+    assert retry.get_json()["eventId"] == won.get_json()["eventId"]
+    assert_json_error(rival, 409, "already_adopted")
+
+
 def test_sns_down_gives_503_with_retry_after(
     client: FlaskClient, repository: FakeRepository, publisher: RecordingPublisher
 ) -> None:
