@@ -111,6 +111,7 @@ def test_a_like_retried_with_its_idempotency_key_is_the_same_event_and_counts_on
     retry = client.post(url, headers={"Idempotency-Key": '"click-1"'})  # the draft's quoted form
     other = client.post(url, headers={"Idempotency-Key": "click-2"})
     for event in publisher.events:
+        assert isinstance(event, LikeRequested)
         repository.apply_like(event)
 
     assert first.status_code == retry.status_code == other.status_code == 202
@@ -150,7 +151,9 @@ def test_the_adoption_that_won_retried_with_its_key_is_accepted_again_and_a_riva
     mysfit = first_mysfit(repository)
     url = f"/mysfits/{mysfit.mysfit_id}/adopt"
     won = client.post(url, headers={"Idempotency-Key": "winner"})
-    repository.apply_adoption(publisher.events[0])
+    adoption = publisher.events[0]
+    assert isinstance(adoption, AdoptionRequested)
+    repository.apply_adoption(adoption)
 
     retry = client.post(url, headers={"Idempotency-Key": "winner"})
     rival = client.post(url, headers={"Idempotency-Key": "rival"})
