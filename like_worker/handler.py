@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mysfits_common.events import Event, LikeRequested
-from mysfits_common.handlers import Outcome, PermanentError, TransientError
+from mysfits_common.handlers import Busy, Outcome, PermanentError, TransientError
 from mysfits_common.monolith_client import MonolithPort
 from mysfits_common.ttl_set import TtlSet
 
@@ -75,5 +75,5 @@ def _outcome(status: str | None) -> Outcome | Exception:
     if status == "failed":
         return PermanentError("the mysfit's item cannot take a like (a corrupt record); see the monolith's log")
     if status == "retry":
-        return TransientError("the mysfit's item was busy; nothing was written")
+        return Busy("the mysfit's item was busy; nothing was written")
     return TransientError(f"no result for the event from the monolith ({status})")

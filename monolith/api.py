@@ -10,6 +10,7 @@ from monolith.domain import Filter, Mysfit
 from monolith.errors import ApiError
 from monolith.http_input import checked_mysfit_id, correlation_id, current_service, idempotency_key, json_body
 from monolith.service import Accepted
+from mysfits_common.budgets import REQUEST_SECONDS, Deadline
 
 bp = Blueprint("api", __name__)
 _FILTER_VALUE_MAX = 32
@@ -80,14 +81,20 @@ def get_mysfit(mysfit_id: str) -> Response:
 @bp.post("/mysfits/<mysfit_id>/like")
 def like(mysfit_id: str) -> tuple[Response, int]:
     """Accept a like; the like worker counts it. A retry with the same Idempotency-Key is the same like."""
+    deadline = Deadline(REQUEST_SECONDS)
     json_body(required=False)
     service = current_service()
-    return _accepted(service.request_like(checked_mysfit_id(mysfit_id), correlation_id(), idempotency_key()))
+    return _accepted(
+        service.request_like(checked_mysfit_id(mysfit_id), correlation_id(), idempotency_key(), deadline)
+    )
 
 
 @bp.post("/mysfits/<mysfit_id>/adopt")
 def adopt(mysfit_id: str) -> tuple[Response, int]:
     """Accept an adoption request; the adoption worker decides it. Idempotent by Idempotency-Key too."""
+    deadline = Deadline(REQUEST_SECONDS)
     json_body(required=False)
     service = current_service()
-    return _accepted(service.request_adoption(checked_mysfit_id(mysfit_id), correlation_id(), idempotency_key()))
+    return _accepted(
+        service.request_adoption(checked_mysfit_id(mysfit_id), correlation_id(), idempotency_key(), deadline)
+    )

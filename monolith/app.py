@@ -15,6 +15,7 @@ from monolith.http_input import CORRELATION_HEADER, correlation_id
 from monolith.service import MysfitsService
 from monolith.switch import Feature, FixedModes, ModeSource, ParameterModes
 from mysfits_common import aws
+from mysfits_common.budgets import BOUNDED
 from mysfits_common.publish_batcher import BatchingPublisher
 from mysfits_common.publisher import EventPublisher, SnsPublisher
 
@@ -24,14 +25,15 @@ AWS_SERVICES = ("dynamodb", "sns", "ssm", "sqs")
 
 
 def build_service(settings: Settings) -> MysfitsService:
-    """The service over DynamoDB and SNS; clients are built here, never at import."""
+    """The service over DynamoDB and SNS; clients are built here, never at import, each call bounded
+    so that a request's budget holds (mysfits_common.budgets)."""
     repository = DynamoMysfitRepository(
-        aws.client("dynamodb"),
+        aws.client("dynamodb", config=BOUNDED),
         settings.mysfits_table,
         settings.processed_events_table,
         marker_ttl_seconds=settings.marker_ttl_seconds,
     )
-    publisher: EventPublisher = SnsPublisher(settings.events_topic_arn, aws.client("sns"))
+    publisher: EventPublisher = SnsPublisher(settings.events_topic_arn, aws.client("sns", config=BOUNDED))
     if settings.publish_batch_entries > 1:
         publisher = BatchingPublisher(
             publisher, settings.publish_batch_entries, linger_seconds=settings.publish_linger_ms / 1000
@@ -45,7 +47,7 @@ def build_modes(settings: Settings) -> ModeSource:
     names: dict[Feature, str] = {"like": settings.like_mode_parameter, "adopt": settings.adopt_mode_parameter}
     if not any(names.values()):
         return fixed
-    return ParameterModes(aws.client("ssm"), names, fixed, cache_seconds=settings.switch_cache_seconds)
+    return ParameterModes(aws.client("ssm", config=BOUNDED), names, fixed, cache_seconds=settings.switch_cache_seconds)
 
 
 def build_pipeline_view(settings: Settings, service: MysfitsService) -> pipeline.PipelineView:

@@ -69,3 +69,8 @@ class CorruptRecord(Exception):
 
 class DependencyUnavailable(Exception):
     """DynamoDB or SNS did not answer; the request can be retried later and changed nothing."""
+
+
+class ItemBusy(DependencyUnavailable):
+    """The mysfit's item stayed busy (conflicting transactions, throttling) for as long as the caller's
+    budget allowed retrying it: nothing was written, and a retry soon is likely to succeed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -17,12 +18,14 @@ from monolith.domain import (
     DependencyUnavailable,
     Filter,
     FulfilStatus,
+    ItemBusy,
     Mysfit,
     MysfitNotFound,
     UnprocessableEvent,
 )
 from monolith.items import readable, to_item, to_mysfit
 from monolith.repository import MysfitRepository
+from mysfits_common.budgets import BOUNDED_CALL_SECONDS, Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 
 _INDEXES = {Filter.GOOD_EVIL: "GoodEvilIndex", Filter.LAW_CHAOS: "LawChaosIndex"}
@@ -31,6 +34,20 @@ _NO_REASON = "None"  # DynamoDB's code for an item of a cancelled transaction th
 _VALIDATION_ERROR = "ValidationError"
 # A transaction holds at most 100 items: an ADD per mysfit plus a marker per event.
 _EVENTS_PER_TRANSACTION = 50
+# A whole request refused because the table or an item is over its rate, or an item is in another
+# transaction: nothing was written, and it may pass a moment later (botocore retries only some).
+_BUSY_ERRORS = frozenset({
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+})
+_BUSY = "Busy"  # the reason given to every item of a request refused with one of those
+# Contention is retried here, where it happens, rather than by the worker's message (each
+# redelivery spends one of its receives): a few jittered attempts, while the caller's budget allows.
+_BUSY_ATTEMPTS = 6
+_BUSY_BACKOFF_SECONDS = 0.025
 logger = logging.getLogger(__name__)
 
 
@@ -47,6 +64,18 @@ def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
     if reason == _VALIDATION_ERROR:
         return FulfilStatus.FAILED
     return FulfilStatus.RETRY  # TransactionConflict, ThrottlingError...
+
+
+def _busy_pause(attempt: int) -> float:
+    """Full jitter: two writers that collided do not collide again at the same moment."""
+    return random.uniform(0, _BUSY_BACKOFF_SECONDS * 2**attempt)
+
+
+def _may_retry(attempt: int, deadline: Deadline | None) -> bool:
+    """Whether a busy item may be tried again: attempts left, and time for a whole call after the pause."""
+    if attempt >= _BUSY_ATTEMPTS:
+        return False
+    return deadline is None or deadline.allows(BOUNDED_CALL_SECONDS + _BUSY_BACKOFF_SECONDS * 2**attempt)
 
 
 class DynamoMysfitRepository(MysfitRepository):
@@ -82,25 +111,29 @@ class DynamoMysfitRepository(MysfitRepository):
             item = self._ddb.get_item(TableName=self._table, Key=self._key(mysfit_id), ConsistentRead=True)
         return to_mysfit(item["Item"]) if "Item" in item else None
 
-    def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+    def apply_likes(
+        self, events: Sequence[LikeRequested], deadline: Deadline | None = None
+    ) -> dict[str, FulfilStatus]:
         """One transaction per 50 events (a transaction holds at most 100 items): an ADD per mysfit
         (its likes summed) and a marker per event.
 
         A cancelled transaction names, per item, why it failed: a marker that exists is a duplicate,
         a mysfit that does not is not found, an item that cannot take the write (a corrupt record)
-        fails only its own events, and a busy item (a conflict, throttling) leaves its events to be
-        delivered again. Those events are settled and the rest written again, so every round settles
-        at least one event and one bad neighbour never holds up the batch. A request DynamoDB
+        fails only its own events. Those events are settled and the rest written again, so every
+        round settles at least one event and one bad neighbour never holds up the batch. A busy item
+        (a conflict, throttling) is tried again after a jittered pause, a few times while ``deadline``
+        allows, and only then leaves its events to be delivered again (RETRY). A request DynamoDB
         rejects as a whole (a validation error) is retried one event at a time, to find the bad one.
         """
         unique = list({event.event_id: event for event in events}.values())  # one marker per id
         results: dict[str, FulfilStatus] = {}
         for start in range(0, len(unique), _EVENTS_PER_TRANSACTION):
-            results.update(self._apply_like_group(unique[start : start + _EVENTS_PER_TRANSACTION]))
+            results.update(self._apply_like_group(unique[start : start + _EVENTS_PER_TRANSACTION], deadline))
         return results
 
-    def _apply_like_group(self, pending: list[LikeRequested]) -> dict[str, FulfilStatus]:
+    def _apply_like_group(self, pending: list[LikeRequested], deadline: Deadline | None) -> dict[str, FulfilStatus]:
         results: dict[str, FulfilStatus] = {}
+        busy_attempt = 0
         while pending:
             counts = Counter(event.mysfit_id for event in pending)
             updates = [self._add_likes(mysfit_id, count) for mysfit_id, count in counts.items()]
@@ -114,21 +147,34 @@ class DynamoMysfitRepository(MysfitRepository):
                     results[pending[0].event_id] = FulfilStatus.FAILED
                     break
                 for event in pending:
-                    results.update(self._apply_like_group([event]))
+                    results.update(self._apply_like_group([event], deadline))
                 break
             if reasons is None:
                 results.update(dict.fromkeys((event.event_id for event in pending), FulfilStatus.APPLIED))
                 break
             by_mysfit = {mysfit_id: _status_of(reason, missing=FulfilStatus.NOT_FOUND)
                          for mysfit_id, reason in zip(counts, reasons, strict=False)}
+            settled: dict[str, FulfilStatus] = {}
+            busy: dict[str, FulfilStatus] = {}
             for event, reason in zip(pending, reasons[len(updates):], strict=False):
                 status = _status_of(reason, missing=FulfilStatus.DUPLICATE) or by_mysfit.get(event.mysfit_id)
-                if status is not None:
-                    results[event.event_id] = status
+                if status is FulfilStatus.RETRY:
+                    busy[event.event_id] = status
+                elif status is not None:
+                    settled[event.event_id] = status
+            if not settled:  # only busy items stood in the way: pause and try again, or give them up
+                if busy and _may_retry(busy_attempt, deadline):
+                    time.sleep(_busy_pause(busy_attempt))
+                    busy_attempt += 1
+                    continue
+                settled = busy or dict.fromkeys((event.event_id for event in pending), FulfilStatus.RETRY)
+            results.update(settled)
             pending = [event for event in pending if event.event_id not in results]
         return results
 
-    def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
+    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
+        """Adopt in one transaction with the event's marker; a busy item is tried again as likes are,
+        then ItemBusy."""
         update = {
             "TableName": self._table,
             "Key": self._key(event.mysfit_id),
@@ -140,16 +186,22 @@ class DynamoMysfitRepository(MysfitRepository):
                 ":event": {"S": event.event_id},
             },
         }
-        try:
-            reasons = self._transact([{"Update": update}, {"Put": self._marker(event, FulfilStatus.APPLIED)}])
-        except _RequestRejected as rejected:
-            raise UnprocessableEvent(event.mysfit_id, str(rejected)) from rejected
-        if reasons is None:
-            return FulfilStatus.APPLIED
-        if _VALIDATION_ERROR in reasons:
-            raise UnprocessableEvent(event.mysfit_id, f"transaction cancelled: {reasons}")
-        if _CONDITION_FAILED not in reasons:
-            raise DependencyUnavailable(f"transaction cancelled: {reasons}")
+        busy_attempt = 0
+        while True:
+            try:
+                reasons = self._transact([{"Update": update}, {"Put": self._marker(event, FulfilStatus.APPLIED)}])
+            except _RequestRejected as rejected:
+                raise UnprocessableEvent(event.mysfit_id, str(rejected)) from rejected
+            if reasons is None:
+                return FulfilStatus.APPLIED
+            if _VALIDATION_ERROR in reasons:
+                raise UnprocessableEvent(event.mysfit_id, f"transaction cancelled: {reasons}")
+            if _CONDITION_FAILED in reasons:
+                break
+            if not _may_retry(busy_attempt, deadline):
+                raise ItemBusy(f"mysfit {event.mysfit_id} stayed busy: transaction cancelled: {reasons}")
+            time.sleep(_busy_pause(busy_attempt))
+            busy_attempt += 1
         if reasons[1] == _CONDITION_FAILED:
             if self._marker_outcome(event.event_id) == "rejected":
                 raise AlreadyAdopted(event.mysfit_id)
@@ -182,8 +234,9 @@ class DynamoMysfitRepository(MysfitRepository):
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
         """Write the items together; None on success, else each item's cancellation reason.
 
-        Raises DependencyUnavailable when nothing was written and no item was named (DynamoDB did
-        not answer, or cancelled without a reason per item), and _RequestRejected when DynamoDB
+        A request refused as a whole for throttling or another transaction gives every item the
+        reason ``Busy``. Raises DependencyUnavailable when nothing was written and no item was named
+        (DynamoDB did not answer, or cancelled without a reason per item), and _RequestRejected when DynamoDB
         refused the request as a whole (a validation error: a bug or a bad item, not an outage).
         """
         try:
@@ -192,6 +245,8 @@ class DynamoMysfitRepository(MysfitRepository):
             code = error.response["Error"]["Code"]
             if code == "ValidationException":
                 raise _RequestRejected(str(error)) from error
+            if code in _BUSY_ERRORS:
+                return [_BUSY] * len(items)
             if code != "TransactionCanceledException":
                 raise DependencyUnavailable(str(error)) from error
             reasons = [reason.get("Code") or _NO_REASON for reason in error.response.get("CancellationReasons", [])]

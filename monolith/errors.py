@@ -7,11 +7,19 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from monolith.domain import AlreadyAdopted, CorruptRecord, DependencyUnavailable, MysfitNotFound, UnprocessableEvent
+from monolith.domain import (
+    AlreadyAdopted,
+    CorruptRecord,
+    DependencyUnavailable,
+    ItemBusy,
+    MysfitNotFound,
+    UnprocessableEvent,
+)
 from mysfits_common.events import InvalidEvent
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+BUSY_RETRY_AFTER_SECONDS = 1  # contention on one item passes in moments
 
 
 class ApiError(Exception):
@@ -60,6 +68,13 @@ def register_error_handlers(app: Flask) -> None:
         logger.warning("Dependency unavailable", extra={"error": str(error)})
         response = error_response(503, "service_unavailable", "a dependency is unavailable; retry later")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    @app.errorhandler(ItemBusy)
+    def busy(error: ItemBusy) -> Response:
+        logger.warning("Item busy", extra={"error": str(error)})
+        response = error_response(503, "item_busy", "the mysfit is busy; retry in a moment")
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(HTTPException)

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from monolith.domain import AlreadyAdopted, FulfilStatus, MysfitNotFound
 from monolith.errors import ApiError
 from monolith.http_input import checked_mysfit_id, current_service, json_body
+from mysfits_common.budgets import BUDGET_HEADER, Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse_event
 from mysfits_common.metrics import BatchCounts, emit_batch
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
@@ -34,6 +35,11 @@ def _authenticate() -> None:
     # compare_digest: the time taken must not tell an attacker how much of the secret matched.
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "unauthorized", f"a valid {FULFIL_SECRET_HEADER} header is required")
+
+
+def _deadline() -> Deadline:
+    """The calling worker's budget for this call (BUDGET_HEADER): the work stops before it gives up."""
+    return Deadline.for_caller(request.headers.get(BUDGET_HEADER))
 
 
 def _event_for(mysfit_id: str, expected: type[E]) -> E:
@@ -80,7 +86,7 @@ def fulfil_like(mysfit_id: str) -> Response:
     """Count a like exactly once per eventId; a replay answers 200 and changes nothing."""
     event = _event_for(mysfit_id, LikeRequested)
     with _metrics(LikeRequested.event_type) as count:
-        status = current_service().fulfil_like(event)
+        status = current_service().fulfil_like(event, _deadline())
         count(status)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
@@ -90,7 +96,7 @@ def fulfil_adopt(mysfit_id: str) -> Response:
     """Adopt exactly once: the first event wins, its replays answer 200, rivals answer 409."""
     event = _event_for(mysfit_id, AdoptionRequested)
     with _metrics(AdoptionRequested.event_type) as count:
-        status = current_service().fulfil_adoption(event)
+        status = current_service().fulfil_adoption(event, _deadline())
         count(status)
     return jsonify({"status": status.value, "eventId": event.event_id})
 
@@ -107,7 +113,7 @@ def fulfil_likes() -> Response:
     if len(likes) != len(events):
         raise ApiError(400, "wrong_event_type", "a like batch holds LikeRequested events only")
     with _metrics(LikeRequested.event_type) as count:
-        statuses = current_service().fulfil_likes(likes)
+        statuses = current_service().fulfil_likes(likes, _deadline())
         for status in statuses.values():
             count(status)
     return jsonify({"results": [{"eventId": e.event_id, "status": statuses[e.event_id].value} for e in likes]})

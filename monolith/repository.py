@@ -5,7 +5,8 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from monolith.domain import DependencyUnavailable, Filter, FulfilStatus, Mysfit, MysfitNotFound, UnprocessableEvent
+from monolith.domain import Filter, FulfilStatus, ItemBusy, Mysfit, MysfitNotFound, UnprocessableEvent
+from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, LikeRequested
 
 
@@ -17,26 +18,29 @@ class MysfitRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, mysfit_id: str) -> Mysfit | None: ...
 
-    def apply_like(self, event: LikeRequested) -> FulfilStatus:
+    def apply_like(self, event: LikeRequested, deadline: Deadline | None = None) -> FulfilStatus:
         """Count the like once per event id (a batch of one); raise MysfitNotFound for an unknown id,
-        UnprocessableEvent for an item that cannot take it, DependencyUnavailable when it may succeed later."""
-        status = self.apply_likes([event])[event.event_id]
+        UnprocessableEvent for an item that cannot take it, ItemBusy when it may succeed soon."""
+        status = self.apply_likes([event], deadline)[event.event_id]
         if status is FulfilStatus.NOT_FOUND:
             raise MysfitNotFound(event.mysfit_id)
         if status is FulfilStatus.FAILED:
             raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
         if status is FulfilStatus.RETRY:
-            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
+            raise ItemBusy(f"mysfit {event.mysfit_id} is busy")
         return status
 
     @abc.abstractmethod
-    def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+    def apply_likes(
+        self, events: Sequence[LikeRequested], deadline: Deadline | None = None
+    ) -> dict[str, FulfilStatus]:
         """Count a batch of likes, each once; the status of each event id (NOT_FOUND for unknown ids,
-        FAILED for an item that cannot take them, RETRY for one that was busy)."""
+        FAILED for an item that cannot take them, RETRY for one that stayed busy until ``deadline``)."""
 
     @abc.abstractmethod
-    def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
-        """Adopt once per event id; raise MysfitNotFound, or AlreadyAdopted if another event won."""
+    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
+        """Adopt once per event id; raise MysfitNotFound, AlreadyAdopted if another event won, ItemBusy
+        if its item stayed busy until ``deadline``."""
 
     @abc.abstractmethod
     def add_if_absent(self, mysfit: Mysfit) -> bool:

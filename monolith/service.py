@@ -17,6 +17,7 @@ from monolith.domain import (
 )
 from monolith.repository import MysfitRepository
 from monolith.switch import FEATURES, FixedModes, ModeSource
+from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, event_id_for_key
 from mysfits_common.publisher import EventPublisher, PublishError
 from mysfits_common.ttl_set import TtlSet
@@ -58,29 +59,36 @@ class MysfitsService:
         self._known_ids.add(mysfit_id)
         return mysfit
 
-    def request_like(self, mysfit_id: str, correlation_id: str, idempotency_key: str | None = None) -> Accepted:
-        """``idempotency_key``: the client's key for this like; a retry with it is the same event."""
+    def request_like(
+        self, mysfit_id: str, correlation_id: str, idempotency_key: str | None = None, deadline: Deadline | None = None
+    ) -> Accepted:
+        """``idempotency_key``: the client's key for this like, a retry with it is the same event;
+        ``deadline``: when the request must be answered (its publish waits no longer)."""
         if mysfit_id not in self._known_ids:
             self.get_mysfit(mysfit_id)
         event = _new_event(LikeRequested, mysfit_id, correlation_id, idempotency_key)
-        return self._dispatch(event, self._modes.mode("like"), self._repository.apply_like)
+        return self._dispatch(event, self._modes.mode("like"), self._repository.apply_like, deadline)
 
-    def request_adoption(self, mysfit_id: str, correlation_id: str, idempotency_key: str | None = None) -> Accepted:
+    def request_adoption(
+        self, mysfit_id: str, correlation_id: str, idempotency_key: str | None = None, deadline: Deadline | None = None
+    ) -> Accepted:
         """A retry of the adoption that won (its key) is accepted again, as the same event; a rival is 409."""
         event = _new_event(AdoptionRequested, mysfit_id, correlation_id, idempotency_key)
         mysfit = self.get_mysfit(mysfit_id)
         if mysfit.adopted and mysfit.adopted_by != event.event_id:
             raise AlreadyAdopted(mysfit_id)
-        return self._dispatch(event, self._modes.mode("adopt"), self._repository.apply_adoption)
+        return self._dispatch(event, self._modes.mode("adopt"), self._repository.apply_adoption, deadline)
 
-    def fulfil_like(self, event: LikeRequested) -> FulfilStatus:
-        return self._repository.apply_like(event)
+    def fulfil_like(self, event: LikeRequested, deadline: Deadline | None = None) -> FulfilStatus:
+        return self._repository.apply_like(event, deadline)
 
-    def fulfil_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
-        return self._repository.apply_likes(events)
+    def fulfil_likes(
+        self, events: Sequence[LikeRequested], deadline: Deadline | None = None
+    ) -> dict[str, FulfilStatus]:
+        return self._repository.apply_likes(events, deadline)
 
-    def fulfil_adoption(self, event: AdoptionRequested) -> FulfilStatus:
-        return self._repository.apply_adoption(event)
+    def fulfil_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
+        return self._repository.apply_adoption(event, deadline)
 
     def modes(self) -> dict[str, Mode]:
         """The strangler switch's position now, by feature."""
@@ -105,13 +113,19 @@ class MysfitsService:
         """Flush the publisher: an event a request is waiting on is published, never dropped."""
         self._publisher.close()
 
-    def _dispatch(self, event: E, mode: Mode, apply_inline: Callable[[E], FulfilStatus]) -> Accepted:
-        """The strangler switch: process in this request, or publish for the worker."""
+    def _dispatch(
+        self,
+        event: E,
+        mode: Mode,
+        apply_inline: Callable[[E, Deadline | None], FulfilStatus],
+        deadline: Deadline | None,
+    ) -> Accepted:
+        """The strangler switch: process in this request, or publish for the worker (within ``deadline``)."""
         if mode == "inline":
-            apply_inline(event)
+            apply_inline(event, deadline)
             return Accepted(event, processed=True)
         try:
-            self._publisher.publish(event)
+            self._publisher.publish(event, timeout=None if deadline is None else max(deadline.remaining(), 0.0))
         except PublishError as error:
             raise DependencyUnavailable(str(error)) from error
         return Accepted(event, processed=False)

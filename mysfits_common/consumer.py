@@ -13,16 +13,25 @@ what that means for the message:
   once, so the redrive policy moves it to the DLQ after maxReceiveCount receives, never looping;
 - Unstarted (stop was requested before the event's handling began): the message is returned at
   once, for another worker;
+- Busy (the event's item stayed busy: contention, throttling): retried in the loop, after a
+  jittered pause, while the message is held (the heartbeat keeps it invisible), for up to
+  ``busy_retry_seconds``; only then, or at a stop, is it backed off like a TransientError. A
+  redelivery would spend a receive, and contention alone must never send a healthy event to the DLQ;
 - NotAuthorised (the monolith refuses the worker's credentials: a wrong or rotated secret): no
   message can succeed, so the loop stops receiving (the messages stay in the queue and keep their
   receive counts), says so in its log and its health file, and resumes once its probe says it is
   authorised again (the secret re-read from its source).
+
+The loop probes authorisation before its first receive: a worker started with a wrong secret (or
+one the monolith cannot yet confirm: no answer, a 5xx) receives nothing, so a task that the health
+check replaces again and again charges no message a receive.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +42,15 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mysfits_common.events import Event, InvalidEvent, parse_event
-from mysfits_common.handlers import BatchHandler, NotAuthorised, Outcome, PermanentError, TransientError, Unstarted
+from mysfits_common.handlers import (
+    BatchHandler,
+    Busy,
+    NotAuthorised,
+    Outcome,
+    PermanentError,
+    TransientError,
+    Unstarted,
+)
 from mysfits_common.leases import Leases
 from mysfits_common.metrics import BatchCounts, WorkerStatus
 from mysfits_common.polls import GRACE_SECONDS, Poll
@@ -54,6 +71,8 @@ class ConsumerSettings:
     idle_pause_seconds: float = 1.0
     health_file: str | None = None
     auth_retry_seconds: float = 15.0  # how often a worker that is not authorised probes again
+    busy_retry_seconds: float = 60.0  # how long a busy event is retried while its message is held
+    busy_pause_seconds: float = 0.2  # the first pause between those retries (doubling, jittered)
 
 
 class Consumer:
@@ -75,6 +94,7 @@ class Consumer:
         self._handler = handler
         self._authorised = authorised or (lambda: True)
         self._not_authorised: str | None = None  # why, while the monolith refuses our credentials
+        self._refused = False  # the monolith said no (401/403), rather than could not be asked
         self._stopping = stopping or threading.Event()
         self._wake = threading.Event()  # a poll answered, or stop() was called
         self._leases = Leases(sqs_client, settings.queue_url, settings.visibility_timeout, settings.heartbeat_seconds)
@@ -107,6 +127,7 @@ class Consumer:
         heartbeat.start()
         logger.info("Consumer started", extra={"queueUrl": self._settings.queue_url})
         try:
+            self._probe_authorisation()
             while not self._stopping.is_set():
                 if self._not_authorised is not None:
                     self._wait_until_authorised()
@@ -127,24 +148,41 @@ class Consumer:
             logger.info("Consumer stopped", extra={"queueUrl": self._settings.queue_url})
 
     def _wait_until_authorised(self) -> None:
-        """Receive nothing for a while, then probe; say so in the log and the health file meanwhile."""
+        """Receive nothing for a while, then probe; say so in the log and the health file meanwhile.
+
+        A refusal fails the health check (a task with a wrong secret is replaced); a monolith that
+        cannot be asked does not (a new task would fare no better), and is asked again sooner."""
         reason = self._not_authorised
-        logger.error(
-            "Not authorised by the monolith: receiving stopped, messages stay in the queue; "
-            "fix the fulfil secret (it is re-read from its source)",
-            extra={"error": reason, "retryIn": self._settings.auth_retry_seconds},
-        )
-        self._touch_health_file(f"not authorised: {reason}")
-        if self._stopping.wait(self._settings.auth_retry_seconds):
+        if self._refused:
+            logger.error(
+                "Not authorised by the monolith: receiving stopped, messages stay in the queue; "
+                "fix the fulfil secret (it is re-read from its source)",
+                extra={"error": reason, "retryIn": self._settings.auth_retry_seconds},
+            )
+            self._touch_health_file(f"not authorised: {reason}")
+            pause = self._settings.auth_retry_seconds
+        else:
+            logger.warning("Authorisation unknown: receiving waits for the monolith", extra={"error": reason})
+            self._touch_health_file()
+            pause = self._settings.idle_pause_seconds
+        if self._stopping.wait(pause):
             return
+        was_refused = self._refused
+        self._probe_authorisation()
+        if self._not_authorised is None and was_refused:
+            logger.warning("Authorised again: receiving resumes")
+
+    def _probe_authorisation(self) -> None:
+        """Ask the monolith whether it accepts this worker; receiving waits unless it says yes."""
         try:
             authorised = self._authorised()
-        except Exception as error:  # the probe itself failed: still not known to be authorised
-            logger.warning("Authorisation probe failed", extra={"error": str(error)})
+        except Exception as error:  # the probe itself failed: not known to be authorised
+            self._not_authorised, self._refused = f"the authorisation probe failed: {error}", False
             return
         if authorised:
-            logger.warning("Authorised again: receiving resumes")
-            self._not_authorised = None
+            self._not_authorised, self._refused = None, False
+        else:
+            self._not_authorised, self._refused = "the monolith refuses the fulfil secret", True
 
     def poll_once(self) -> int:
         """Receive one batch and process it; return how many messages were received (none when
@@ -219,9 +257,8 @@ class Consumer:
         handled = [messages[index] for index in events]
         self._leases.track(handled)
         try:
-            outcomes = self._handler(list(events.values())) if events else {}
-        except Exception as error:  # the whole batch failed: each message is retried
-            outcomes = dict.fromkeys((event.event_id for event in events.values()), error)
+            outcomes = self._handle(list(events.values()))
+            self._retry_busy(list(events.values()), outcomes)
         finally:
             self._leases.untrack(handled)
         for index, event in events.items():
@@ -229,6 +266,30 @@ class Consumer:
             results[index] = self._settle(messages[index], event, outcome, started, counts)
         self._count(counts, (time.monotonic() - started) * 1000)
         return results
+
+    def _handle(self, events: list[Event]) -> dict[str, Outcome | Exception]:
+        if not events:
+            return {}
+        try:
+            return self._handler(events)
+        except Exception as error:  # the whole batch failed: each message is retried
+            return dict.fromkeys((event.event_id for event in events), error)
+
+    def _retry_busy(self, events: list[Event], outcomes: dict[str, Outcome | Exception]) -> None:
+        """Hand the events whose items were busy to the handler again, after jittered pauses, while
+        the messages are held, until none is busy, ``busy_retry_seconds`` have passed, or a stop."""
+        give_up_at = time.monotonic() + self._settings.busy_retry_seconds
+        pause = self._settings.busy_pause_seconds
+        while True:
+            busy = [event for event in events if isinstance(outcomes.get(event.event_id), Busy)]
+            if not busy or time.monotonic() + pause > give_up_at:
+                return
+            # Full jitter: workers that collided on one item do not come back at the same moment.
+            if self._stopping.wait(random.uniform(pause / 2, pause)):
+                return
+            logger.info("Item busy; retrying while the messages are held", extra={"events": len(busy)})
+            outcomes.update(self._handle(busy))
+            pause = min(pause * 2, 5.0)
 
     def _count(self, counts: BatchCounts, handling_ms: float) -> None:
         if self._metrics is not None:
@@ -264,7 +325,7 @@ class Consumer:
             return 0
         delay = self._backoff(receive_count)
         if isinstance(result, NotAuthorised):
-            self._not_authorised = str(result)
+            self._not_authorised, self._refused = str(result), True
             logger.error("Not authorised; the message stays in the queue", extra={**fields, "error": str(result)})
             return delay
         extra = {**fields, "error": str(result), "retryIn": delay}

@@ -13,6 +13,7 @@ from mysfits_common.events import Event
 
 __all__ = [
     "BatchHandler",
+    "Busy",
     "EachEvent",
     "Handler",
     "NotAuthorised",
@@ -29,6 +30,12 @@ class PermanentError(Exception):
 
 class TransientError(Exception):
     """The event may succeed later (a dependency is down, slow or throttling)."""
+
+
+class Busy(TransientError):
+    """The event's item was busy (other writes to it, throttling) beyond what the monolith would wait:
+    it may succeed in moments. The loop retries it while it holds the message, rather than giving the
+    message back (each redelivery spends a receive of its budget before the DLQ)."""
 
 
 class NotAuthorised(Exception):

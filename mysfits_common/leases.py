@@ -44,8 +44,13 @@ class Leases:
         if not messages:
             return
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-        with self._visibility_lock:  # no extension of a message in flight while it is deleted
-            response = self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
+        try:
+            with self._visibility_lock:  # no extension of a message in flight while it is deleted
+                response = self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
+        except (BotoCoreError, ClientError) as error:
+            # Not fatal: they come back once their visibility ends, and their markers make them duplicates.
+            logger.warning("Delete failed; the messages will be delivered again", extra={"error": str(error)})
+            return
         for failure in response.get("Failed", []):
             logger.warning("Delete failed; the message will be delivered again", extra={"failure": failure})
 

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 
 import requests
 
+from mysfits_common.budgets import BUDGET_HEADER, FULFIL_CALL_SECONDS
 from mysfits_common.events import Event
-from mysfits_common.handlers import NotAuthorised, PermanentError, TransientError
+from mysfits_common.handlers import Busy, NotAuthorised, PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ _BATCH_FULFIL_PATH = "/mysfits/batch/fulfill-likes"
 _RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 # A wrong or rotated secret: no message can succeed until it is fixed (see NotAuthorised).
 _NOT_AUTHORISED_STATUSES = {401, 403}
+_BUSY_CODE = "item_busy"  # the monolith's 503 for an item that stayed busy (monolith.errors)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class MonolithClient(MonolithPort):
         fulfil_secret: str | Callable[[], str],
         *,
         session_factory: Callable[[], requests.Session] = requests.Session,
-        timeout: tuple[float, float] = (2.0, 5.0),
+        timeout: tuple[float, float] = (2.0, FULFIL_CALL_SECONDS),
         attempts: int = 3,
         retry_delay: float = 0.2,
     ) -> None:
@@ -107,36 +109,51 @@ class MonolithClient(MonolithPort):
         """Whether the monolith accepts this worker's secret now, without fulfilling anything.
 
         An empty batch is refused after the secret is checked: 401/403 say the secret is wrong,
-        any other answer (400 for the empty batch) that it is right.
+        another answer of the app (400 for the empty batch) that it is right. An answer that is not
+        the app's (a 5xx from a proxy or a monolith starting up) or none at all says nothing: TransientError.
         """
-        response = self._session().post(
-            self._base_url + _BATCH_FULFIL_PATH,
-            json={"events": []},
-            headers={FULFIL_SECRET_HEADER: self._secret()},
-            timeout=self._timeout,
-        )
+        try:
+            response = self._session().post(
+                self._base_url + _BATCH_FULFIL_PATH,
+                json={"events": []},
+                headers={FULFIL_SECRET_HEADER: self._secret()},
+                timeout=self._timeout,
+            )
+        except requests.RequestException as error:
+            raise TransientError(f"the authorisation probe got no answer: {error}") from error
+        if response.status_code in _RETRYABLE_STATUSES:
+            raise TransientError(f"the authorisation probe was answered {response.status_code}")
         return response.status_code not in _NOT_AUTHORISED_STATUSES
 
     def _fulfil_headers(self, correlation_id: str) -> dict[str, str]:
-        return {FULFIL_SECRET_HEADER: self._secret(), CORRELATION_HEADER: correlation_id}
+        """The secret, the correlation id, and how long this call may take (the monolith stops before)."""
+        return {
+            FULFIL_SECRET_HEADER: self._secret(),
+            CORRELATION_HEADER: correlation_id,
+            BUDGET_HEADER: str(int(self._timeout[1] * 1000)),
+        }
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = self._base_url + path
         last_error = ""
+        busy = False
         for attempt in range(1, self._attempts + 1):
             try:
                 response = self._session().request(method, url, timeout=self._timeout, **kwargs)
             except requests.RequestException as error:
-                last_error = f"{type(error).__name__}: {error}"
+                last_error, busy = f"{type(error).__name__}: {error}", False
             else:
                 if response.status_code in _NOT_AUTHORISED_STATUSES:
                     raise NotAuthorised(f"{method} {path}: the monolith answered {response.status_code}")
                 if response.status_code not in _RETRYABLE_STATUSES:
                     return response
                 last_error = f"HTTP {response.status_code}"
+                error_body = _json_or_empty(response).get("error")
+                busy = isinstance(error_body, dict) and error_body.get("code") == _BUSY_CODE
             if attempt < self._attempts:
                 time.sleep(self._retry_delay * 2 ** (attempt - 1))
-        raise TransientError(f"{method} {path} failed after {self._attempts} attempts: {last_error}")
+        failure = f"{method} {path} failed after {self._attempts} attempts: {last_error}"
+        raise Busy(failure) if busy else TransientError(failure)
 
     def _session(self) -> requests.Session:
         """This thread's session, made on its first call."""

@@ -20,8 +20,9 @@ class PublishError(Exception):
 
 class EventPublisher(abc.ABC):
     @abc.abstractmethod
-    def publish(self, event: Event) -> None:
-        """Publish `event` durably or raise PublishError."""
+    def publish(self, event: Event, timeout: float | None = None) -> None:
+        """Publish `event` durably or raise PublishError; wait at most `timeout` seconds where the
+        publisher can bound it (an adapter's own client configuration bounds a single call)."""
 
     def publish_batch(self, events: Sequence[Event]) -> dict[str, PublishError | None]:
         """Publish each event; per event id, None once it is durably published, else why not.
@@ -58,7 +59,7 @@ class SnsPublisher(EventPublisher):
         self._topic_arn = topic_arn
         self._sns = sns_client
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, timeout: float | None = None) -> None:
         validate_envelope(event.to_message())
         try:
             self._sns.publish(TopicArn=self._topic_arn, Message=event.to_json(), MessageAttributes=_attributes(event))

@@ -9,18 +9,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from monolith.domain import (
     AlreadyAdopted,
     CorruptRecord,
     DependencyUnavailable,
     Filter,
     FulfilStatus,
+    ItemBusy,
     Mysfit,
     MysfitNotFound,
     UnprocessableEvent,
 )
 from monolith.repository import MysfitRepository
 from monolith.seed import catalogue
+from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from mysfits_common.handlers import PermanentError, TransientError
 from mysfits_common.monolith_client import FulfilResult, MonolithPort
@@ -57,7 +61,9 @@ class FakeRepository(MysfitRepository):
         self.reads += 1
         return self.mysfits.get(mysfit_id)
 
-    def apply_likes(self, events: Sequence[LikeRequested]) -> dict[str, FulfilStatus]:
+    def apply_likes(
+        self, events: Sequence[LikeRequested], deadline: Deadline | None = None
+    ) -> dict[str, FulfilStatus]:
         """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
         duplicate marker, a missing, busy or corrupt mysfit fail only their own events), and the rest
         written together, one write per mysfit whatever its number of likes."""
@@ -84,14 +90,14 @@ class FakeRepository(MysfitRepository):
             results[event_id] = FulfilStatus.APPLIED
         return results
 
-    def apply_adoption(self, event: AdoptionRequested) -> FulfilStatus:
+    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
         self._raise_if_down()
         if event.event_id in self.markers:  # decided before: the same decision again
             if self.markers[event.event_id] == "rejected":
                 raise AlreadyAdopted(event.mysfit_id)
             return FulfilStatus.DUPLICATE
         if event.mysfit_id in self.busy:
-            raise DependencyUnavailable(f"mysfit {event.mysfit_id} is busy")
+            raise ItemBusy(f"mysfit {event.mysfit_id} is busy")
         mysfit = self._existing(event.mysfit_id)
         if mysfit.adopted:
             self.markers[event.event_id] = "rejected"
@@ -126,7 +132,7 @@ class RecordingPublisher(EventPublisher):
         self.down = False
         self.closed = False
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, timeout: float | None = None) -> None:
         if self.down:
             raise PublishError("SNS is down")
         self.events.append(event)
@@ -199,7 +205,7 @@ class GatedBatchPublisher(EventPublisher):
         self.failing: set[str] = set()
         self.down = False
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, timeout: float | None = None) -> None:
         error = self.publish_batch([event])[event.event_id]
         if error is not None:
             raise error
@@ -218,3 +224,39 @@ class GatedBatchPublisher(EventPublisher):
     @property
     def published(self) -> list[Event]:
         return [event for batch in self.batches for event in batch if event.mysfit_id not in self.failing]
+
+
+class ContendedDynamoDB:
+    """A DynamoDB client whose transactions touching the items of ``contended`` mysfits are cancelled
+    with ``TransactionConflict`` (as DynamoDB answers while another transaction writes the item), the
+    next ``conflicts`` times; ``throttles`` whole requests are refused first with a
+    ``ThrottlingException``. Everything else goes to the real client."""
+
+    def __init__(self, client: Any, contended: set[str], conflicts: int, throttles: int = 0) -> None:
+        self._client = client
+        self.contended = contended
+        self.conflicts = conflicts
+        self.throttles = throttles
+        self.transactions = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def transact_write_items(self, **request: Any) -> Any:
+        self.transactions += 1
+        items = request["TransactItems"]
+        if self.throttles > 0:
+            self.throttles -= 1
+            error = {"Code": "ThrottlingException", "Message": "Throughput exceeds the current capacity"}
+            raise ClientError({"Error": error}, "TransactWriteItems")
+        reasons = [
+            {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+            if "Update" in item and item["Update"]["Key"]["MysfitId"]["S"] in self.contended
+            else {"Code": "None"}
+            for item in items
+        ]
+        if self.conflicts > 0 and any(reason["Code"] != "None" for reason in reasons):
+            self.conflicts -= 1
+            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
+            raise ClientError({"Error": error, "CancellationReasons": reasons}, "TransactWriteItems")
+        return self._client.transact_write_items(**request)

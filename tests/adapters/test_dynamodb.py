@@ -6,10 +6,20 @@ import pytest
 
 from deploy.local import Topology
 from monolith.config import DEAD_LETTER_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS, Settings
-from monolith.domain import AlreadyAdopted, CorruptRecord, Filter, FulfilStatus, MysfitNotFound, UnprocessableEvent
+from monolith.domain import (
+    AlreadyAdopted,
+    CorruptRecord,
+    Filter,
+    FulfilStatus,
+    ItemBusy,
+    MysfitNotFound,
+    UnprocessableEvent,
+)
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import catalogue, seed
+from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, LikeRequested
+from tests.fakes import ContendedDynamoDB
 
 
 @pytest.fixture
@@ -212,3 +222,65 @@ def test_a_corrupt_item_is_left_out_of_listings_and_named_when_read_alone(
     assert listed == {mysfit.mysfit_id for mysfit in catalogue()} - {corrupt}
     with pytest.raises(CorruptRecord, match=corrupt):
         repository.get(corrupt)
+
+
+def test_likes_of_a_contended_item_are_retried_in_place_and_counted_once(
+    topology: Topology, dynamodb: Any
+) -> None:
+    # GIVEN a popular mysfit whose item is in other transactions for the next three attempts
+    hot, quiet = (mysfit.mysfit_id for mysfit in catalogue()[:2])
+    contended = ContendedDynamoDB(dynamodb, {hot}, conflicts=3)
+    repository = DynamoMysfitRepository(contended, topology.mysfits_table, topology.processed_events_table)
+    seed(repository)
+    likes = [LikeRequested(mysfit_id=hot), LikeRequested(mysfit_id=hot), LikeRequested(mysfit_id=quiet)]
+
+    # WHEN a worker hands over a batch of its likes
+    statuses = repository.apply_likes(likes, Deadline(30))
+
+    # THEN the monolith retried until the item was free: nothing goes back to the queue for it
+    assert set(statuses.values()) == {FulfilStatus.APPLIED}
+    assert contended.transactions == 4
+    assert [repository.get(mysfit_id).likes for mysfit_id in (hot, quiet)] == [2, 1]  # type: ignore[union-attr]
+
+
+def test_a_throttled_request_is_retried_in_place_like_a_conflict(topology: Topology, dynamodb: Any) -> None:
+    contended = ContendedDynamoDB(dynamodb, set(), conflicts=0, throttles=2)
+    repository = DynamoMysfitRepository(contended, topology.mysfits_table, topology.processed_events_table)
+    seed(repository)
+    event = LikeRequested(mysfit_id=catalogue()[0].mysfit_id)
+
+    assert repository.apply_likes([event], Deadline(30)) == {event.event_id: FulfilStatus.APPLIED}
+
+
+def test_an_item_busy_past_the_callers_budget_leaves_only_its_own_likes_to_retry(
+    topology: Topology, dynamodb: Any
+) -> None:
+    # GIVEN a mysfit whose item stays in other transactions, and a caller with no time to wait
+    hot, quiet = (mysfit.mysfit_id for mysfit in catalogue()[:2])
+    contended = ContendedDynamoDB(dynamodb, {hot}, conflicts=1000)
+    repository = DynamoMysfitRepository(contended, topology.mysfits_table, topology.processed_events_table)
+    seed(repository)
+    busy, free = LikeRequested(mysfit_id=hot), LikeRequested(mysfit_id=quiet)
+
+    statuses = repository.apply_likes([busy, free], Deadline(0))
+
+    # THEN its likes are RETRY with nothing written, and the other mysfit's like still counted
+    assert statuses == {busy.event_id: FulfilStatus.RETRY, free.event_id: FulfilStatus.APPLIED}
+    assert [repository.get(mysfit_id).likes for mysfit_id in (hot, quiet)] == [0, 1]  # type: ignore[union-attr]
+
+
+def test_an_adoption_of_a_contended_item_is_retried_in_place_then_reported_busy(
+    topology: Topology, dynamodb: Any
+) -> None:
+    mysfit_id = catalogue()[0].mysfit_id
+    contended = ContendedDynamoDB(dynamodb, {mysfit_id}, conflicts=2)
+    repository = DynamoMysfitRepository(contended, topology.mysfits_table, topology.processed_events_table)
+    seed(repository)
+
+    assert repository.apply_adoption(AdoptionRequested(mysfit_id=mysfit_id), Deadline(30)) is FulfilStatus.APPLIED
+
+    other = catalogue()[1].mysfit_id
+    contended.contended, contended.conflicts = {other}, 1000
+    with pytest.raises(ItemBusy):
+        repository.apply_adoption(AdoptionRequested(mysfit_id=other), Deadline(0))
+    assert repository.get(other).adopted is False  # type: ignore[union-attr]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
-from mysfits_common.handlers import EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
+from mysfits_common.handlers import Busy, EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
 from mysfits_common.polls import GRACE_SECONDS
 from tests.factories import sqs_message
 
@@ -451,11 +452,80 @@ def test_a_visibility_change_the_queue_refuses_is_logged(caplog: pytest.LogCaptu
     assert refused and refused[0].__dict__["failures"][0]["Code"] == "ReceiptHandleIsInvalid"
 
 
-def test_a_worker_that_is_not_authorised_stops_receiving_until_it_is(tmp_path: Path) -> None:
+def test_a_worker_started_with_a_refused_secret_receives_nothing_until_it_is_authorised(tmp_path: Path) -> None:
     # GIVEN two batches, and a monolith that refuses the worker's secret until it is rotated
     first, second = sqs_message(LikeRequested(mysfit_id="m1")), sqs_message(LikeRequested(mysfit_id="m2"))
     sqs = FakeSqs([[first], [second]])
     rotated = threading.Event()
+    health = tmp_path / "health"
+    loop = Consumer(
+        sqs,
+        ConsumerSettings(queue_url="http://queue", auth_retry_seconds=0.05, health_file=str(health)),
+        EachEvent(processed),
+        authorised=rotated.is_set,
+    )
+    runner = threading.Thread(target=loop.run)
+
+    # WHEN it starts with the wrong secret
+    runner.start()
+    try:
+        wait_until(lambda: health.exists() and "not authorised" in health.read_text())
+        time.sleep(0.3)
+
+        # THEN it received nothing (no message was charged a receive), and its health file says why
+        assert loop.not_authorised is not None
+        assert sqs.batches == [[first], [second]]
+        assert (sqs.visibility, sqs.deleted) == ([], [])
+
+        # WHEN the secret is right again, THEN it receives, and the health file is clear
+        rotated.set()
+        wait_until(lambda: len(sqs.deleted) == 2)
+    finally:
+        loop.stop()
+        runner.join(10)
+    assert sqs.deleted == [first["ReceiptHandle"], second["ReceiptHandle"]]
+    assert loop.not_authorised is None
+    assert health.read_text() == ""
+
+
+@pytest.mark.parametrize("answer", ["no answer", "a 503"])
+def test_a_worker_whose_authorisation_cannot_be_confirmed_receives_nothing_and_stays_healthy(
+    tmp_path: Path, answer: str
+) -> None:
+    # GIVEN a monolith that cannot be asked yet (starting up, or a proxy answering 503)
+    sqs = FakeSqs([[sqs_message(LikeRequested(mysfit_id="m1"))]])
+    health = tmp_path / "health"
+    probes: list[str] = []
+
+    def authorised() -> bool:
+        probes.append(answer)
+        raise TransientError(f"the authorisation probe got {answer}")
+
+    loop = Consumer(
+        sqs,
+        ConsumerSettings(queue_url="http://queue", idle_pause_seconds=0.05, health_file=str(health)),
+        EachEvent(processed),
+        authorised=authorised,
+    )
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    try:
+        wait_until(lambda: len(probes) >= 3)
+    finally:
+        loop.stop()
+        runner.join(10)
+
+    # THEN it kept asking, received nothing, and its health check passes: a new task would fare no better
+    assert len(sqs.batches) == 1
+    assert health.read_text() == ""
+
+
+def test_a_secret_refused_while_running_stops_receiving_until_it_is_authorised_again(tmp_path: Path) -> None:
+    # GIVEN a worker authorised at start, whose secret is then rotated at the monolith only
+    first, second = sqs_message(LikeRequested(mysfit_id="m1")), sqs_message(LikeRequested(mysfit_id="m2"))
+    sqs = FakeSqs([[first], [second]])
+    rotated = threading.Event()
+    started = threading.Event()
     health = tmp_path / "health"
 
     def fulfil(event: Event) -> Outcome:
@@ -463,25 +533,25 @@ def test_a_worker_that_is_not_authorised_stops_receiving_until_it_is(tmp_path: P
             raise NotAuthorised("the monolith answered 401")
         return Outcome("applied", "Like processed.")
 
+    def authorised() -> bool:
+        first_probe = not started.is_set()
+        started.set()
+        return first_probe or rotated.is_set()
+
     loop = Consumer(
         sqs,
         ConsumerSettings(queue_url="http://queue", auth_retry_seconds=0.05, health_file=str(health)),
         EachEvent(fulfil),
-        authorised=rotated.is_set,
+        authorised=authorised,
     )
     runner = threading.Thread(target=loop.run)
-
-    # WHEN it runs with the wrong secret
     runner.start()
     try:
-        deadline = time.monotonic() + 5
-        while loop.not_authorised is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: loop.not_authorised is not None)
         time.sleep(0.3)
 
         # THEN it stops receiving (the second batch stays in the queue), keeps the first one's message
         # invisible for a back-off instead of returning it, and its health file says why
-        assert loop.not_authorised is not None
         assert sqs.batches == [[second]]
         assert sqs.visibility == [(first["ReceiptHandle"], 2)]
         assert sqs.deleted == []
@@ -489,12 +559,71 @@ def test_a_worker_that_is_not_authorised_stops_receiving_until_it_is(tmp_path: P
 
         # WHEN the secret is right again, THEN it resumes and the health file is clear
         rotated.set()
-        deadline = time.monotonic() + 5
-        while sqs.deleted != [second["ReceiptHandle"]] and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: sqs.deleted == [second["ReceiptHandle"]])
     finally:
         loop.stop()
         runner.join(10)
     assert sqs.deleted == [second["ReceiptHandle"]]
     assert loop.not_authorised is None
     assert health.read_text() == ""
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """A hang guard, not a speed check."""
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def test_a_busy_item_is_retried_while_its_message_is_held_and_spends_no_receive() -> None:
+    # GIVEN an item busy for the first two attempts (other writers), and a poison neighbour
+    busy_message = sqs_message(LikeRequested(mysfit_id="hot"))
+    sqs = FakeSqs([[busy_message, {"MessageId": "p", "ReceiptHandle": "rh-p", "Body": "not json"}]])
+    attempts: list[str] = []
+
+    def fulfil(event: Event) -> Outcome:
+        attempts.append(event.mysfit_id)
+        if len(attempts) <= 2:
+            raise Busy("the mysfit's item was busy; nothing was written")
+        return Outcome("applied", "Like processed.")
+
+    loop = consumer(sqs, fulfil, busy_pause_seconds=0.01)
+
+    # WHEN the worker handles the batch
+    loop.poll_once()
+
+    # THEN it tried again until the item was free, and deleted the message: it never went back to the queue
+    assert attempts == ["hot", "hot", "hot"]
+    assert sqs.deleted == [busy_message["ReceiptHandle"]]
+    assert sqs.visibility == [("rh-p", 0)]
+
+
+def test_an_item_busy_for_longer_than_the_worker_retries_is_backed_off_as_transient() -> None:
+    message = sqs_message(LikeRequested(mysfit_id="hot"))
+    sqs = FakeSqs([[message]])
+
+    def fulfil(event: Event) -> Outcome:
+        raise Busy("still busy")
+
+    consumer(sqs, fulfil, busy_pause_seconds=0.01, busy_retry_seconds=0.1).poll_once()
+
+    assert sqs.deleted == []
+    assert sqs.visibility == [(message["ReceiptHandle"], 2)]
+
+
+class FailingDeleteSqs(FakeSqs):
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "try again"}}, "DeleteMessageBatch")
+
+
+def test_a_failed_delete_does_not_skip_the_batchs_visibility_changes(caplog: pytest.LogCaptureFixture) -> None:
+    # GIVEN a batch of one good message and one poison message, and an SQS failing the delete
+    good = sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs = FailingDeleteSqs([[good, {"MessageId": "p", "ReceiptHandle": "rh-p", "Body": "not json"}]])
+
+    consumer(sqs, processed).poll_once()
+
+    # THEN the poison message is still returned at once, for the redrive policy, and the failure logged
+    assert sqs.visibility == [("rh-p", 0)]
+    assert "Delete failed" in caplog.text

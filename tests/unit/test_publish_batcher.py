@@ -76,7 +76,7 @@ def test_a_publish_alone_is_sent_at_once_without_lingering(target: GatedBatchPub
 def test_requests_waiting_together_share_one_batch_of_at_most_ten(
     target: GatedBatchPublisher, pool: ThreadPoolExecutor
 ) -> None:
-    batcher = BatchingPublisher(target, linger_seconds=AN_HOUR)
+    batcher = BatchingPublisher(target, linger_seconds=AN_HOUR, stall_seconds=AN_HOUR)
     first = hold_first_batch(batcher, target, pool)
     events = [LikeRequested(mysfit_id=f"m{index}") for index in range(11)]
     futures = queue_up(batcher, pool, events)
@@ -95,7 +95,7 @@ def test_each_caller_gets_its_own_entrys_result_when_entries_of_a_batch_fail(
 ) -> None:
     # GIVEN a batch in which SNS refuses the entries of one mysfit only
     target.failing = {"refused"}
-    batcher = BatchingPublisher(target, linger_seconds=0)
+    batcher = BatchingPublisher(target, linger_seconds=0, stall_seconds=AN_HOUR)
     first = hold_first_batch(batcher, target, pool)
     events = [LikeRequested(mysfit_id=mysfit_id) for mysfit_id in ("ok1", "refused", "ok2", "refused")]
     futures = queue_up(batcher, pool, events)
@@ -114,7 +114,7 @@ def test_each_caller_gets_its_own_entrys_result_when_entries_of_a_batch_fail(
 def test_a_batch_call_that_fails_fails_every_caller_in_it(
     target: GatedBatchPublisher, pool: ThreadPoolExecutor
 ) -> None:
-    batcher = BatchingPublisher(target, linger_seconds=0)
+    batcher = BatchingPublisher(target, linger_seconds=0, stall_seconds=AN_HOUR)
     first = hold_first_batch(batcher, target, pool)
     futures = queue_up(batcher, pool, [LikeRequested(mysfit_id=f"m{index}") for index in range(3)])
     target.down = True
@@ -130,7 +130,7 @@ def test_close_sends_every_event_still_waiting_and_later_publishes_still_go_out(
     target: GatedBatchPublisher, pool: ThreadPoolExecutor
 ) -> None:
     # GIVEN a batch in flight and fifteen requests waiting behind it
-    batcher = BatchingPublisher(target, linger_seconds=AN_HOUR)
+    batcher = BatchingPublisher(target, linger_seconds=AN_HOUR, stall_seconds=AN_HOUR)
     first = hold_first_batch(batcher, target, pool)
     events = [LikeRequested(mysfit_id=f"m{index}") for index in range(15)]
     futures = queue_up(batcher, pool, events)
@@ -181,3 +181,55 @@ def test_a_forked_process_sends_from_a_thread_of_its_own(
 def test_an_invalid_batch_size_is_refused(target: GatedBatchPublisher) -> None:
     with pytest.raises(ValueError, match="max_entries"):
         BatchingPublisher(target, max_entries=11)
+
+
+def test_a_batch_stalled_at_sns_does_not_hold_up_the_next_one(
+    target: GatedBatchPublisher, pool: ThreadPoolExecutor
+) -> None:
+    # GIVEN a first batch that SNS does not answer
+    batcher = BatchingPublisher(target, linger_seconds=0, stall_seconds=0.05)
+    first = hold_first_batch(batcher, target, pool)
+
+    # WHEN another request publishes while it hangs
+    second = pool.submit(batcher.publish, LikeRequested(mysfit_id="second"))
+
+    # THEN its batch goes out beside the stalled one, rather than waiting for its answer
+    assert target.entered.acquire(timeout=HANG_GUARD_SECONDS)
+    target.gate.set()
+    first.result(HANG_GUARD_SECONDS)
+    second.result(HANG_GUARD_SECONDS)
+    assert sorted(len(batch) for batch in target.batches) == [1, 1]
+    batcher.close()
+
+
+def test_a_caller_whose_budget_ends_before_its_event_is_sent_gets_publish_error_and_it_is_never_sent(
+    target: GatedBatchPublisher, pool: ThreadPoolExecutor
+) -> None:
+    # GIVEN one batch in flight at an SNS that hangs, and no other batch allowed beside it
+    batcher = BatchingPublisher(target, linger_seconds=0, max_in_flight=1)
+    first = hold_first_batch(batcher, target, pool)
+    late = LikeRequested(mysfit_id="late")
+
+    # WHEN a request's budget of 0.2 s ends while its event still waits
+    with pytest.raises(PublishError, match="was not sent"):
+        batcher.publish(late, timeout=0.2)
+
+    # THEN it left the queue: once SNS answers again, only the first batch was published
+    target.gate.set()
+    first.result(HANG_GUARD_SECONDS)
+    batcher.close()
+    assert late.event_id not in {event.event_id for event in target.published}
+
+
+def test_a_caller_whose_batch_is_in_flight_when_its_budget_ends_hears_that_it_may_be_published(
+    target: GatedBatchPublisher, pool: ThreadPoolExecutor
+) -> None:
+    batcher = BatchingPublisher(target, linger_seconds=0)
+    target.gate.clear()
+
+    with pytest.raises(PublishError, match="may still be published"):
+        batcher.publish(LikeRequested(mysfit_id="slow"), timeout=0.2)
+
+    target.gate.set()
+    batcher.close()
+    assert [event.mysfit_id for event in target.published] == ["slow"]
