@@ -47,6 +47,7 @@ class FakeRepository(MysfitRepository):
         self.finds: list[tuple[Filter, str] | None] = []
         self.down = False
         self.busy: set[str] = set()
+        self.deadlines: list[Deadline | None] = []  # each batch's, as the caller's budget made it
         self.corrupt: set[str] = set()
         self.item_writes: dict[str, int] = {}
 
@@ -67,6 +68,7 @@ class FakeRepository(MysfitRepository):
         """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
         duplicate marker, a missing, busy or corrupt mysfit fail only their own events), and the rest
         written together, one write per mysfit whatever its number of likes."""
+        self.deadlines.append(deadline)
         self._raise_if_down()
         results: dict[str, FulfilStatus] = {}
         pending: dict[str, LikeRequested] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -14,7 +15,7 @@ from monolith.app import create_app
 from monolith.config import Settings
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
-from mysfits_common.handlers import NotAuthorised, PermanentError, TransientError
+from mysfits_common.handlers import Busy, NotAuthorised, PermanentError, TransientError
 from mysfits_common.monolith_client import MonolithClient
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
 
@@ -136,3 +137,51 @@ def test_each_handler_thread_uses_a_session_of_its_own(base_url: str, repository
     # THEN each thread had one session, never shared, reused for its second call; every like counted
     assert len(made) == 10 and len({ident for ident, _ in made}) == 10
     assert repository.mysfits[mysfit.mysfit_id].likes == 20
+
+
+def test_a_fulfil_call_tells_the_monolith_its_budget_and_the_monolith_stops_before_it(
+    base_url: str, repository: FakeRepository
+) -> None:
+    client = MonolithClient(base_url, SECRET, timeout=(1.0, 6.0))
+
+    client.fulfil_likes([LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id)])
+
+    (deadline,) = repository.deadlines
+    assert deadline is not None
+    assert 4.0 < deadline.remaining() < 6.0 - 0.5
+
+
+def test_an_item_that_stays_busy_is_busy_not_merely_transient(base_url: str, repository: FakeRepository) -> None:
+    mysfit = first_mysfit(repository)
+    repository.busy.add(mysfit.mysfit_id)
+    client = MonolithClient(base_url, SECRET, retry_delay=0.01)
+
+    with pytest.raises(Busy):
+        client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit.mysfit_id))
+    with pytest.raises(TransientError):  # an outage is not contention: the message backs off
+        MonolithClient(f"http://127.0.0.1:{free_port()}", SECRET, retry_delay=0.01).fulfil(
+            "adopt", AdoptionRequested(mysfit_id=mysfit.mysfit_id)
+        )
+
+
+@pytest.fixture
+def proxy_answering_502() -> Iterator[str]:
+    """A load balancer in front of no healthy monolith."""
+
+    def app(_environ: object, start_response: Any) -> list[bytes]:
+        start_response("502 Bad Gateway", [("Content-Type", "text/html")])
+        return [b"<html>502 Bad Gateway</html>"]
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_authorisation_is_not_confirmed_by_a_proxys_5xx_or_by_no_answer(proxy_answering_502: str) -> None:
+    with pytest.raises(TransientError, match="502"):
+        MonolithClient(proxy_answering_502, SECRET).authorised()
+    with pytest.raises(TransientError, match="no answer"):
+        MonolithClient(f"http://127.0.0.1:{free_port()}", SECRET).authorised()
