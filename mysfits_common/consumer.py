@@ -53,7 +53,7 @@ from mysfits_common.handlers import (
 )
 from mysfits_common.leases import Leases
 from mysfits_common.metrics import BatchCounts, WorkerStatus
-from mysfits_common.polls import GRACE_SECONDS, Poll
+from mysfits_common.polls import Poll, answer_within
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Consumer:
 
     def stop(self) -> None:
         """Stop receiving; messages already being handled finish, the unstarted ones go back. A long
-        poll in progress is not waited out (mysfits_common.polls)."""
+        poll in progress is let answer, and what it received goes back at once (mysfits_common.polls)."""
         self._stopping.set()
         self._wake.set()
 
@@ -206,7 +206,7 @@ class Consumer:
         poll = Poll(self._sqs, request, self._wake, self._leases).start()
         self._wake.wait()
         if self._stopping.is_set():
-            poll.wait(GRACE_SECONDS)
+            poll.wait(answer_within(request))
         answer = poll.answer_or_abandon()
         if isinstance(answer, Exception):
             raise answer

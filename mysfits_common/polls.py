@@ -1,18 +1,15 @@
-"""One SQS long poll that a stop need not wait out.
+"""One SQS long poll, which a stop lets answer rather than abandon.
 
 A ``ReceiveMessage`` with ``WaitTimeSeconds=20`` holds its caller for up to 20 s when the queue is
-empty, and a blocked socket read cannot be told to stop: an idle worker asked to stop (a deploy, a
-scale-in) would wait out its poll. So the poll runs on a daemon thread of its own, and the loop
-waits for whichever comes first, its answer or the stop. After a stop the loop still gives the
-poll a moment (``GRACE_SECONDS``): a poll on a busy queue answers at once, and its messages are
-returned as unstarted ones are. A poll that has not answered by then is abandoned: if it still
-receives, its thread returns what it got to the queue at once (visibility 0). If the process has
-ended first (the usual case: a worker exits as soon as its loop ends), the queue makes those
-messages visible again when their visibility timeout ends, as for any receiver that died: late by
-that timeout, one receive more, never lost. That happens to a message sent to an idle queue while
-the abandoned poll would still have waited (up to ``WaitTimeSeconds`` after the stop), and to a
-busy queue's messages when the receive itself is slow at the stop (a slow connection, botocore's
-retries).
+empty, and neither the client nor the server can cancel it: a poll whose client goes away is still
+open at SQS, and a message sent meanwhile is received by it and stays invisible for the visibility
+timeout, late by that timeout after every deploy and scale-in (seen: 30.5 s for the first like after
+a restart). So the poll runs on a daemon thread of its own, and a stopping loop waits for its answer
+(at most the poll's wait, ``answer_within``: a Fargate task has 90 s to stop) and returns what it
+got at once, as unstarted messages are returned. Only a poll that has not answered by then (a
+receive that hangs) is abandoned: if it still receives, its thread returns what it got; if the
+process has ended first, those messages come back when their visibility timeout ends, one receive
+more, never lost.
 """
 
 from __future__ import annotations
@@ -27,7 +24,12 @@ __all__ = ["Poll"]
 
 logger = logging.getLogger(__name__)
 
-GRACE_SECONDS = 0.5  # a poll of a queue holding messages answers in milliseconds
+GRACE_SECONDS = 2.0  # beyond its wait, for the answer of a poll to come back
+
+
+def answer_within(request: dict[str, Any]) -> float:
+    """How long a stopping loop waits for its poll: the poll's own wait, and a grace for the answer."""
+    return float(request.get("WaitTimeSeconds", 0)) + GRACE_SECONDS
 
 
 class Poll:

@@ -1,6 +1,7 @@
 """Every embedded system the tests run, from one factory: free ports, logs under the run's output,
 and an emulator shared unless a test needs one of its own (each system deploys its own stacks,
-named after its project). The workers long-poll 20 s, as deployed: a stop does not wait it out."""
+named after its project). The workers long-poll 2 s unless a test says otherwise: a stopping worker
+lets its last poll answer (mysfits_common.polls), and a short one keeps every system's stop quick."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def system_config(output_dir: Path, name: str, **overrides: Any) -> SystemConfig
         "serve_website": False,
         "log_dir": output_dir / name,
         "status_dir": output_dir / name / "status",  # the workers' status files, apart from make run's
+        "worker_wait_seconds": 2,
         **overrides,
     }
     return SystemConfig(**settings)

@@ -13,7 +13,6 @@ from botocore.exceptions import ClientError
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
 from mysfits_common.handlers import Busy, EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
-from mysfits_common.polls import GRACE_SECONDS
 from tests.factories import sqs_message
 
 
@@ -184,8 +183,12 @@ class LongPollingSqs(FakeSqs):
             self.returned.set()
 
 
-def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goes_back() -> None:
-    # GIVEN an idle worker in the middle of a 20 s long poll
+def test_a_stop_lets_the_long_poll_answer_and_returns_what_it_received_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN an idle worker in the middle of a 20 s long poll (SQS cannot cancel it: a poll abandoned
+    # would still receive a message sent meanwhile and keep it invisible for the visibility timeout)
+    caplog.set_level(logging.INFO)
     sqs = LongPollingSqs()
     handled: list[Event] = []
 
@@ -198,15 +201,41 @@ def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goe
     runner.start()
     assert sqs.polling.wait(5)
 
-    # WHEN it is told to stop
+    # WHEN it is told to stop, and a message arrives before the poll ends
     loop.stop()
+    runner.join(1.0)
+    assert runner.is_alive()  # it waits for its poll rather than leaving it open at SQS
+    message = sqs_message(LikeRequested(mysfit_id="m1"))
+    sqs.batches.append([message])
+    sqs.answer.set()
 
-    # THEN it stops within the poll's grace, the poll still unanswered
-    runner.join(GRACE_SECONDS + 1)
+    # THEN the loop returns the message at once, unhandled, before it ends (the process may exit next)
+    runner.join(10)
+    assert not runner.is_alive()
+    assert sqs.visibility == [(message["ReceiptHandle"], 0)]
+    assert (handled, sqs.deleted) == ([], [])
+    returned = [r for r in caplog.records if r.getMessage() == "Returned unstarted: stopping"]
+    assert [getattr(r, "messages", None) for r in returned] == [1]
+
+
+def test_a_poll_that_never_answers_is_abandoned_after_its_wait_and_what_it_receives_later_goes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a worker whose receive hangs past its wait (a connection that never answers)
+    monkeypatch.setattr("mysfits_common.consumer.answer_within", lambda request: 0.2)
+    sqs = LongPollingSqs()
+    loop = consumer(sqs, processed)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    assert sqs.polling.wait(5)
+
+    # WHEN it is told to stop, THEN it ends once the poll's time is up, the poll still unanswered
+    loop.stop()
+    runner.join(5)
     assert not runner.is_alive()
     assert not sqs.returned.is_set()
 
-    # AND a message the poll then receives goes back to the queue at once, unhandled
+    # AND a message the poll then receives goes back to the queue at once
     message = sqs_message(LikeRequested(mysfit_id="m1"))
     sqs.batches.append([message])
     sqs.answer.set()
@@ -214,39 +243,7 @@ def test_stop_does_not_wait_out_a_long_poll_and_what_the_poll_receives_after_goe
     while not sqs.visibility and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sqs.visibility == [(message["ReceiptHandle"], 0)]
-    assert (handled, sqs.deleted) == ([], [])
-
-
-def test_a_poll_that_answers_just_after_stop_has_its_messages_returned_before_the_loop_ends(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    # GIVEN a worker polling a busy queue: its poll answers a moment after the stop, well within
-    # the grace (widened here, so that a loaded machine's late timer cannot fall outside it)
-    caplog.set_level(logging.INFO)
-    monkeypatch.setattr("mysfits_common.consumer.GRACE_SECONDS", 5)
-    sqs = LongPollingSqs()
-    message = sqs_message(LikeRequested(mysfit_id="m1"))
-    loop = consumer(sqs, processed)
-    runner = threading.Thread(target=loop.run)
-    runner.start()
-    assert sqs.polling.wait(5)
-
-    def answer() -> None:
-        sqs.batches.append([message])
-        sqs.answer.set()
-
-    # WHEN it is told to stop, and the poll answers 0.1 s later
-    loop.stop()
-    threading.Timer(0.1, answer).start()
-
-    # THEN the loop itself returns the message at once before it ends (the process may exit next),
-    # and says so
-    runner.join(10)
-    assert not runner.is_alive()
-    assert sqs.visibility == [(message["ReceiptHandle"], 0)]
     assert sqs.deleted == []
-    returned = [r for r in caplog.records if r.getMessage() == "Returned unstarted: stopping"]
-    assert [getattr(r, "messages", None) for r in returned] == [1]
 
 
 class FailingSqs(FakeSqs):
