@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from monolith.domain import Filter, Mysfit
 from monolith.errors import ApiError
 from monolith.http_input import checked_mysfit_id, correlation_id, current_service, idempotency_key, json_body
 from monolith.service import Accepted
-from mysfits_common.budgets import REQUEST_SECONDS, Deadline
+from mysfits_common.budgets import Deadline
 
 bp = Blueprint("api", __name__)
 _FILTER_VALUE_MAX = 32
@@ -36,6 +36,11 @@ def _profile(mysfit: Mysfit) -> dict[str, Any]:
         "age": mysfit.age,
         "profileImageUri": mysfit.profile_image_uri,
     }
+
+
+def _request_deadline() -> Deadline:
+    """When this request must be answered (REQUEST_BUDGET_SECONDS): a 503 then, never a load balancer's 504."""
+    return Deadline(current_app.config["REQUEST_BUDGET_SECONDS"])
 
 
 def _accepted(accepted: Accepted) -> tuple[Response, int]:
@@ -81,7 +86,7 @@ def get_mysfit(mysfit_id: str) -> Response:
 @bp.post("/mysfits/<mysfit_id>/like")
 def like(mysfit_id: str) -> tuple[Response, int]:
     """Accept a like; the like worker counts it. A retry with the same Idempotency-Key is the same like."""
-    deadline = Deadline(REQUEST_SECONDS)
+    deadline = _request_deadline()
     json_body(required=False)
     service = current_service()
     return _accepted(
@@ -92,7 +97,7 @@ def like(mysfit_id: str) -> tuple[Response, int]:
 @bp.post("/mysfits/<mysfit_id>/adopt")
 def adopt(mysfit_id: str) -> tuple[Response, int]:
     """Accept an adoption request; the adoption worker decides it. Idempotent by Idempotency-Key too."""
-    deadline = Deadline(REQUEST_SECONDS)
+    deadline = _request_deadline()
     json_body(required=False)
     service = current_service()
     return _accepted(

@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, service: MysfitsService | No
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         FULFIL_SECRET=settings.fulfil_secret,
+        REQUEST_BUDGET_SECONDS=settings.request_budget_seconds,
         JSON_SORT_KEYS=False,
     )
     app.extensions["mysfits_service"] = service or build_service(settings)

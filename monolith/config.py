@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from mysfits_common.budgets import REQUEST_SECONDS
 from mysfits_common.settings import SettingError, number, whole_number
 
 Mode = Literal["inline", "queue"]
@@ -76,6 +77,8 @@ class Settings:
     # a batch may wait for more while others are already waiting.
     publish_batch_entries: int = 10
     publish_linger_ms: int = 5
+    # How long a like or adoption may take to answer (its publish waits no longer): well under the ALB's 60 s.
+    request_budget_seconds: float = REQUEST_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -101,4 +104,5 @@ class Settings:
             worker_status_dir=env.get("WORKER_STATUS_DIR", ""),
             publish_batch_entries=_bounded(env, "PUBLISH_BATCH_ENTRIES", cls.publish_batch_entries, 1, 10),
             publish_linger_ms=_bounded(env, "PUBLISH_LINGER_MS", cls.publish_linger_ms, 0, 1000),
+            request_budget_seconds=number(env, "REQUEST_BUDGET_SECONDS", cls.request_budget_seconds),
         )

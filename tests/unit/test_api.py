@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -450,3 +452,31 @@ def test_a_corrupt_record_read_alone_is_a_json_500_that_names_it(
     assert_json_error(response, 500)
     assert response.get_json()["error"]["code"] == "corrupt_record"
     assert "c0ffee00-0000-4000-8000-000000000000" in response.get_json()["error"]["message"]
+
+
+def test_a_like_answers_503_within_its_budget_when_sns_hangs_and_its_event_is_never_sent(
+    repository: FakeRepository,
+) -> None:
+    # GIVEN an SNS that does not answer a batch already in flight, and a budget of half a second
+    sns = GatedBatchPublisher()
+    batcher = BatchingPublisher(sns, max_in_flight=1)
+    settings = Settings(request_budget_seconds=0.5)
+    client = create_app(settings, service=MysfitsService(repository, batcher)).test_client()
+    first, second = list(repository.mysfits)[:2]
+    sns.gate.clear()
+    stuck = threading.Thread(target=client.post, args=(f"/mysfits/{first}/like",))
+    stuck.start()
+    assert sns.entered.acquire(timeout=10)
+
+    # WHEN another like arrives
+    started = time.monotonic()
+    response = client.post(f"/mysfits/{second}/like")
+
+    # THEN it is a 503 with Retry-After once its budget is spent, not an answer after SNS's
+    assert_json_error(response, 503, "service_unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert time.monotonic() - started < 5
+    sns.gate.set()
+    stuck.join(10)
+    batcher.close()
+    assert [event.mysfit_id for event in sns.published] == [first]
