@@ -25,8 +25,10 @@ from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, T
 from embedded.emulator.__main__ import main as emulator_main
 from embedded.emulator.faults import PATH, InvalidFaults, clear_faults, parse_faults, read_faults, set_faults
 from tests.conftest import running_emulator
+from tests.emulator.moto_tables import on_demand_table
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
+HOLD_HALF_A_SECOND = {"service": "dynamodb", "action": "TransactWriteItems", "fault": "hold", "seconds": 0.5}
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +64,7 @@ def sqs(emulator_url: str) -> Any:
 
 @pytest.fixture
 def table(dynamodb: Any) -> str:
-    name = f"faults-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "Id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
+    return on_demand_table(dynamodb, "faults")
 
 
 @pytest.fixture
@@ -232,10 +227,7 @@ def test_hold_makes_two_concurrent_transactions_on_one_item_really_conflict(
     emulator_url: str, dynamodb: Any, table: str
 ) -> None:
     # GIVEN every transaction holds its items for half a second before it is applied
-    set_faults(
-        emulator_url,
-        [{"service": "dynamodb", "action": "TransactWriteItems", "fault": "hold", "seconds": 0.5}],
-    )
+    set_faults(emulator_url, [HOLD_HALF_A_SECOND])
 
     def transact(items: list[dict[str, Any]]) -> str:
         try:
@@ -260,10 +252,7 @@ def test_hold_makes_two_concurrent_transactions_on_one_item_really_conflict(
 def test_a_single_write_to_a_held_item_fails_with_transaction_conflict(
     emulator_url: str, dynamodb: Any, table: str
 ) -> None:
-    set_faults(
-        emulator_url,
-        [{"service": "dynamodb", "action": "TransactWriteItems", "fault": "hold", "seconds": 0.5}],
-    )
+    set_faults(emulator_url, [HOLD_HALF_A_SECOND])
     with ThreadPoolExecutor(max_workers=1) as pool:
         held = pool.submit(dynamodb.transact_write_items, TransactItems=[_like(table, "nessie")])
         time.sleep(0.15)
