@@ -24,6 +24,7 @@ from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, T
 
 from embedded.emulator.__main__ import main as emulator_main
 from embedded.emulator.faults import PATH, InvalidFaults, clear_faults, parse_faults, read_faults, set_faults
+from embedded.processes import wait_until
 from tests.conftest import running_emulator
 from tests.emulator.moto_tables import on_demand_table
 
@@ -108,6 +109,11 @@ def _like(table: str, item_id: str) -> dict[str, Any]:
 
 def _marker(table: str) -> dict[str, Any]:
     return {"Put": {"TableName": table, "Item": {"Id": {"S": f"event-{uuid.uuid4()}"}}}}
+
+
+def _holding(emulator_url: str) -> None:
+    """Wait until the hold rule has fired: its transaction holds its items for the next half second."""
+    wait_until(lambda: read_faults(emulator_url)["fired"] == [1], 5, "a transaction holding", interval=0.01)
 
 
 def _standard_mode_reads(error: ClientError) -> str:
@@ -239,7 +245,7 @@ def test_hold_makes_two_concurrent_transactions_on_one_item_really_conflict(
     # WHEN a second transaction on the same mysfit, and one on another, start while the first holds
     with ThreadPoolExecutor(max_workers=3) as pool:
         first = pool.submit(transact, [_like(table, "nessie"), _marker(table)])
-        time.sleep(0.15)
+        _holding(emulator_url)
         same = pool.submit(transact, [_marker(table), _like(table, "nessie")])
         other = pool.submit(transact, [_like(table, "yeti"), _marker(table)])
         outcomes = first.result(), same.result(), other.result()
@@ -255,7 +261,7 @@ def test_a_single_write_to_a_held_item_fails_with_transaction_conflict(
     set_faults(emulator_url, [HOLD_HALF_A_SECOND])
     with ThreadPoolExecutor(max_workers=1) as pool:
         held = pool.submit(dynamodb.transact_write_items, TransactItems=[_like(table, "nessie")])
-        time.sleep(0.15)
+        _holding(emulator_url)
 
         with pytest.raises(dynamodb.exceptions.TransactionConflictException):
             dynamodb.put_item(TableName=table, Item={"Id": {"S": "nessie"}, "Likes": {"N": "100"}})
