@@ -24,12 +24,20 @@ the reason it exists, and nowhere else:
   so a repository holding images blocked its stack's deletion);
 - :mod:`embedded.emulator.request_count`: an opt-in count of the requests served, by service and
   action, as AWS bills them (the server installs it when ``EMULATOR_COUNT_REQUESTS=1``);
+- :mod:`embedded.emulator.faults`: fault injection at the AWS boundary, AWS's bad days on demand:
+  each service's own throttling and internal errors, transaction conflicts (random, or real ones
+  between transactions that hold their items), partial batch failures, latency, hangs, answers lost
+  after the work was applied, dropped connections; rules from ``EMULATOR_FAULTS`` or
+  ``/_emulator/faults`` (the server installs it; a request costs one check while no rule is set);
+- :mod:`embedded.emulator.boundary`: an AWS request's service and action as the two above read
+  them, before moto does;
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
   moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
   recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.
 
-:func:`install` applies them to moto in this process: the server does it at start, and tests that
-use moto in-process (``mock_aws``) call it to get the same behaviour.
+:func:`install` applies the fixes to moto in this process: the server does it at start, and tests
+that use moto in-process (``mock_aws``) call it to get the same behaviour. The request counter and
+fault injection stand at the server's front door, so only the server installs them.
 """
 
 from __future__ import annotations

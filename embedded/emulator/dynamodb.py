@@ -43,7 +43,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
-__all__ = ["DYNAMODB_LOCK", "install", "transact_write_items"]
+__all__ = ["DYNAMODB_LOCK", "install", "key_of", "transact_write_items"]
 
 # Re-entrant: the TTL sweep deletes through the backend while holding it.
 DYNAMODB_LOCK = threading.RLock()
@@ -115,7 +115,8 @@ def _operation(transact_item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return str(op_type), op
 
 
-def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+def key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    """The key of the item an operation of a transaction names (a ``Put`` names it in its item)."""
     if op_type != "Put":
         return dict(op["Key"])
     table = backend.get_table(op["TableName"])
@@ -164,7 +165,7 @@ def _apply(
         if op_type not in _OPERATIONS:
             raise ValueError("Unsupported transaction operation")
         table_name = op["TableName"]
-        key = _key_of(backend, op_type, op)
+        key = key_of(backend, op_type, op)
         target = (str(table_name), str(dict(sorted(key.items()))))
         if target in targets:
             raise MultipleTransactionsException()

@@ -18,59 +18,39 @@ counting them where they arrive sees every client at once and changes none of th
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+from embedded.emulator.boundary import AwsRequest, Dispatch, read_request
+
 __all__ = ["RequestCounts", "install", "read_counts", "reset_counts"]
 
 PATH = "/_emulator/requests"
-_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 _APP_ID = re.compile(r"\bapp/([^\s]+)")
 _lock = threading.Lock()
 _requests: Counter[tuple[str, str, str]] = Counter()
 _batch_entries: Counter[str] = Counter()
 _item_updates: Counter[tuple[str, str]] = Counter()
 
-# moto's DomainDispatcherApplication.__call__: (self, environ, start_response) -> body
-Dispatch = Callable[[DomainDispatcherApplication, dict[str, Any], Any], Iterable[bytes]]
 
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    """The request body, put back so that moto reads it as if nothing had."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _record(environ: dict[str, Any], body: bytes) -> None:
-    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    service = scope.group(1) if scope else "unsigned"
+def _record(environ: dict[str, Any], request: AwsRequest) -> None:
     app_id = _APP_ID.search(environ.get("HTTP_USER_AGENT", ""))
     caller = app_id.group(1) if app_id else ""
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    form: dict[str, list[str]] = {}
-    if target:
-        action = target.rsplit(".", 1)[-1]
-    else:
-        form = parse_qs(body.decode("utf-8", "replace"))
-        action = form.get("Action", ["?"])[0]
+    service, action = request.service, request.action
     with _lock:
         _requests[(service, action, caller)] += 1
         if action == "PublishBatch":
-            _batch_entries[caller] += sum(1 for key in form if key.endswith(".Id"))
+            _batch_entries[caller] += sum(1 for key in request.form if key.endswith(".Id"))
         if service == "dynamodb" and action in {"UpdateItem", "TransactWriteItems"}:
-            for table, key in _updated_items(action, body):
+            for table, key in _updated_items(action, request.body):
                 _item_updates[(table, key)] += 1
 
 
@@ -109,7 +89,7 @@ def _counting(call: Dispatch) -> Dispatch:
                 _reset()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(_snapshot()).encode()]
-        _record(environ, _read_body(environ))
+        _record(environ, read_request(environ))
         return call(self, environ, start_response)
 
     return counting_call

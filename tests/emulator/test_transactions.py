@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.emulator.moto_tables import on_demand_table
+
 
 @pytest.fixture(scope="module")
 def dynamodb(emulator: str) -> Any:
     return boto3.client("dynamodb", endpoint_url=emulator, region_name="us-east-1")
-
-
-def _table(dynamodb: Any, range_key: bool = False) -> str:
-    name = f"tx-{uuid.uuid4().hex[:8]}"
-    keys = [{"AttributeName": "Id", "KeyType": "HASH"}]
-    attributes = [{"AttributeName": "Id", "AttributeType": "S"}]
-    if range_key:
-        keys.append({"AttributeName": "Sort", "KeyType": "RANGE"})
-        attributes.append({"AttributeName": "Sort", "AttributeType": "S"})
-    dynamodb.create_table(
-        TableName=name, KeySchema=keys, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
-    )
-    return name
 
 
 def _everything(dynamodb: Any, table: str) -> list[dict[str, Any]]:
@@ -41,7 +29,7 @@ def _cancel_reasons(error: pytest.ExceptionInfo[ClientError]) -> list[str]:
 @pytest.mark.parametrize("range_key", [False, True], ids=["hash-key", "hash-and-range-key"])
 def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb: Any, range_key: bool) -> None:
     # GIVEN items the transaction will update, replace and delete, and keys it would create
-    table = _table(dynamodb, range_key)
+    table = on_demand_table(dynamodb, "tx", range_key)
 
     def key(name: str) -> dict[str, Any]:
         return {"Id": {"S": name}, **({"Sort": {"S": "s"}} if range_key else {})}
@@ -90,7 +78,7 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb: Any, rang
 
 
 def test_an_item_that_fails_for_another_reason_cancels_the_others_too(dynamodb: Any) -> None:
-    table = _table(dynamodb)
+    table = on_demand_table(dynamodb, "tx")
     dynamodb.put_item(TableName=table, Item={"Id": {"S": "good"}, "Likes": {"N": "1"}})
     dynamodb.put_item(TableName=table, Item={"Id": {"S": "corrupt"}, "Likes": {"S": "not a number"}})
     before = _everything(dynamodb, table)
@@ -117,7 +105,7 @@ def test_an_item_that_fails_for_another_reason_cancels_the_others_too(dynamodb: 
 
 
 def test_two_operations_on_one_item_are_refused_before_anything_is_written(dynamodb: Any) -> None:
-    table = _table(dynamodb)
+    table = on_demand_table(dynamodb, "tx")
     with pytest.raises(ClientError) as error:
         dynamodb.transact_write_items(
             TransactItems=[
@@ -131,7 +119,7 @@ def test_two_operations_on_one_item_are_refused_before_anything_is_written(dynam
 
 
 def test_a_transaction_that_passes_applies_every_operation(dynamodb: Any) -> None:
-    table = _table(dynamodb)
+    table = on_demand_table(dynamodb, "tx")
     dynamodb.put_item(TableName=table, Item={"Id": {"S": "m"}, "Likes": {"N": "2"}})
     dynamodb.put_item(TableName=table, Item={"Id": {"S": "gone"}})
     dynamodb.transact_write_items(
@@ -161,7 +149,7 @@ def test_a_transaction_that_passes_applies_every_operation(dynamodb: Any) -> Non
 
 
 def test_a_failed_condition_can_return_the_item_it_saw(dynamodb: Any) -> None:
-    table = _table(dynamodb)
+    table = on_demand_table(dynamodb, "tx")
     dynamodb.put_item(TableName=table, Item={"Id": {"S": "seen"}, "State": {"S": "adopted"}})
     with pytest.raises(ClientError) as error:
         dynamodb.transact_write_items(

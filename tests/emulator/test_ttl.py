@@ -14,6 +14,7 @@ from monolith.domain import Mysfit
 from monolith.dynamodb import DynamoMysfitRepository
 from mysfits_common.events import LikeRequested
 from tests.e2e.client import eventually
+from tests.emulator.moto_tables import on_demand_table
 
 FIVE_YEARS = 5 * 365 * 24 * 3600
 
@@ -24,13 +25,7 @@ def dynamodb(fast_emulator: str) -> Any:
 
 
 def _table(dynamodb: Any, ttl_attribute: str | None) -> str:
-    name = f"ttl-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "Id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    name = on_demand_table(dynamodb, "ttl")
     if ttl_attribute is not None:
         dynamodb.update_time_to_live(
             TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute}
