@@ -55,12 +55,17 @@ class Api:
     def likes(self, mysfit_id: str) -> int:
         return int(self.mysfit(mysfit_id)["likes"])
 
-    def like(self, mysfit_id: str) -> requests.Response:
+    def like(self, mysfit_id: str, key: str | None = None) -> requests.Response:
+        """``key``: the request's Idempotency-Key, which a retry of it reuses."""
         # A fresh connection per call: a shared Session is not safe across threads.
-        return requests.post(f"{self.base_url}/mysfits/{mysfit_id}/like", timeout=10)
+        return requests.post(f"{self.base_url}/mysfits/{mysfit_id}/like", timeout=10, headers=_key_header(key))
 
-    def adopt(self, mysfit_id: str) -> requests.Response:
-        return requests.post(f"{self.base_url}/mysfits/{mysfit_id}/adopt", timeout=10)
+    def adopt(self, mysfit_id: str, key: str | None = None) -> requests.Response:
+        return requests.post(f"{self.base_url}/mysfits/{mysfit_id}/adopt", timeout=10, headers=_key_header(key))
+
+
+def _key_header(key: str | None) -> dict[str, str]:
+    return {} if key is None else {"Idempotency-Key": key}
 
 
 class Aws:
