@@ -99,8 +99,9 @@ def _add_request_hooks(app: Flask, settings: Settings) -> None:
         if origin and (origin in allowed_origins or "*" in allowed_origins):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {CORRELATION_HEADER}"
-            response.headers["Access-Control-Expose-Headers"] = CORRELATION_HEADER
+            response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {CORRELATION_HEADER}, Idempotency-Key"
+            # Retry-After is not a CORS-safelisted response header: unexposed, the site cannot honour it.
+            response.headers["Access-Control-Expose-Headers"] = f"{CORRELATION_HEADER}, Retry-After"
             response.headers["Access-Control-Max-Age"] = "600"
             response.vary.add("Origin")
         # Paths only, never bodies or headers: the fulfil secret must not reach the logs.

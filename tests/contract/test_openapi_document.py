@@ -67,3 +67,31 @@ def test_the_id_patterns_are_the_ones_the_monolith_checks() -> None:
 
     assert schemas["MysfitId"]["pattern"] == MYSFIT_ID_PATTERN.pattern
     assert schemas["CorrelationId"]["pattern"] == CORRELATION_ID_PATTERN.pattern
+
+
+_VALID_KEYS = [
+    '"8e03978e-40d5-43e8-bc93-6894a57f9324"',  # the draft's form, as the website sends it
+    "8e03978e-40d5-43e8-bc93-6894a57f9324",
+    "a",
+    '"a"',
+    "!#$%&'()*+,-./:;<=>?@[]^_`{|}~",
+    "x" * 255,
+    '"' + "x" * 255 + '"',
+]
+_INVALID_KEYS = [
+    *["", '""', '"', '"a', 'a"', 'a"b', '""a""'],  # empty, or a quote left inside
+    *["a\\b", "a b", "a\x7f", "é"],  # a backslash, or outside 0x21-0x7E
+    *["x" * 256, '"' + "x" * 256 + '"'],  # too long
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"), [(key, True) for key in _VALID_KEYS] + [(key, False) for key in _INVALID_KEYS]
+)
+def test_the_idempotency_key_schema_takes_exactly_the_keys_the_monolith_takes(key: str, valid: bool) -> None:
+    """1 to 255 of 0x21-0x7E but `"` and `\\`, once one pair of surrounding quotes is removed: what
+    schemathesis generates as valid must be valid to the monolith, and the reverse."""
+    schema = _document()["components"]["schemas"]["IdempotencyKey"]
+
+    within_lengths = schema["minLength"] <= len(key) <= schema["maxLength"]
+    assert (within_lengths and re.fullmatch(schema["pattern"], key) is not None) is valid

@@ -304,6 +304,22 @@ def test_cors_allows_the_configured_origin_only(client: FlaskClient) -> None:
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
+def test_cors_lets_the_site_send_an_idempotency_key_and_read_retry_after(client: FlaskClient) -> None:
+    preflight = client.options(
+        "/mysfits/any/like",
+        headers={
+            "Origin": "http://site.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "idempotency-key",
+        },
+    )
+
+    allowed = {name.strip().lower() for name in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    exposed = {name.strip().lower() for name in preflight.headers["Access-Control-Expose-Headers"].split(",")}
+    assert "idempotency-key" in allowed
+    assert {"retry-after", "x-correlation-id"} <= exposed
+
+
 def fulfil_batch(client: FlaskClient, events: list[LikeRequested], secret: str = SECRET) -> TestResponse:
     body = {"events": [event.to_message() for event in events]}
     return client.post("/mysfits/batch/fulfill-likes", json=body, headers={"X-Fulfil-Secret": secret})

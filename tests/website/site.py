@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from typing import Any
+
+from playwright.sync_api import Locator, Page, Route, expect
 
 CONFIRM_TIMEOUT_MS = 30_000  # a worker long-polls its queue; the page itself gives up after ~30 s
+
+
+def answer_as_the_api(route: Route, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    """Answer an intercepted API request with the CORS headers the monolith sends its site's origin:
+    without Access-Control-Expose-Headers the page could not read Retry-After."""
+    cors = {
+        "Access-Control-Allow-Origin": route.request.headers.get("origin", "*"),
+        "Access-Control-Expose-Headers": "X-Correlation-Id, Retry-After",
+    }
+    route.fulfill(status=status, headers={**cors, **(headers or {})}, json=body)
 
 
 class MysfitsSite:

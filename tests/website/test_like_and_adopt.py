@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.client import Api
-from tests.website.site import CONFIRM_TIMEOUT_MS, MysfitsSite
+from tests.website.site import CONFIRM_TIMEOUT_MS, MysfitsSite, answer_as_the_api
 
 pytestmark = pytest.mark.e2e
 
@@ -87,18 +87,23 @@ def test_an_api_error_on_a_like_is_a_readable_message_and_the_page_stays_usable(
     site = MysfitsSite(page, site_url).open()
     card = site.card("Mirelda")
     before = site.likes(card)
+    keys: list[str | None] = []
 
     def unavailable(route: Route) -> None:
-        route.fulfill(
-            status=503,
-            headers={"Access-Control-Allow-Origin": "*", "Retry-After": "5"},
-            json={"error": {"code": "service_unavailable", "message": "a dependency is unavailable; retry later"}},
+        keys.append(route.request.headers.get("idempotency-key"))
+        answer_as_the_api(
+            route,
+            503,
+            {"error": {"code": "service_unavailable", "message": "a dependency is unavailable; retry later"}},
+            {"Retry-After": "1"},
         )
 
     page.route("**/mysfits/*/like", unavailable)
     site.like_button(card).click()
 
-    expect(site.notice).to_be_visible()
+    # A 503 is retried (same key, Retry-After apart) a bounded number of times before the page gives up.
+    expect(site.notice).to_be_visible(timeout=10_000)
+    assert len(keys) == 4 and len(set(keys)) == 1
     expect(site.notice).to_have_attribute("role", "alert")
     expect(site.notice).to_contain_text("Your like for Mirelda didn't go through")
     expect(site.notice).to_contain_text("try again")
