@@ -41,10 +41,11 @@ from mysfits_common.worker import run_until_signalled
 from tests.unit.test_consumer import FakeSqs
 
 class SignalledDuringThePoll(FakeSqs):
-    # A long poll on an empty queue, during which the kernel hands SIGTERM to the polling thread.
+    # A long poll on an empty queue, during which the kernel hands SIGTERM to the polling thread;
+    # it answers after 2 s (a stopping worker lets its poll answer), and again if polled again.
     def receive_message(self, **kwargs):
         signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
-        threading.Event().wait(10)
+        threading.Event().wait(2)
         return {}
 
 consumer = Consumer(SignalledDuringThePoll(), ConsumerSettings(queue_url="http://queue"), lambda events: {})
