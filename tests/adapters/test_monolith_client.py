@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -27,16 +28,25 @@ def repository() -> FakeRepository:
     return FakeRepository()
 
 
-@pytest.fixture
-def base_url(repository: FakeRepository) -> Iterator[str]:
-    app = create_app(Settings(fulfil_secret=SECRET), service=MysfitsService(repository, RecordingPublisher()))
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served over HTTP on a free port; its base URL."""
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     # A short poll: shutdown() waits for the loop to look, every 0.5 s by default.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def base_url(repository: FakeRepository) -> Iterator[str]:
+    app = create_app(Settings(fulfil_secret=SECRET), service=MysfitsService(repository, RecordingPublisher()))
+    with serving(app) as url:
+        yield url
 
 
 def test_fulfil_like_then_its_replay(base_url: str, repository: FakeRepository) -> None:
@@ -172,12 +182,8 @@ def proxy_answering_502() -> Iterator[str]:
         start_response("502 Bad Gateway", [("Content-Type", "text/html")])
         return [b"<html>502 Bad Gateway</html>"]
 
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 def test_authorisation_is_not_confirmed_by_a_proxys_5xx_or_by_no_answer(proxy_answering_502: str) -> None:
