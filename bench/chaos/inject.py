@@ -111,7 +111,7 @@ class Injector:
         """Open the chaos window: the AWS rules at once, a thread per process lane."""
         self._opened = time.monotonic()
         for lane, faults in self.schedule.lanes().items():
-            if lane == "aws":
+            if lane.startswith("aws"):
                 continue
             thread = threading.Thread(target=self._run_lane, args=(faults,), name=f"chaos-{lane}", daemon=True)
             thread.start()

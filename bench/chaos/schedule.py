@@ -1,7 +1,8 @@
 """The seeded schedule of a chaos run: which fault, when, for how long; printed before the run starts.
 
-Faults run in lanes, one per thing they break (each worker, the monolith, the emulator, AWS's
-behaviour): within a lane one fault ends, and what it broke is back, before the next one starts;
+Faults run in lanes, one per thing they break (each worker, the monolith, the emulator, and AWS's
+behaviour by the service each kind of AWS fault mostly hits): within a lane one fault ends, and
+what it broke is back, before the next one starts;
 lanes overlap freely, as independent failures do. Every kind fires ``min_each`` times, in a seeded
 order with seeded gaps, spread over the chaos window.
 """
@@ -9,6 +10,7 @@ order with seeded gaps, spread over the chaos window.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -172,7 +174,6 @@ def plan(seconds: float, seed: int, min_each: int, visibility_timeout: int) -> S
     rng = random.Random(seed)
     calm = min(max(0.1 * seconds, 10.0), 120.0)
     chaos = seconds - calm
-    aws_window = min(20.0, max(4.0, 0.6 * chaos / (len(AWS_KINDS) * max(min_each, 1))))
     lanes: dict[str, list[_Planned]] = {}
     for kind in PROCESS_KINDS:
         for _ in range(min_each):
@@ -181,10 +182,14 @@ def plan(seconds: float, seed: int, min_each: int, visibility_timeout: int) -> S
                 # A worker stopped past the visibility timeout: its messages show again meanwhile.
                 hold = (visibility_timeout + rng.uniform(2, 5)) if kind.lane in WORKER_NAMES else rng.uniform(2, 5)
             lanes.setdefault(kind.lane, []).append(_Planned(kind.name, kind.lane, hold, kind.recovery_seconds))
+    aws_lanes = Counter(_aws_lane(kind) for kind in AWS_KINDS)
     for aws_kind in AWS_KINDS:
+        lane = _aws_lane(aws_kind)
+        # Windows as long as the lane leaves room for, so that a rule on a quiet action still fires.
+        window = min(20.0, max(4.0, 0.6 * chaos / (aws_lanes[lane] * max(min_each, 1))))
         for occurrence in range(min_each):
-            lanes.setdefault("aws", []).append(
-                _Planned(f"aws {aws_kind.fault}", "aws", aws_window, _AWS_RECOVERY_SECONDS, aws_kind, occurrence))
+            lanes.setdefault(lane, []).append(
+                _Planned(f"aws {aws_kind.fault}", lane, window, _AWS_RECOVERY_SECONDS, aws_kind, occurrence))
     faults: list[Fault] = []
     for lane, items in lanes.items():
         rng.shuffle(items)
@@ -202,6 +207,10 @@ def plan(seconds: float, seed: int, min_each: int, visibility_timeout: int) -> S
             at += item.hold + item.recovery_seconds
     faults.sort(key=lambda fault: (fault.at, fault.lane))
     return Schedule(seed, calm, chaos, faults)
+
+
+def _aws_lane(kind: AwsKind) -> str:
+    return f"aws {kind.targets[0][0]}"
 
 
 def _rules(kind: AwsKind, occurrence: int, after: float, window: float) -> tuple[Rule, ...]:
