@@ -3,14 +3,20 @@
 Process faults run in one thread per lane, each fault at its time, and wait until what it broke is
 back (the supervisor's new worker, gunicorn's new worker, the monolith restarted as ECS would
 replace its task) before the lane's next one. A process is started on the thread that runs the
-injector (see :meth:`Injector.serve_until`), never on a lane's: Linux signals a child's death-signal
-(SIGTERM, which ManagedProcess sets) when the *thread* that started it ends, so a monolith a lane
-restarted would be stopped as soon as that lane ran out of faults. AWS faults are the emulator's own: the run sets every
-rule of the schedule at once when the chaos window opens, each with its ``after`` and ``for``.
+injector (see :meth:`Injector.serve_until`), never on a lane's: Linux sends a child its death
+signal (SIGTERM, which ManagedProcess sets) when the *thread* that started it ends, so a monolith a
+lane restarted would be stopped as soon as that lane ran out of faults.
+
+AWS faults are the emulator's own. Whenever a window opens or closes, the rules of the windows open
+then are set again (each ``for`` what is left of it); a window none of whose rules fired (a lull in
+the traffic it targets, another fault starving it) stays open until one does, so that every window
+bites.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
 import queue
@@ -30,7 +36,8 @@ from bench.chaos.schedule import Fault, Rule, Schedule
 from embedded.processes import ManagedProcess, alive, process_parents, wait_until
 from embedded.system import WORKERS, EmbeddedSystem
 
-__all__ = ["FAULTS_PATH", "FaultEndpointMissing", "Injector", "clear_faults", "read_faults", "resume_all", "set_faults"]
+__all__ = ["FAULTS_PATH", "Applied", "FaultEndpointMissing", "Injector", "clear_faults", "read_faults", "resume_all",
+           "set_faults"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,13 +72,35 @@ def clear_faults(endpoint_url: str) -> None:
     _checked(requests.delete(endpoint_url + FAULTS_PATH, timeout=10))
 
 
-def fired_by_kind(state: dict[str, Any], rules: list[Rule]) -> Counter[str]:
-    """How often each AWS fault kind fired, from the endpoint's counts per rule (matched by name)."""
-    kinds = {rule.name: f"aws {rule.fault}" for rule in rules}
-    fired: Counter[str] = Counter()
-    for rule, count in zip(state.get("rules", []), state.get("fired", []), strict=False):
-        fired[kinds.get(rule.get("name", ""), f"aws {rule.get('fault')}")] += int(count)
-    return fired
+class _RuleCounts:
+    """How often each rule fired (by name), over every time the rules were set again (which resets
+    the emulator's counts)."""
+
+    def __init__(self, endpoint_url: str, seed: int) -> None:
+        self.endpoint_url = endpoint_url
+        self.seed = seed
+        self.total: Counter[str] = Counter()
+        self._seen: dict[str, int] = {}
+
+    def collect(self) -> None:
+        if not self._seen:
+            return
+        state = read_faults(self.endpoint_url)
+        for rule, count in zip(state.get("rules", []), state.get("fired", []), strict=False):
+            name = rule.get("name", "")
+            self.total[name] += int(count) - self._seen.get(name, 0)
+            self._seen[name] = int(count)
+
+    def set(self, rules: list[Rule]) -> None:
+        self.collect()
+        if rules:
+            set_faults(self.endpoint_url, [rule.as_json() for rule in rules], seed=self.seed)
+        else:
+            clear_faults(self.endpoint_url)
+        self._seen = dict.fromkeys((rule.name for rule in rules), 0)
+
+    def fired(self, rules: tuple[Rule, ...]) -> int:
+        return sum(self.total[rule.name] for rule in rules)
 
 
 @dataclass(frozen=True)
@@ -100,6 +129,7 @@ class Injector:
         self.fired: Counter[str] = Counter()
         self.applied: list[Applied] = []
         self.failures: list[str] = []
+        self.aws_note = ""
         self._rng = random.Random(schedule.seed)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -108,14 +138,17 @@ class Injector:
         self._calls: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
 
     def start(self) -> None:
-        """Open the chaos window: the AWS rules at once, a thread per process lane."""
+        """Open the chaos window: a thread per process lane, one for every AWS window."""
         self._opened = time.monotonic()
         for lane, faults in self.schedule.lanes().items():
-            if lane.startswith("aws"):
-                continue
-            thread = threading.Thread(target=self._run_lane, args=(faults,), name=f"chaos-{lane}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            if not lane.startswith("aws"):
+                self._thread(f"chaos-{lane}", functools.partial(self._run_lane, faults))
+        self._thread("chaos-aws", self._run_aws_windows)
+
+    def _thread(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def serve_until(self, moment: float, done: Callable[[], bool] = lambda: False) -> None:
         """Until ``moment`` (a time.monotonic()) or ``done()``, run here what the lanes ask to (process starts)."""
@@ -158,8 +191,51 @@ class Injector:
                 continue
             with self._lock:
                 self.fired[fault.kind] += 1
-                self.applied.append(Applied(round(at, 1), fault.kind, detail))
-            logger.info("+%.1f s %s: %s", at, fault.kind, detail)
+            self._record(Applied(round(at, 1), fault.kind, detail))
+
+    def _run_aws_windows(self) -> None:
+        windows = [fault for fault in self.schedule.faults if fault.rules]
+        ends = [window.at + window.hold for window in windows]
+        counts = _RuleCounts(self.system.endpoint_url, self.schedule.seed)
+        closed: set[int] = set()
+        applied: list[tuple[int, float]] = []  # the windows whose rules are set, and until when
+        end = self.schedule.chaos_seconds
+        try:
+            while not self._stopping.is_set() and (now := time.monotonic() - self._opened) < end:
+                for index, window in enumerate(windows):
+                    if index in closed or ends[index] > now:
+                        continue
+                    counts.collect()
+                    if counts.fired(window.rules) or now + 1 >= end:
+                        closed.add(index)
+                    else:
+                        ends[index] = min(now + window.hold, end)
+                        self._record(Applied(round(now, 1), window.kind, "no rule fired: kept open"))
+                open_now = [(i, ends[i]) for i, w in enumerate(windows) if w.at <= now < ends[i] and i not in closed]
+                if open_now != applied:
+                    for index in {i for i, _ in open_now} - {i for i, _ in applied}:
+                        self._record(Applied(round(now, 1), windows[index].kind, windows[index].describe()))
+                    counts.set([dataclasses.replace(rule, after=0, seconds_for=until - now)
+                                for i, until in open_now for rule in windows[i].rules])
+                    applied = open_now
+                self._stopping.wait(0.2)
+            counts.set([])
+        except FaultEndpointMissing as missing:
+            self.aws_note = f"no AWS fault applied: {missing}"
+            return
+        except Exception as error:  # reported with the run's other failures; what fired so far still counts
+            logger.exception("AWS faults failed")
+            with self._lock:
+                self.failures.append(f"AWS fault windows at +{time.monotonic() - self._opened:.1f} s: {error}")
+        kinds = {rule.name: f"aws {rule.fault}" for rule in self.schedule.rules}
+        with self._lock:
+            for name, count in counts.total.items():
+                self.fired[kinds[name]] += count
+
+    def _record(self, applied: Applied) -> None:
+        with self._lock:
+            self.applied.append(applied)
+        logger.info("+%.1f s %s: %s", applied.at, applied.kind, applied.detail)
 
     def _apply(self, fault: Fault) -> str:
         target, _, action = fault.kind.partition(" ")

@@ -12,16 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.chaos.inject import (
-    Applied,
-    FaultEndpointMissing,
-    Injector,
-    clear_faults,
-    fired_by_kind,
-    read_faults,
-    resume_all,
-    set_faults,
-)
+from bench.chaos.inject import Applied, Injector, resume_all
 from bench.chaos.judge import Audit, Verdict, judge, read_state
 from bench.chaos.load import TIMEOUT, Burst, Ledger, Load, RetryingClient
 from bench.chaos.schedule import KINDS, Schedule, plan
@@ -113,10 +104,6 @@ def _run(system: EmbeddedSystem, schedule: Schedule, injector: Injector, options
     try:
         _sleep_until(origin + schedule.calm_seconds)
         out(f"+{time.monotonic() - origin:.0f} s: the chaos window opens")
-        try:
-            set_faults(system.endpoint_url, [rule.as_json() for rule in schedule.rules], seed=options.seed)
-        except FaultEndpointMissing as missing:
-            run.aws_rules_note = f"no AWS fault applied: {missing}"
         injector.start()
         injector.serve_until(origin + schedule.calm_seconds + schedule.chaos_seconds)
     finally:
@@ -125,9 +112,7 @@ def _run(system: EmbeddedSystem, schedule: Schedule, injector: Injector, options
     injector.join(timeout=120)
     run.fired.update(injector.fired)
     run.applied = injector.applied
-    if not run.aws_rules_note:
-        run.fired.update(fired_by_kind(read_faults(system.endpoint_url), schedule.rules))
-        clear_faults(system.endpoint_url)
+    run.aws_rules_note = injector.aws_note
     _recover(system)
     run.settle_seconds = _settle(observer, options.settle_timeout)
     out(f"settled in {run.settle_seconds:.1f} s" if run.settle_seconds is not None else "did not settle")
