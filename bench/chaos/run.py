@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import random
 import time
@@ -117,8 +118,18 @@ def _run(system: EmbeddedSystem, schedule: Schedule, injector: Injector, options
     run.settle_seconds = _settle(observer, options.settle_timeout)
     out(f"settled in {run.settle_seconds:.1f} s" if run.settle_seconds is not None else "did not settle")
     run.verdict = judge(ledger, read_state(observer, audit, likes_before))
+    _write_ledger(ledger, options.log_dir / "ledger.jsonl")
     _judge_run(run, injector.failures, options)
     return run
+
+
+def _write_ledger(ledger: Ledger, path: Path) -> None:
+    """Every logical request and its attempts, a JSON line each: the evidence behind a violation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as lines:
+        for request in ledger.requests:
+            record = {**dataclasses.asdict(request), "answer": str(request.answer), "eventId": request.event_id}
+            lines.write(json.dumps(record) + "\n")
 
 
 def _sleep_until(moment: float) -> None:
