@@ -14,9 +14,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
@@ -37,26 +38,35 @@ _MB = 1024 * 1024
 
 
 class Observer:
-    """The bench's own view of the emulator: likes counted and the like queue's depth."""
+    """The bench's own view of the emulator: likes counted, the depth of a queue, a table's items."""
 
     def __init__(self, endpoint_url: str, topology: Topology, region: str) -> None:
         session = boto3.session.Session(region_name=region)
         config = Config(user_agent_appid=OBSERVER)
-        self._dynamodb = session.client("dynamodb", endpoint_url=endpoint_url, config=config)
-        self._sqs = session.client("sqs", endpoint_url=endpoint_url, config=config)
+        self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url, config=config)
+        self.sqs = session.client("sqs", endpoint_url=endpoint_url, config=config)
+        self.sns = session.client("sns", endpoint_url=endpoint_url, config=config)
         self.endpoint_url = endpoint_url
         self.topology = topology
 
+    def items(self, table: str, projection: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of ``table`` (a scan, page by page), in DynamoDB's typed form."""
+        options = {"ProjectionExpression": projection} if projection else {}
+        for page in self.dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True, **options):
+            yield from page["Items"]
+
     def total_likes(self) -> int:
-        pages = self._dynamodb.get_paginator("scan").paginate(
-            TableName=self.topology.mysfits_table, ProjectionExpression="Likes"
-        )
-        return sum(int(item.get("Likes", {}).get("N", "0")) for page in pages for item in page["Items"])
+        items = self.items(self.topology.mysfits_table, "Likes")
+        return sum(int(item.get("Likes", {}).get("N", "0")) for item in items)
+
+    def depth(self, queue_url: str) -> int:
+        """Messages in the queue, visible or in flight."""
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)
+        return sum(int(value) for value in attributes["Attributes"].values())
 
     def like_queue_depth(self) -> int:
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        attributes = self._sqs.get_queue_attributes(QueueUrl=self.topology.like_queue_url, AttributeNames=names)
-        return sum(int(value) for value in attributes["Attributes"].values())
+        return self.depth(self.topology.like_queue_url)
 
     def wait_counted(self, expected: int, on_progress: Callable[[int], None] = lambda _: None) -> float:
         """Until `expected` likes are counted and the like queue is empty; the time the last like was counted."""

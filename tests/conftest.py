@@ -23,7 +23,7 @@ from tests.systems import running_system
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Folders whose tests share one session system (or build images): under `pytest -n`, each runs in
 # one process of the suite, so that its system starts once per run; other tests are spread by module.
-_WHOLE_FOLDERS = ("tests/containers/", "tests/faults/", "tests/website/")
+_WHOLE_FOLDERS = ("tests/chaos/", "tests/containers/", "tests/faults/", "tests/website/")
 
 
 def _scope(nodeid: str) -> str:
