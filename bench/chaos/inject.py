@@ -30,46 +30,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import requests
-
 from bench.chaos.schedule import Fault, Rule, Schedule
+from embedded.emulator.faults import clear_faults, read_faults, set_faults
 from embedded.processes import ManagedProcess, alive, process_parents, wait_until
 from embedded.system import WORKERS, EmbeddedSystem
 
-__all__ = ["FAULTS_PATH", "Applied", "FaultEndpointMissing", "Injector", "clear_faults", "read_faults", "resume_all",
-           "set_faults"]
+__all__ = ["Applied", "Injector", "resume_all"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The emulator's fault-injection endpoint; these three calls have the signatures of the helpers
-# embedded.emulator.faults will offer, which replace them once they land.
-FAULTS_PATH = "/_emulator/faults"
 RECOVERY_TIMEOUT_SECONDS = 90
-
-
-class FaultEndpointMissing(RuntimeError):
-    """The emulator does not serve /_emulator/faults: no AWS fault can be applied."""
-
-
-def _checked(response: requests.Response) -> requests.Response:
-    if response.status_code in (404, 405) or "json" not in response.headers.get("Content-Type", ""):
-        raise FaultEndpointMissing(f"{response.request.method} {FAULTS_PATH} answered {response.status_code}")
-    response.raise_for_status()
-    return response
-
-
-def set_faults(endpoint_url: str, rules: list[dict[str, Any]], seed: int | None = None) -> None:
-    _checked(requests.put(endpoint_url + FAULTS_PATH, json={"rules": rules, "seed": seed}, timeout=10))
-
-
-def read_faults(endpoint_url: str) -> dict[str, Any]:
-    body: dict[str, Any] = _checked(requests.get(endpoint_url + FAULTS_PATH, timeout=10)).json()
-    return body
-
-
-def clear_faults(endpoint_url: str) -> None:
-    _checked(requests.delete(endpoint_url + FAULTS_PATH, timeout=10))
 
 
 class _RuleCounts:
@@ -129,7 +100,6 @@ class Injector:
         self.fired: Counter[str] = Counter()
         self.applied: list[Applied] = []
         self.failures: list[str] = []
-        self.aws_note = ""
         self._rng = random.Random(schedule.seed)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -220,9 +190,6 @@ class Injector:
                     applied = open_now
                 self._stopping.wait(0.2)
             counts.set([])
-        except FaultEndpointMissing as missing:
-            self.aws_note = f"no AWS fault applied: {missing}"
-            return
         except Exception as error:  # reported with the run's other failures; what fired so far still counts
             logger.exception("AWS faults failed")
             with self._lock:

@@ -46,8 +46,6 @@ def table(run: ChaosRun) -> list[str]:
     for kind in KINDS:
         how = "  (requests the emulator faulted)" if kind.startswith("aws ") else ""
         lines.append(f"{kind:<40} {planned[kind]:>8} {run.fired[kind]:>8}{how}")
-    if run.aws_rules_note:
-        lines.append(f"  {run.aws_rules_note}")
     calm_until = run.schedule.calm_seconds
     requests = run.ledger.requests
     chaos = [r for r in requests if r.started >= calm_until]

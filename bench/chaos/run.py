@@ -55,7 +55,6 @@ class ChaosRun:
     fired: Counter[str] = field(default_factory=Counter)
     applied: list[Applied] = field(default_factory=list)
     settle_seconds: float | None = None
-    aws_rules_note: str = ""
 
     @property
     def violations(self) -> list[str]:
@@ -113,7 +112,6 @@ def _run(system: EmbeddedSystem, schedule: Schedule, injector: Injector, options
     injector.join(timeout=120)
     run.fired.update(injector.fired)
     run.applied = injector.applied
-    run.aws_rules_note = injector.aws_note
     _recover(system)
     run.settle_seconds = _settle(observer, options.settle_timeout)
     out(f"settled in {run.settle_seconds:.1f} s" if run.settle_seconds is not None else "did not settle")
@@ -178,8 +176,6 @@ def _judge_run(run: ChaosRun, failures: list[str], options: ChaosOptions) -> Non
     if run.settle_seconds is None:
         verdict.add("queues not empty", [f"a message still in a queue after {options.settle_timeout:.0f} s"])
     short = [f"{kind}: {run.fired[kind]} of {options.min_each}" for kind in KINDS if run.fired[kind] < options.min_each]
-    if run.aws_rules_note and short:
-        short.insert(0, run.aws_rules_note)
     verdict.add("fault fired fewer times than --min-each", short)
     verdict.add("fault that could not be applied", failures)
     verdict.add(f"hung answer (none within the client's {CLIENT_TIMEOUT_SECONDS:.0f} s)", (
