@@ -25,6 +25,14 @@ def _times(requests: list[Request]) -> tuple[str, str, str]:
             f"{seconds[-1] * 1000:.0f}")
 
 
+def _single_answers(requests: list[Request]) -> tuple[str, str]:
+    """p99 and longest of the attempts that got an HTTP answer: what the budget bounds."""
+    seconds = sorted(a.seconds for request in requests for a in request.attempts if a.status is not None)
+    if not seconds:
+        return ("-", "-")
+    return (f"{percentile(seconds, 99) * 1000:.0f}", f"{seconds[-1] * 1000:.0f}")
+
+
 def _answers(requests: list[Request]) -> str:
     answers = Counter(request.answer for request in requests)
     return " / ".join(str(answers[answer]) for answer in Answer)
@@ -55,6 +63,10 @@ def table(run: ChaosRun) -> list[str]:
         under, before = _times([r for r in chaos if r.kind == kind]), _times([r for r in calm if r.kind == kind])
         for index, name in enumerate(("p50", "p99", "longest")):
             lines.append(_row(f"{kind} answer {name} ms (retries included)", under[index], before[index]))
+        single_under = _single_answers([r for r in chaos if r.kind == kind])
+        single_before = _single_answers([r for r in calm if r.kind == kind])
+        for index, name in enumerate(("p99", "longest")):
+            lines.append(_row(f"{kind} single answer {name} ms", single_under[index], single_before[index]))
         lines.append(_row(f"{kind}s {' / '.join(Answer)}", _answers([r for r in chaos if r.kind == kind]),
                           _answers([r for r in calm if r.kind == kind])))
     under_attempts, calm_attempts = _attempts(chaos), _attempts(calm)

@@ -23,6 +23,7 @@ from embedded.processes import free_port, wait_until
 from embedded.system import WORKERS, EmbeddedSystem
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import catalogue
+from mysfits_common.budgets import REQUEST_SECONDS
 
 __all__ = ["ChaosOptions", "ChaosRun", "run_chaos"]
 
@@ -32,6 +33,8 @@ VISIBILITY_TIMEOUT = 10
 # The workers' back-off after a failed fulfil, short (as tests/faults sets it) so that a run settles
 # within a minute or two of its last fault.
 WORKER_BACKOFF = {"WORKER_BACKOFF_BASE_SECONDS": "1", "WORKER_BACKOFF_MAX_SECONDS": "4"}
+# A public answer's budget (mysfits_common.budgets), and slack for a machine busy with the chaos itself.
+BUDGET_SLACK_SECONDS = 2.0
 CLIENT_TIMEOUT_SECONDS = 30.0  # half the load balancer's 60 s: an answer later than this is a hung one
 
 
@@ -178,6 +181,11 @@ def _judge_run(run: ChaosRun, failures: list[str], options: ChaosOptions) -> Non
     short = [f"{kind}: {run.fired[kind]} of {options.min_each}" for kind in KINDS if run.fired[kind] < options.min_each]
     verdict.add("fault fired fewer times than --min-each", short)
     verdict.add("fault that could not be applied", failures)
+    slow = REQUEST_SECONDS + BUDGET_SLACK_SECONDS
+    verdict.add(f"answer slower than the request budget ({REQUEST_SECONDS:.0f} s, and {BUDGET_SLACK_SECONDS:.0f} s slack)", (
+        str(request) for request in run.ledger.requests
+        if any(a.status is not None and a.seconds > slow for a in request.attempts)
+    ))
     verdict.add(f"hung answer (none within the client's {CLIENT_TIMEOUT_SECONDS:.0f} s)", (
         str(request) for request in run.ledger.requests if any(a.error == TIMEOUT for a in request.attempts)
     ))
