@@ -182,7 +182,8 @@ def _judge_run(run: ChaosRun, failures: list[str], options: ChaosOptions) -> Non
     verdict.add("fault fired fewer times than --min-each", short)
     verdict.add("fault that could not be applied", failures)
     slow = REQUEST_SECONDS + BUDGET_SLACK_SECONDS
-    verdict.add(f"answer slower than the request budget ({REQUEST_SECONDS:.0f} s, and {BUDGET_SLACK_SECONDS:.0f} s slack)", (
+    budget = f"{REQUEST_SECONDS:.0f} s, and {BUDGET_SLACK_SECONDS:.0f} s slack"
+    verdict.add(f"answer slower than the request budget ({budget})", (
         str(request) for request in run.ledger.requests
         if any(a.status is not None and a.seconds > slow for a in request.attempts)
     ))
