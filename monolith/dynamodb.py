@@ -33,7 +33,7 @@ _CONDITION_FAILED = "ConditionalCheckFailed"
 _NO_REASON = "None"  # DynamoDB's code for an item of a cancelled transaction that was not the cause
 _VALIDATION_ERROR = "ValidationError"
 # A transaction holds at most 100 items: an ADD per mysfit plus a marker per event.
-_EVENTS_PER_TRANSACTION = 50
+_ITEMS_PER_TRANSACTION = 100
 # A whole request refused because the table or an item is over its rate, or an item is in another
 # transaction: nothing was written, and it may pass a moment later (botocore retries only some).
 _BUSY_ERRORS = frozenset({
@@ -64,6 +64,24 @@ def _status_of(reason: str, missing: FulfilStatus) -> FulfilStatus | None:
     if reason == _VALIDATION_ERROR:
         return FulfilStatus.FAILED
     return FulfilStatus.RETRY  # TransactionConflict, ThrottlingError...
+
+
+def _transactions_of(events: list[LikeRequested]) -> list[list[LikeRequested]]:
+    """The events in order, cut where a transaction would exceed its items: a marker each, and an
+    ADD for each mysfit among them."""
+    groups: list[list[LikeRequested]] = []
+    group: list[LikeRequested] = []
+    mysfits: set[str] = set()
+    for event in events:
+        items = len(group) + 1 + len(mysfits | {event.mysfit_id})
+        if group and items > _ITEMS_PER_TRANSACTION:
+            groups.append(group)
+            group, mysfits = [], set()
+        group.append(event)
+        mysfits.add(event.mysfit_id)
+    if group:
+        groups.append(group)
+    return groups
 
 
 def _busy_pause(attempt: int) -> float:
@@ -114,8 +132,9 @@ class DynamoMysfitRepository(MysfitRepository):
     def apply_likes(
         self, events: Sequence[LikeRequested], deadline: Deadline | None = None
     ) -> dict[str, FulfilStatus]:
-        """One transaction per 50 events (a transaction holds at most 100 items): an ADD per mysfit
-        (its likes summed) and a marker per event.
+        """As few transactions as hold the events (at most 100 items each): an ADD per mysfit (its
+        likes summed) and a marker per event; the fewer the transactions, the fewer ADDs of one
+        mysfit, each billed two write units.
 
         A cancelled transaction names, per item, why it failed: a marker that exists is a duplicate,
         a mysfit that does not is not found, an item that cannot take the write (a corrupt record)
@@ -127,8 +146,8 @@ class DynamoMysfitRepository(MysfitRepository):
         """
         unique = list({event.event_id: event for event in events}.values())  # one marker per id
         results: dict[str, FulfilStatus] = {}
-        for start in range(0, len(unique), _EVENTS_PER_TRANSACTION):
-            results.update(self._apply_like_group(unique[start : start + _EVENTS_PER_TRANSACTION], deadline))
+        for group in _transactions_of(unique):
+            results.update(self._apply_like_group(group, deadline))
         return results
 
     def _apply_like_group(self, pending: list[LikeRequested], deadline: Deadline | None) -> dict[str, FulfilStatus]:

@@ -24,8 +24,11 @@ from mysfits_common.metrics import BatchCounts, emit_batch
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
 
 bp = Blueprint("fulfil", __name__)
-# A batch is one DynamoDB transaction: an ADD per mysfit plus a marker per event, at most 100 items.
-MAX_BATCH = 25
+# What a worker may hand over at once: one transaction's worth at most (a marker per event, an ADD per
+# mysfit, 100 items); the repository cuts a batch whose mysfits push it over into two.
+MAX_BATCH = 100
+# Its body: about 250 bytes an event; a batch route's own limit, the public routes keep theirs.
+BATCH_BODY_BYTES = 64 * 1024
 E = TypeVar("E", bound=Event)
 
 
@@ -105,6 +108,7 @@ def fulfil_adopt(mysfit_id: str) -> Response:
 def fulfil_likes() -> Response:
     """Count a batch of likes in one transaction, each exactly once; a status per event."""
     _authenticate()
+    request.max_content_length = BATCH_BODY_BYTES
     raw = json_body(required=True).get("events")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_BATCH or not all(isinstance(e, dict) for e in raw):
         raise ApiError(400, "invalid_batch", f"events must be a list of 1 to {MAX_BATCH} event objects")

@@ -56,8 +56,8 @@ def idempotency_key() -> str | None:
 
 def json_body(*, required: bool) -> dict[str, Any]:
     """The request's JSON object; 415 for another content type, 400 for malformed JSON."""
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    raw = request.get_data(cache=True)  # raises 413 past the request's max_content_length
+    limit = request.max_content_length
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # A chunked body is cut at the limit, not refused: one that reaches it may have had more.
         raise RequestEntityTooLarge()

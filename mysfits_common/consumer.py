@@ -54,6 +54,7 @@ from mysfits_common.handlers import (
 from mysfits_common.leases import Leases
 from mysfits_common.metrics import BatchCounts, WorkerStatus
 from mysfits_common.polls import Poll, answer_within
+from mysfits_common.prefetch import Prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class ConsumerSettings:
     auth_retry_seconds: float = 15.0  # how often a worker that is not authorised probes again
     busy_retry_seconds: float = 60.0  # how long a busy event is retried while its message is held
     busy_pause_seconds: float = 0.2  # the first pause between those retries (doubling, jittered)
+    # Messages handed to the handler at once: above batch_size, receives overlap the handling of the
+    # batch before them while a backlog lasts (mysfits_common.prefetch), up to this many.
+    gather_max: int = 10
 
 
 class Consumer:
@@ -126,21 +130,31 @@ class Consumer:
         )
         heartbeat.start()
         logger.info("Consumer started", extra={"queueUrl": self._settings.queue_url})
+        prefetch: Prefetch | None = None
         try:
             self._probe_authorisation()
-            while not self._stopping.is_set():
-                if self._not_authorised is not None:
+            while True:
+                if prefetch is not None:  # what was received while the last batch was handled
+                    messages, prefetch = prefetch.take(), None
+                elif self._stopping.is_set():
+                    break
+                elif self._not_authorised is not None:
                     self._wait_until_authorised()
                     continue
-                self._touch_health_file()
-                if self._metrics is not None:
-                    self._metrics.polled()
-                try:
-                    self.poll_once()
-                except (BotoCoreError, ClientError) as error:
-                    logger.warning("Receive failed; retrying", extra={"error": str(error)})
-                    self._stopping.wait(self._settings.idle_pause_seconds)
-                if self._pause_seconds:
+                else:
+                    self._touch_health_file()
+                    if self._metrics is not None:
+                        self._metrics.polled()
+                    try:
+                        messages = self._receive()
+                    except (BotoCoreError, ClientError) as error:
+                        logger.warning("Receive failed; retrying", extra={"error": str(error)})
+                        self._stopping.wait(self._settings.idle_pause_seconds)
+                        continue
+                if messages:
+                    prefetch = self._prefetch_beside(messages)
+                    self.process_batch(messages)
+                if self._pause_seconds and prefetch is None:
                     logger.warning("Every message of the batch failed; pausing", extra={"pause": self._pause_seconds})
                     self._stopping.wait(self._pause_seconds)
         finally:
@@ -184,6 +198,20 @@ class Consumer:
         else:
             self._not_authorised, self._refused = "the monolith refuses the fulfil secret", True
 
+    def _prefetch_beside(self, messages: list[dict[str, Any]]) -> Prefetch | None:
+        """Receives to overlap the handling of ``messages``, if they came as a full receive (a backlog)."""
+        if self._settings.gather_max <= self._settings.batch_size or len(messages) < self._settings.batch_size:
+            return None
+        if self._stopping.is_set():
+            return None
+        return Prefetch(
+            self._sqs,
+            self._receive_request(),
+            self._leases,
+            self._settings.gather_max,
+            keep_going=lambda: not self._stopping.is_set() and self._not_authorised is None and not self._pause_seconds,
+        ).start()
+
     def poll_once(self) -> int:
         """Receive one batch and process it; return how many messages were received (none when
         stop() came before the poll's answer)."""
@@ -196,13 +224,7 @@ class Consumer:
         self._wake.clear()
         if self._stopping.is_set():
             return []
-        request = {
-            "QueueUrl": self._settings.queue_url,
-            "MaxNumberOfMessages": self._settings.batch_size,
-            "WaitTimeSeconds": self._settings.wait_seconds,
-            "VisibilityTimeout": self._settings.visibility_timeout,
-            "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
-        }
+        request = self._receive_request()
         poll = Poll(self._sqs, request, self._wake, self._leases).start()
         self._wake.wait()
         if self._stopping.is_set():
@@ -211,6 +233,15 @@ class Consumer:
         if isinstance(answer, Exception):
             raise answer
         return [] if answer is None else list(answer.get("Messages", []))
+
+    def _receive_request(self) -> dict[str, Any]:
+        return {
+            "QueueUrl": self._settings.queue_url,
+            "MaxNumberOfMessages": self._settings.batch_size,
+            "WaitTimeSeconds": self._settings.wait_seconds,
+            "VisibilityTimeout": self._settings.visibility_timeout,
+            "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
+        }
 
     def process_batch(self, messages: list[dict[str, Any]]) -> None:
         results = self._process(messages)
@@ -242,6 +273,7 @@ class Consumer:
         """
         counts = BatchCounts()
         if self._stopping.is_set():
+            self._leases.untrack(messages)  # prefetched ones were leased on receipt
             logger.info("Returned unstarted: stopping", extra={"messages": len(messages)})
             counts.retried = len(messages)
             self._count(counts, 0.0)
@@ -254,13 +286,12 @@ class Consumer:
                 events[index] = parse_event(message.get("Body", ""))
             except InvalidEvent as error:
                 results[index] = self._settle(message, None, error, started, counts)
-        handled = [messages[index] for index in events]
-        self._leases.track(handled)
+        self._leases.track(messages)
         try:
             outcomes = self._handle(list(events.values()))
             self._retry_busy(list(events.values()), outcomes)
         finally:
-            self._leases.untrack(handled)
+            self._leases.untrack(messages)
         for index, event in events.items():
             outcome = outcomes.get(event.event_id, TransientError("the batch handler gave no outcome"))
             results[index] = self._settle(messages[index], event, outcome, started, counts)

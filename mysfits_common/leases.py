@@ -41,6 +41,11 @@ class Leases:
                 self._in_flight.pop(message["MessageId"], None)
 
     def delete(self, messages: list[dict[str, Any]]) -> None:
+        """Delete the messages, ten to a call as SQS allows; a failure is logged, not raised."""
+        for start in range(0, len(messages), 10):
+            self._delete_batch(messages[start : start + 10])
+
+    def _delete_batch(self, messages: list[dict[str, Any]]) -> None:
         if not messages:
             return
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]

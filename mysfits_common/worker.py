@@ -37,11 +37,14 @@ class WorkerSettings:
     status_file: str | None = None  # totals and last poll, for `ops status` where no CloudWatch reads the metrics
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerSettings:
+    def from_env(cls, env: Mapping[str, str] = os.environ, gather_max: int | None = None) -> WorkerSettings:
+        """``gather_max``: the worker's own default for WORKER_GATHER_MAX (the consumer's otherwise)."""
         queue_url = env.get("QUEUE_URL", "")
         if not queue_url:
             raise SystemExit("QUEUE_URL is not set: the worker needs the URL of its SQS queue")
         defaults = ConsumerSettings(queue_url)
+        if gather_max is not None:
+            defaults = replace(defaults, gather_max=gather_max)
         visibility_timeout = whole_number(env, "WORKER_VISIBILITY_TIMEOUT", defaults.visibility_timeout)
         consumer = replace(
             defaults,
@@ -52,6 +55,7 @@ class WorkerSettings:
             heartbeat_seconds=visibility_timeout / 3,
             health_file=env.get("WORKER_HEALTH_FILE") or None,
             auth_retry_seconds=number(env, "WORKER_AUTH_RETRY_SECONDS", defaults.auth_retry_seconds),
+            gather_max=whole_number(env, "WORKER_GATHER_MAX", defaults.gather_max),
         )
         return cls(
             consumer=consumer,
@@ -76,15 +80,16 @@ class WorkerSettings:
 HandlerFactory = Callable[[MonolithClient, WorkerSettings, threading.Event], BatchHandler]
 
 
-def run_worker(name: str, make_handler: HandlerFactory, event_type: str) -> None:
+def run_worker(name: str, make_handler: HandlerFactory, event_type: str, gather_max: int | None = None) -> None:
     """Run a worker of ``event_type`` events until SIGTERM or SIGINT, then drain in-flight work and return.
 
     ``make_handler(monolith, settings, stopping)`` builds the batch handler; a per-event handler
-    is wrapped in ``EachEvent(handler, settings.concurrency, stopping)``.
+    is wrapped in ``EachEvent(handler, settings.concurrency, stopping)``. ``gather_max``: how many
+    messages the worker hands its handler at once by default (ConsumerSettings.gather_max).
     """
     configure_logging(name)
     try:
-        settings = WorkerSettings.from_env()
+        settings = WorkerSettings.from_env(gather_max=gather_max)
     except SettingError as error:
         raise SystemExit(f"{name}: {error}") from None
     monolith = MonolithClient(settings.monolith_url, settings.secret)

@@ -13,6 +13,7 @@ from werkzeug.test import TestResponse
 from monolith.app import close_app, create_app
 from monolith.config import Settings
 from monolith.domain import CorruptRecord
+from monolith.fulfil import MAX_BATCH
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from mysfits_common.publish_batcher import BatchingPublisher
@@ -448,10 +449,8 @@ def test_a_batch_needs_the_secret_holds_likes_only_and_is_bounded(
     mixed = {"events": [AdoptionRequested(mysfit_id=mysfit_id).to_message()]}
     headers = {"X-Fulfil-Secret": SECRET}
     assert_json_error(client.post("/mysfits/batch/fulfill-likes", json=mixed, headers=headers), 400, "wrong_event_type")
-    roomy_settings = Settings(fulfil_secret=SECRET, max_body_bytes=64 * 1024)
-    roomy = create_app(roomy_settings, service=MysfitsService(repository, RecordingPublisher())).test_client()
-    too_many = [LikeRequested(mysfit_id=mysfit_id) for _ in range(26)]
-    assert_json_error(fulfil_batch(roomy, too_many), 400, "invalid_batch")
+    too_many = [LikeRequested(mysfit_id=mysfit_id) for _ in range(MAX_BATCH + 1)]
+    assert_json_error(fulfil_batch(client, too_many), 400, "invalid_batch")
     assert repository.mysfits[mysfit_id].likes == 0
 
 
@@ -496,3 +495,18 @@ def test_a_like_answers_503_within_its_budget_when_sns_hangs_and_its_event_is_ne
     stuck.join(10)
     batcher.close()
     assert [event.mysfit_id for event in sns.published] == [first]
+
+
+def test_a_whole_batch_of_likes_fits_the_batch_routes_body_limit_though_not_the_public_one(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    # GIVEN a body limit of 1 KB for the public routes, and a worker's batch of a transaction's worth
+    mysfit_id = first_mysfit(repository).mysfit_id
+    batch = [LikeRequested(mysfit_id=mysfit_id) for _ in range(MAX_BATCH)]
+
+    response = fulfil_batch(client, batch)
+
+    assert response.status_code == 200, response.get_json()
+    assert repository.mysfits[mysfit_id].likes == MAX_BATCH
+    assert_json_error(client.post(f"/mysfits/{mysfit_id}/like", data="x" * 2048,
+                                  headers={"Content-Type": "application/json"}), 413)

@@ -624,3 +624,87 @@ def test_a_failed_delete_does_not_skip_the_batchs_visibility_changes(caplog: pyt
     # THEN the poison message is still returned at once, for the redrive policy, and the failure logged
     assert sqs.visibility == [("rh-p", 0)]
     assert "Delete failed" in caplog.text
+
+
+class BacklogSqs(FakeSqs):
+    """A queue with a backlog: long polls and the prefetch's short polls alike take the next batch."""
+
+    def __init__(self, batches: list[list[dict[str, Any]]]) -> None:
+        super().__init__(batches)
+        self.waits: list[int] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        with self.lock:
+            self.waits.append(kwargs["WaitTimeSeconds"])
+            return {"Messages": self.batches.pop(0)} if self.batches else {}
+
+
+def full_batches(count: int, size: int = 10) -> list[list[dict[str, Any]]]:
+    return [[sqs_message(LikeRequested(mysfit_id=f"m{b}")) for _ in range(size)] for b in range(count)]
+
+
+def test_under_a_backlog_receives_overlap_the_handling_and_the_next_call_gets_all_they_gathered() -> None:
+    # GIVEN a backlog of four full receives and then a partial one, and a handler slow on its first call
+    batches = [*full_batches(4), [sqs_message(LikeRequested(mysfit_id="last"))]]
+    sqs = BacklogSqs(batches)
+    sizes: list[int] = []
+    first_call = threading.Event()
+
+    def handle(events: list[Event]) -> dict[str, Outcome | Exception]:
+        sizes.append(len(events))
+        if not first_call.is_set():
+            first_call.set()
+            wait_until(lambda: not sqs.batches)  # the prefetch takes the rest meanwhile
+        if sum(sizes) == 41:
+            loop.stop()
+        return {event.event_id: Outcome("applied", "ok") for event in events}
+
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    runner.join(10)
+
+    # THEN the first receive went alone, the rest in one call, each message deleted once, none returned
+    assert not runner.is_alive()
+    assert sizes == [10, 31]
+    assert sorted(sqs.deleted) == sorted(m["ReceiptHandle"] for batch in batches for m in batch)
+    assert sqs.visibility == []
+    assert sqs.waits[0] == 20 and set(sqs.waits[1:5]) == {0}  # the prefetch never long-polls
+
+
+def test_a_receive_that_is_not_full_is_handled_at_once_without_a_prefetch() -> None:
+    sqs = BacklogSqs([[sqs_message(LikeRequested(mysfit_id="alone"))]])
+    sizes: list[int] = []
+
+    def handle(events: list[Event]) -> dict[str, Outcome | Exception]:
+        sizes.append(len(events))
+        loop.stop()
+        return {event.event_id: Outcome("applied", "ok") for event in events}
+
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    runner.join(10)
+
+    assert sizes == [1]
+    assert sqs.waits == [20]
+
+
+def test_what_the_prefetch_gathered_goes_back_unstarted_at_a_stop() -> None:
+    # GIVEN a backlog, and a stop that comes while the first batch is being handled
+    batches = full_batches(3)
+    sqs = BacklogSqs(batches)
+
+    def handle(events: list[Event]) -> dict[str, Outcome | Exception]:
+        wait_until(lambda: not sqs.batches)
+        loop.stop()
+        return {event.event_id: Outcome("applied", "ok") for event in events}
+
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    runner.join(10)
+
+    # THEN the first batch is done, the twenty prefetched messages are visible again at once
+    assert sorted(sqs.deleted) == sorted(m["ReceiptHandle"] for m in batches[0])
+    assert sorted(sqs.visibility) == sorted((m["ReceiptHandle"], 0) for batch in batches[1:] for m in batch)
