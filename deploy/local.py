@@ -6,6 +6,7 @@ CloudFormation falls short, the embedded emulator itself is fixed (:mod:`embedde
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ __all__ = [
     "deploy_and_seed",
     "deploy_local_topology",
     "messaging_stack_name",
+    "topology_from_outputs",
 ]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "infra" / "cloudformation"
@@ -46,6 +48,21 @@ class Topology:
     adopt_dlq_url: str
     like_mode_parameter: str = ""
     adopt_mode_parameter: str = ""
+
+
+def topology_from_outputs(outputs: Mapping[str, str]) -> Topology:
+    """The topology named by the outputs of the data and messaging stacks, merged."""
+    return Topology(
+        mysfits_table=outputs["MysfitsTableName"],
+        processed_events_table=outputs["ProcessedEventsTableName"],
+        events_topic_arn=outputs["EventsTopicArn"],
+        like_queue_url=outputs["LikeQueueUrl"],
+        like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
+        adopt_queue_url=outputs["AdoptionQueueUrl"],
+        adopt_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
+        like_mode_parameter=outputs["LikeModeParameterName"],
+        adopt_mode_parameter=outputs["AdoptModeParameterName"],
+    )
 
 
 def data_stack_name(project: str) -> str:
@@ -111,17 +128,7 @@ def deploy_local_topology(
             )
         )
 
-    return Topology(
-        mysfits_table=outputs["MysfitsTableName"],
-        processed_events_table=outputs["ProcessedEventsTableName"],
-        events_topic_arn=outputs["EventsTopicArn"],
-        like_queue_url=outputs["LikeQueueUrl"],
-        like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
-        adopt_queue_url=outputs["AdoptionQueueUrl"],
-        adopt_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
-        like_mode_parameter=outputs["LikeModeParameterName"],
-        adopt_mode_parameter=outputs["AdoptModeParameterName"],
-    )
+    return topology_from_outputs(outputs)
 
 
 def deploy_and_seed(

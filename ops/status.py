@@ -13,14 +13,21 @@ Where each number comes from, so that none is more than it says:
   the sums of the workers' EMF metrics over the last hour, from CloudWatch; the last poll is then
   unknown;
 - totals: the catalogue table (likes summed, mysfits adopted).
+
+CloudWatch is a help, not the source of the queues: where it does not answer (LocalStack without it,
+as docker-compose.localstack.yml runs it; a role not allowed to read metrics), the columns it feeds
+are unknown, and ``unknown`` says which and why (in the table, a line under it); the rest is shown.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from monolith.dynamodb import DynamoMysfitRepository
 from mysfits_common.metrics import COUNTS, read_status_files
@@ -29,6 +36,8 @@ from ops.switch import current_modes
 from ops.target import Target
 
 __all__ = ["collect", "render"]
+
+T = TypeVar("T")
 
 _ATTRIBUTES = {
     "visible": "ApproximateNumberOfMessages",
@@ -40,7 +49,9 @@ _ATTRIBUTES = {
 def collect(target: Target, status_dir: Path | None) -> dict[str, Any]:
     """Everything ``ops status`` shows, as plain data (what ``--json`` prints)."""
     pipeline = target.pipeline
-    ages = _oldest_ages(target, [url for pair in pipeline.queues.values() for url in (pair.url, pair.dlq_url)])
+    unknown: dict[str, str] = {}
+    urls = [url for pair in pipeline.queues.values() for url in (pair.url, pair.dlq_url)]
+    ages = _from_cloudwatch(unknown, "oldest", lambda: _oldest_ages(target, urls), dict.fromkeys(urls))
     queues = [
         {
             "name": pair.name,
@@ -58,10 +69,21 @@ def collect(target: Target, status_dir: Path | None) -> dict[str, Any]:
         "target": target.describe(),
         "queues": queues,
         "subscriptions": _subscriptions(target, pipeline.topic_arn),
-        "workers": _workers(target, status_dir),
+        "workers": _workers(target, status_dir, unknown),
         "switch": current_modes(target),
         "totals": _totals(target),
+        "unknown": unknown,
     }
+
+
+def _from_cloudwatch(unknown: dict[str, str], column: str, read: Callable[[], T], otherwise: T) -> T:
+    """What ``read`` gets from CloudWatch; where CloudWatch does not answer, ``otherwise``, and why in
+    ``unknown[column]``."""
+    try:
+        return read()
+    except (BotoCoreError, ClientError) as error:
+        unknown[column] = f"CloudWatch did not answer: {error}"
+        return otherwise
 
 
 def _name(url: str) -> str:
@@ -120,7 +142,7 @@ def _subscriptions(target: Target, topic_arn: str) -> list[dict[str, Any]]:
     return found
 
 
-def _workers(target: Target, status_dir: Path | None) -> list[dict[str, Any]]:
+def _workers(target: Target, status_dir: Path | None, unknown: dict[str, str]) -> list[dict[str, Any]]:
     workers = {pair.worker: pair.name for pair in target.pipeline.queues.values()}
     files = read_status_files(status_dir) if status_dir is not None else {}
     if files:
@@ -137,7 +159,7 @@ def _workers(target: Target, status_dir: Path | None) -> list[dict[str, Any]]:
             for worker in workers
             if (status := files.get(worker)) is not None
         ]
-    return _workers_from_cloudwatch(target, list(workers))
+    return _from_cloudwatch(unknown, "workers", lambda: _workers_from_cloudwatch(target, list(workers)), [])
 
 
 def _workers_from_cloudwatch(target: Target, workers: list[str]) -> list[dict[str, Any]]:
@@ -215,13 +237,17 @@ def render(status: dict[str, Any]) -> str:
         [w["service"], ago(w["lastPollSecondsAgo"]), *(w["counts"].get(name, 0) for name in COUNTS), w["source"]]
         for w in status["workers"]
     ]
-    totals, switch = status["totals"], status["switch"]
+    totals, switch, unknown = status["totals"], status["switch"], status["unknown"]
+    queue_table = table(["queue", "name", "visible", "in flight", "delayed", "oldest"], queue_rows)
+    if "oldest" in unknown:
+        queue_table += f"\noldest: unknown ({unknown['oldest']})"
+    workers = f"workers: unknown ({unknown['workers']})" if "workers" in unknown else "workers: unknown"
     return "\n\n".join(
         [
             f"{status['project']} on {status['target']}",
-            table(["queue", "name", "visible", "in flight", "delayed", "oldest"], queue_rows),
+            queue_table,
             table(["subscription", "protocol", "filter policy", "raw"], subscription_rows),
-            table(["worker", "last poll", *COUNTS, "source"], worker_rows) if worker_rows else "workers: unknown",
+            table(["worker", "last poll", *COUNTS, "source"], worker_rows) if worker_rows else workers,
             f"switch: like {switch.get('like') or '-'}, adopt {switch.get('adopt') or '-'}    "
             f"totals: {totals['likes']} likes, {totals['adopted']} of {totals['mysfits']} mysfits adopted",
         ]

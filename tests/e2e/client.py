@@ -69,14 +69,14 @@ def _key_header(key: str | None) -> dict[str, str]:
 
 
 class Aws:
-    """The emulator, inspected and driven with boto3 over HTTP."""
+    """The emulator, inspected and driven with boto3 over HTTP (DynamoDB at ``dynamodb_url`` where given)."""
 
-    def __init__(self, endpoint_url: str, topology: Topology) -> None:
+    def __init__(self, endpoint_url: str, topology: Topology, dynamodb_url: str | None = None) -> None:
         session = boto3.session.Session(region_name="us-east-1")
         self.topology = topology
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
         self.sns = session.client("sns", endpoint_url=endpoint_url)
-        self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
+        self.dynamodb = session.client("dynamodb", endpoint_url=dynamodb_url or endpoint_url)
         self.repository = DynamoMysfitRepository(
             self.dynamodb, topology.mysfits_table, topology.processed_events_table
         )
