@@ -23,19 +23,19 @@ awsdocs/amazon-dynamodb-developer-guide at 8229480, unless said otherwise):
   1 KB (1,024 bytes), each item's size rounded up on its own. ``PutItem`` charges the larger of the
   item it replaces and the new one; ``UpdateItem`` the larger of the item before and after the
   update; ``DeleteItem`` the deleted item; ``BatchWriteItem`` each put or delete as its own request
-  ("a 500-byte item and a 3.5 KB item: 5 KB, not 4"). Deleting an item that does not exist costs 1
-  (``API_BatchWriteItem.md``).
+  (its example: a 500-byte item and a 3.5 KB item are 5 KB, not 4). "Delete operations on
+  nonexistent items consume one write capacity unit" (``API_BatchWriteItem.md``, at 8d7c50f).
 - A conditional write whose condition fails still consumes write units (same section): for an
   existing item, as many as the new item's size; for a new item, one. The answer is the error and
   carries no ``ConsumedCapacity``; the count includes the charge. A refused ``UpdateItem`` is not
   applied here, so it is charged on the existing item's size, and a refused ``DeleteItem`` likewise.
 - Transactions (``transaction-apis.md``, "Capacity management for transactions"): DynamoDB performs
-  two underlying writes of every item, prepare and commit: "three 500-byte items require six WCUs".
-  A ``ConditionCheck`` is charged as a transactional write of the item it checks (characterised
-  against DynamoDB in paritysuite/dynamodb-conformance PR 67: "a standalone ConditionCheck costs
-  2 WCU, billed as write"). A cancelled transaction answers ``TransactionCanceledException`` with no
-  ``ConsumedCapacity`` (same source); the guide does not say what its prepare phase bills, and
-  nothing is counted for it here.
+  two underlying writes of every item, prepare and commit (its example: a transaction of three
+  500-byte items needs six WCUs). A ``ConditionCheck`` is charged as a transactional write of the
+  item it checks: the guide is silent, and paritysuite/dynamodb-conformance PR 67, characterised
+  against DynamoDB, found that it "costs 2 WCU, billed as write rather than read". A cancelled
+  transaction answers ``TransactionCanceledException`` with no ``ConsumedCapacity`` (same source);
+  the guide does not say what its prepare phase bills, and nothing is counted for it here.
 - Secondary indexes (``GSI.md``, "Write capacity units"): an index write when the item enters the
   index (it gains the index's key attributes), leaves it (loses one), or changes any projected
   attribute while keeping its index key: one write each; changing the index key is two, a delete
@@ -44,7 +44,7 @@ awsdocs/amazon-dynamodb-developer-guide at 8229480, unless said otherwise):
   does not say whether a transaction doubles its index writes (its two writes are "of every item
   in the transaction", and indexes are updated asynchronously): they are charged at the standard
   rate here (:data:`INDEX_WRITES_IN_A_TRANSACTION`, one write per write).
-- The answer's shape (``API_ConsumedCapacity.md``, ``API_Capacity.md``): ``TableName``,
+- The answer's shape (the API Reference's ``ConsumedCapacity`` and ``Capacity``): ``TableName``,
   ``CapacityUnits`` and ``WriteCapacityUnits``, and with ``INDEXES`` the ``Table`` and per-index
   ``Capacity`` objects (indexes that consumed nothing are left out).
 """
