@@ -8,9 +8,11 @@ Starts the embedded default (emulator counting its requests, monolith, workers) 
    receives and deletes drains it (their CPU; the emulator's receive-and-delete ceiling);
 2. drain from a full queue: likes accepted with no like worker, then counted once it starts;
 3. saturation with the publish batcher (the default): AWS requests per like by service and action,
-   CPU per 1,000 likes; then like-to-visible latency at light load (one like at a time);
+   DynamoDB write units per like by table and index, CPU per 1,000 likes; then like-to-visible
+   latency at light load (one like at a time);
 4. the same with one Publish per like (``PUBLISH_BATCH_ENTRIES=1``, the publish side before);
-5. inline mode (a second monolith on the same emulator): latency and throughput.
+5. inline mode (a second monolith on the same emulator): latency, throughput and write units per
+   like (a transaction per like: the figure the batch transaction is compared with).
 
 Then it prints the table with the targets. Figures compare only within a run (the machine is
 shared); ``--quick`` runs a small load to keep the harness working (the test suite runs it).
@@ -38,6 +40,7 @@ from bench.pipeline import (
     peak_rss_mb,
     roots_of,
     saturate,
+    table_roles,
 )
 from bench.report import Progress, Results, print_table
 from deploy.cli import CommandError, configure_command_logging
@@ -93,15 +96,17 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) 
             inline_load = LikeLoad(inline.api_url, ids, threads, accepted_statuses=(200,))
             try:
                 inline_load.submit(len(ids) * threads)
-                inline_per_second = inline_rate(inline_load, likes)
+                inline_per_second, inline_window = inline_rate(inline, inline_load, likes)
             finally:
                 inline_load.close()
+            assert inline.topology is not None
+            tables = {**table_roles(system.topology), **table_roles(inline.topology)}
         assert system.emulator is not None
         peaks["emulator (context)"] = peak_rss_mb({"emulator": system.emulator.pid})["emulator"]
         progress.step("stopping")
     progress.done()
-    return Results(batched, unbatched, drain, inline_per_second, bare, latency_batched, latency_unbatched,
-                   latency_inline, peaks)
+    return Results(batched, unbatched, drain, inline_per_second, inline_window, tables, bare, latency_batched,
+                   latency_unbatched, latency_inline, peaks)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 
 Each stretch is a :class:`Window`: the likes it carried, the AWS requests the emulator counted
 meanwhile (by service and action; the bench's own reads carry the caller ``bench-observer`` and are
-left out), and the CPU each watched process group spent, read from /proc.
+left out), the DynamoDB write units it charged (by table and index, as DynamoDB computes them:
+:mod:`embedded.emulator.consumed_capacity`), and the CPU each watched process group spent, read
+from /proc.
 """
 
 from __future__ import annotations
@@ -90,10 +92,15 @@ class Window:
     requests: dict[tuple[str, str], int]  # (service, action) -> requests, the observer's left out
     batch_entries: int  # entries of the PublishBatch requests counted
     cpu_seconds: dict[str, float]  # process group -> CPU seconds
+    write_units: dict[tuple[str, str], float]  # (table, index; "" for the table itself) -> DynamoDB write units
 
     def requests_per_like(self, key: tuple[str, str] | None = None) -> float:
         count = sum(self.requests.values()) if key is None else self.requests.get(key, 0)
         return count / max(self.likes, 1)
+
+    def write_units_per_like(self, key: tuple[str, str] | None = None) -> float:
+        units = sum(self.write_units.values()) if key is None else self.write_units.get(key, 0.0)
+        return units / max(self.likes, 1)
 
     def cpu_per_thousand(self, *groups: str) -> float:
         return sum(self.cpu_seconds.get(group, 0.0) for group in groups) / max(self.likes, 1) * 1000
@@ -120,7 +127,13 @@ def measure(endpoint_url: str, roots: Mapping[str, int], run: Callable[[], tuple
         requests={key: n for key, n in counts.by_action(excluding_caller=OBSERVER).items() if n},
         batch_entries=sum(n for caller, n in counts.batch_entries.items() if caller != OBSERVER),
         cpu_seconds={name: cpu_between(before.get(name, {}), after.get(name, {})) for name in roots},
+        write_units=counts.write_units,
     )
+
+
+def table_roles(topology: Topology) -> dict[str, str]:
+    """What each of a topology's tables is for, by name: the figures compare tables of two systems."""
+    return {topology.mysfits_table: "mysfits table", topology.processed_events_table: "processed-events table"}
 
 
 def roots_of(system: EmbeddedSystem) -> dict[str, int]:
@@ -171,10 +184,18 @@ def drain_rate(system: EmbeddedSystem, observer: Observer, load: LikeLoad, likes
     return Drain(per_second, queued, observer.total_likes() - before)
 
 
-def inline_rate(load: LikeLoad, likes: int) -> float:
-    """Likes per second inline mode counts: each in its own request, from every load thread at once."""
-    submitted = load.submit(likes)
-    return submitted.accepted / submitted.seconds
+def inline_rate(inline: EmbeddedSystem, load: LikeLoad, likes: int) -> tuple[float, Window]:
+    """Likes per second inline mode counts, each in its own request (and its own transaction), from
+    every load thread at once; and what that stretch cost."""
+    seconds: list[float] = []
+
+    def run() -> tuple[int, int]:
+        submitted = load.submit(likes)
+        seconds.append(submitted.seconds)
+        return submitted.accepted, submitted.accepted  # a 200 is a like written
+
+    window = measure(inline.endpoint_url, roots_of(inline), run)
+    return window.likes / seconds[0], window
 
 
 def latencies(api_url: str, mysfit_id: str, samples: int) -> list[float]:

@@ -48,6 +48,8 @@ class Results:
     unbatched: Window  # saturation, one Publish per like (PUBLISH_BATCH_ENTRIES=1): the publish side before
     drain: Drain  # queue mode, like worker from a full queue
     inline_per_second: float  # inline mode, the same load
+    inline: Window  # inline mode at saturation: a transaction per like
+    tables: dict[str, str]  # table name -> what it is for ("mysfits table"), in both systems
     bare: Bare
     latency_batched: list[float]
     latency_unbatched: list[float]
@@ -59,6 +61,15 @@ class Results:
         return all(w.likes == w.counted for w in (self.batched, self.unbatched)) and (
             self.drain.queued == self.drain.counted
         )
+
+
+def write_units_by_role(window: Window, tables: dict[str, str]) -> dict[tuple[str, str], float]:
+    """Write units per like by (what the table is for, index; "" for the table itself)."""
+    units: dict[tuple[str, str], float] = {}
+    for (table, index), n in window.write_units.items():
+        key = (tables.get(table, table), index)
+        units[key] = units.get(key, 0.0) + n / max(window.likes, 1)
+    return units
 
 
 def _verdict(met: bool) -> str:
@@ -89,6 +100,14 @@ def print_table(results: Results) -> list[str]:
     for service, action in sorted(set(batched.requests) | set(unbatched.requests)):
         lines.append(_row(f"  {service} {action}", f"{batched.requests_per_like((service, action)):.3f}",
                           f"{unbatched.requests_per_like((service, action)):.3f}", "", ""))
+    units, units_inline = batched.write_units_per_like(), results.inline.write_units_per_like()
+    lines.append(_row("DynamoDB write units per like", f"{units:.2f}",
+                      f"{units_inline:.2f} inline mode (a transaction per like)",
+                      f"x{units / units_inline:.2f}" if units_inline else "", ""))
+    by_role, by_role_inline = (write_units_by_role(w, results.tables) for w in (batched, results.inline))
+    for role, index in sorted(set(by_role) | set(by_role_inline)):
+        lines.append(_row(f"  {role}{f' {index}' if index else ''}", f"{by_role.get((role, index), 0.0):.2f}",
+                          f"{by_role_inline.get((role, index), 0.0):.2f}", "", ""))
     lines += [
         _row("our CPU s per 1,000 likes", f"{ours_cpu:.2f}",
              f"{bare.cpu_per_thousand:.2f} bare publish + receive/delete", f"x{cpu_ratio:.2f}",

@@ -6,6 +6,9 @@ the reason it exists, and nowhere else:
 
 - :mod:`embedded.emulator.dynamodb`: DynamoDB requests serialised (conditional transactions are
   atomic), and transactions that snapshot only the items they name;
+- :mod:`embedded.emulator.consumed_capacity`: every DynamoDB write charged in write units as
+  DynamoDB charges it (item sizes before and after, transactions doubled, index writes included),
+  answered to ``ReturnConsumedCapacity`` instead of moto's placeholders, and counted on demand;
 - :mod:`embedded.emulator.ttl`: items whose TTL has passed are deleted, as DynamoDB does;
 - :mod:`embedded.emulator.history`: what moto keeps of every message (SNS notifications, deleted
   SQS receipt handles) is bounded, so memory does not grow with history;
@@ -42,7 +45,18 @@ fault injection stand at the server's front door, so only the server installs th
 
 from __future__ import annotations
 
-from embedded.emulator import cloudformation, dynamodb, ec2, ecr, ecs, history, message_moves, server, sqs
+from embedded.emulator import (
+    cloudformation,
+    consumed_capacity,
+    dynamodb,
+    ec2,
+    ecr,
+    ecs,
+    history,
+    message_moves,
+    server,
+    sqs,
+)
 
 __all__ = ["install"]
 
@@ -55,6 +69,7 @@ def install() -> None:
     if _installed:
         return
     dynamodb.install()
+    consumed_capacity.install()
     history.install()
     sqs.install()
     message_moves.install()

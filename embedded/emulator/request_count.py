@@ -10,7 +10,9 @@ counting them where they arrive sees every client at once and changes none of th
   can be told apart);
 - the entries of each ``PublishBatch``;
 - the DynamoDB updates of each item (``UpdateItem``, and each ``Update`` of a ``TransactWriteItems``),
-  by table and key: a hot item's write rate is what DynamoDB limits per item.
+  by table and key: a hot item's write rate is what DynamoDB limits per item;
+- the DynamoDB write units consumed, by table and index, whether the client asked for them or not
+  (computed by :mod:`embedded.emulator.consumed_capacity`, as ``ReturnConsumedCapacity`` answers them).
 
 ``GET /_emulator/requests`` answers the counts as JSON and ``DELETE`` resets them; the
 :func:`read_counts` and :func:`reset_counts` helpers call them.
@@ -29,6 +31,7 @@ from typing import Any
 import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+from embedded.emulator import consumed_capacity
 from embedded.emulator.boundary import AwsRequest, Dispatch, read_request
 
 __all__ = ["RequestCounts", "install", "read_counts", "reset_counts"]
@@ -70,6 +73,8 @@ def _snapshot() -> dict[str, Any]:
             "requests": [{"service": s, "action": a, "caller": c, "count": n} for (s, a, c), n in _requests.items()],
             "batchEntries": dict(_batch_entries),
             "itemUpdates": [{"table": t, "key": json.loads(k), "count": n} for (t, k), n in _item_updates.items()],
+            "writeUnits": [{"table": t, "index": i, "units": u}
+                           for (t, i), u in consumed_capacity.write_units().items()],
         }
 
 
@@ -78,6 +83,7 @@ def _reset() -> None:
         _requests.clear()
         _batch_entries.clear()
         _item_updates.clear()
+        consumed_capacity.reset_write_units()
 
 
 def _counting(call: Dispatch) -> Dispatch:
@@ -97,6 +103,7 @@ def _counting(call: Dispatch) -> Dispatch:
 
 def install() -> None:
     """Count every request this process's moto server serves (the server calls it when asked to)."""
+    consumed_capacity.start_counting()
     DomainDispatcherApplication.__call__ = _counting(  # type: ignore[method-assign,assignment]
         DomainDispatcherApplication.__call__
     )
@@ -109,6 +116,7 @@ class RequestCounts:
     requests: dict[tuple[str, str, str], int]  # (service, action, caller) -> requests
     batch_entries: dict[str, int]  # caller -> entries of its PublishBatch requests
     item_updates: dict[tuple[str, str], int]  # (table, key as sorted JSON) -> updates
+    write_units: dict[tuple[str, str], float]  # (table, index; "" for the table itself) -> write units
 
     def by_action(self, excluding_caller: str | None = None) -> dict[tuple[str, str], int]:
         totals: Counter[tuple[str, str]] = Counter()
@@ -129,6 +137,7 @@ def read_counts(endpoint_url: str) -> RequestCounts:
         requests={(r["service"], r["action"], r["caller"]): r["count"] for r in body["requests"]},
         batch_entries=body["batchEntries"],
         item_updates={(u["table"], json.dumps(u["key"], sort_keys=True)): u["count"] for u in body["itemUpdates"]},
+        write_units={(w["table"], w["index"]): w["units"] for w in body["writeUnits"]},
     )
 
 

@@ -41,3 +41,27 @@ def on_demand_table(dynamodb: Any, prefix: str, range_key: bool = False) -> str:
         TableName=name, KeySchema=keys, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
     )
     return name
+
+
+def indexed_table(dynamodb: Any, prefix: str, projection: dict[str, Any]) -> str:
+    """A new on-demand table keyed by the string attribute ``Id``, with one global secondary index
+    ``ByGroup`` on the string attribute ``Group`` projecting ``projection``; its name starts with
+    ``prefix``."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "Id", "AttributeType": "S"},
+            {"AttributeName": "Group", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByGroup",
+                "KeySchema": [{"AttributeName": "Group", "KeyType": "HASH"}],
+                "Projection": projection,
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
