@@ -10,8 +10,10 @@ Starts the embedded default (emulator counting its requests, monolith, workers) 
 3. saturation with the publish batcher (the default): AWS requests per like by service and action,
    DynamoDB write units per like by table and index, CPU per 1,000 likes; then like-to-visible
    latency at light load (one like at a time);
-4. the same with one Publish per like (``PUBLISH_BATCH_ENTRIES=1``, the publish side before);
-5. inline mode (a second monolith on the same emulator): latency, throughput and write units per
+4. the like worker one batch at a time (``WORKER_GATHER_MAX=10``, the consuming side before): drain
+   and saturation again;
+5. the same with one Publish per like (``PUBLISH_BATCH_ENTRIES=1``, the publish side before);
+6. inline mode (a second monolith on the same emulator): latency, throughput and write units per
    like (a transaction per like: the figure the batch transaction is compared with).
 
 Then it prints the table with the targets. Figures compare only within a run (the machine is
@@ -48,7 +50,7 @@ from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
 
-STEPS = 8
+STEPS = 10
 
 
 def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) -> Results:
@@ -77,6 +79,16 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) 
             progress.step(f"latency, batched publish: {samples} likes one at a time")
             latency_batched = latencies(system.api_url, ids[0], samples)
             peaks = peak_rss_mb(roots_of(system))
+            progress.step(f"one batch at a time (WORKER_GATHER_MAX=10): drain of {likes} likes again")
+            one_at_a_time = {"WORKER_GATHER_MAX": "10"}
+            system.config.extra_env.update(one_at_a_time)
+            system.workers.pop("like_worker").stop()
+            drain_before = drain_rate(system, observer, load, likes, 0, counted)
+            progress.step(f"one batch at a time: saturation, {likes} likes from {threads} threads")
+            batched_before = saturate(system, observer, load, likes, counted)
+            for name in one_at_a_time:
+                del system.config.extra_env[name]
+            system.start_worker("like_worker")
             progress.step("one Publish per like: monolith restarted, saturation and latency again")
             system.config.extra_env["PUBLISH_BATCH_ENTRIES"] = "1"
             load.hang_up()
@@ -106,7 +118,7 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) 
         progress.step("stopping")
     progress.done()
     return Results(batched, unbatched, drain, inline_per_second, inline_window, tables, bare, latency_batched,
-                   latency_unbatched, latency_inline, peaks)
+                   latency_unbatched, latency_inline, peaks, drain_before, batched_before)
 
 
 def main(argv: list[str] | None = None) -> int:
