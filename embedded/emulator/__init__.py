@@ -20,6 +20,8 @@ the reason it exists, and nowhere else:
   lists (moto dropped them);
 - :mod:`embedded.emulator.ecs`: a stack's ECS services keep their network configuration (moto
   dropped it);
+- :mod:`embedded.emulator.service_discovery`: a stack's Cloud Map HTTP namespace (moto's
+  CloudFormation has none, so ``!GetAtt Namespace.Arn`` failed the services stack);
 - :mod:`embedded.emulator.ecr`: a stack's ECR repositories honour ``EmptyOnDelete`` (moto ignores it,
   so a repository holding images blocked its stack's deletion);
 - :mod:`embedded.emulator.request_count`: an opt-in count of the requests served, by service and
@@ -42,7 +44,18 @@ fault injection stand at the server's front door, so only the server installs th
 
 from __future__ import annotations
 
-from embedded.emulator import cloudformation, dynamodb, ec2, ecr, ecs, history, message_moves, server, sqs
+from embedded.emulator import (
+    cloudformation,
+    dynamodb,
+    ec2,
+    ecr,
+    ecs,
+    history,
+    message_moves,
+    server,
+    service_discovery,
+    sqs,
+)
 
 __all__ = ["install"]
 
@@ -63,4 +76,5 @@ def install() -> None:
     ec2.install()
     ecr.install()
     ecs.install()
+    service_discovery.install()
     _installed = True

@@ -178,3 +178,30 @@ def test_set_queue_attributes_leaves_the_policy_alone(clients: AwsClients) -> No
     attributes = _queue(clients, url)
     assert json.loads(attributes["Policy"]) == json.loads(policy)
     assert attributes["VisibilityTimeout"] == "5"
+
+
+def test_an_http_namespace_is_created_with_its_arn_and_deleted_with_its_stack(
+    clients: AwsClients, tmp_path: Path, emulator: str
+) -> None:
+    # GIVEN a template with the services stack's Cloud Map namespace, its ARN an output
+    template = {
+        "Resources": {
+            "Namespace": {"Type": "AWS::ServiceDiscovery::HttpNamespace", "Properties": {"Name": "ns.internal"}}
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Namespace", "Arn"]}}, "Id": {"Value": {"Ref": "Namespace"}}},
+    }
+    path = tmp_path / "namespace.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+    cloud_map = boto3.session.Session(region_name="us-east-1").client("servicediscovery", endpoint_url=emulator)
+
+    # WHEN it is deployed
+    outputs = _deploy(clients, "namespace", path, {})
+
+    # THEN the namespace exists, named so, and the outputs are its ARN and id
+    (namespace,) = [n for n in cloud_map.list_namespaces()["Namespaces"] if n["Name"] == "ns.internal"]
+    assert (outputs["Arn"], outputs["Id"]) == (namespace["Arn"], namespace["Id"])
+    clients.cloudformation.delete_stack(StackName="namespace")
+    clients.cloudformation.get_waiter("stack_delete_complete").wait(
+        StackName="namespace", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    assert [n for n in cloud_map.list_namespaces()["Namespaces"] if n["Name"] == "ns.internal"] == []

@@ -285,6 +285,22 @@ def test_task_definitions_are_fargate_with_their_own_task_roles() -> None:
     assert roles == {"MonolithTaskRole", "LikeWorkerTaskRole", "AdoptWorkerTaskRole"}
 
 
+def test_every_container_runs_as_the_images_non_root_user() -> None:
+    # Security Hub ECS.20: the task definition says so, whatever the image's USER (the Dockerfile's).
+    users = set(re.findall(r"^USER (\S+)$", (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8"), re.MULTILINE))
+    assert users == {"10001:10001"}
+    for task_definition in _resources("services", "AWS::ECS::TaskDefinition"):
+        assert _container(task_definition).get("User") == "10001:10001", task_definition
+
+
+@pytest.mark.parametrize("role", ["LikeWorkerTaskRole", "AdoptWorkerTaskRole"])
+def test_workers_are_granted_only_the_queue_actions_they_call(role: str) -> None:
+    # mysfits_common/polls.py receives, leases.py deletes and changes visibility: no queue attribute is read.
+    (policy,) = _resources("services", "AWS::IAM::Role")[role]["Properties"]["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+
+
 def test_stop_timeouts_fit_the_drain() -> None:
     assert _container("MonolithTaskDefinition")["StopTimeout"] >= 20 + 5  # gunicorn's graceful timeout
     for worker in ("LikeWorkerTaskDefinition", "AdoptWorkerTaskDefinition"):
@@ -330,11 +346,12 @@ def test_monolith_is_behind_the_load_balancer_and_on_service_connect() -> None:
     (published,) = monolith["ServiceConnectConfiguration"]["Services"]
     assert published["PortName"] == port_name
     assert published["ClientAliases"] == [{"DnsName": "monolith", "Port": {"Ref": "ContainerPort"}}]
-    for name, resource in services.items():
+    assert namespace["Properties"]["Name"] == {"Fn::Sub": "${ProjectName}.internal"}
+    for resource in services.values():
         connect = resource["Properties"]["ServiceConnectConfiguration"]
         assert connect["Enabled"] is True
-        assert connect["Namespace"] == namespace["Properties"]["Name"]
-        assert "ServiceConnectNamespace" in _as_list(resource["DependsOn"]), name
+        # By ARN: a name is looked up and may match another namespace of the same name.
+        assert connect["Namespace"] == {"Fn::GetAtt": ["ServiceConnectNamespace", "Arn"]}
     for worker in ("LikeWorkerTaskDefinition", "AdoptWorkerTaskDefinition"):
         environment = {e["Name"]: e["Value"] for e in _container(worker)["Environment"]}
         assert environment["MONOLITH_URL"] == {"Fn::Sub": "http://monolith:${ContainerPort}"}
