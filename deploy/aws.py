@@ -40,6 +40,7 @@ from deploy.retained import import_retained_tables
 from deploy.site import config_script, invalidate_all, upload_site
 from deploy.stacks import deploy_stack
 from deploy.teardown import Teardown
+from deploy.templates import S3TemplateStore
 from monolith.seed import seed_table
 
 __all__ = [
@@ -174,7 +175,11 @@ class AwsDeployer:
         if component == "data":
             import_retained_tables(cfn, self.client("dynamodb"), name, template, parameters, tags=tags, **waiting)
         capabilities = _CAPABILITIES.get(component, ())
-        return deploy_stack(cfn, name, template, parameters, capabilities=capabilities, tags=tags, **waiting)
+        bucket = outputs.get("registry", {}).get("TemplatesBucketName")
+        store = S3TemplateStore(self.client("s3"), bucket) if bucket else None
+        return deploy_stack(
+            cfn, name, template, parameters, capabilities=capabilities, tags=tags, template_store=store, **waiting
+        )
 
     def image_tag(self) -> str:
         return self._images().tag()

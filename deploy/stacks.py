@@ -9,14 +9,14 @@ import logging
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy.rules import broken_rules
-from deploy.templates import load_template_text, parameter_values, template_body
+from deploy.templates import fits_template_body, load_template_text, parameter_values, template_body, template_text
 
 __all__ = [
     "DeployError",
@@ -216,10 +216,14 @@ def deploy_stack(
     *,
     capabilities: Sequence[str] = (),
     tags: Mapping[str, str] | None = None,
+    template_store: Callable[[str, str], str] | None = None,
     poll_delay: float = 5.0,
     timeout: float = 3600.0,
 ) -> dict[str, str]:
     """Create or update ``stack_name`` from the template and wait; return the stack's outputs.
+
+    A template too big for ``TemplateBody`` goes through ``template_store`` (stack name, text ->
+    ``TemplateURL``, e.g. :class:`~deploy.templates.S3TemplateStore`); without one it is refused.
 
     Idempotent: an absent stack is created, a present one updated, and "No updates are to be
     performed" is success. A stack left by an earlier failed creation (ROLLBACK_COMPLETE,
@@ -227,16 +231,20 @@ def deploy_stack(
     created again. Any failure raises
     :class:`DeployError` carrying the failure reasons from the stack's events.
     """
-    body = template_body(template_path)
-    template = load_template_text(body)
+    text = template_text(template_path)
+    template = load_template_text(text)
     problems = check_parameters(template, parameters or {}) or broken_rules(template, parameters or {})
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
+    if fits_template_body(text) or template_store is None:
+        source = {"TemplateBody": template_body(template_path)}
+    else:
+        source = {"TemplateURL": template_store(stack_name, text)}
     # Omitted parameters take their template defaults on create and on update alike; sending them
     # explicitly changes nothing on AWS and lets emulators recognise an unchanged stack.
     values = parameter_values(template, parameters)
     cfn_parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
-    common: dict[str, Any] = {"StackName": stack_name, "TemplateBody": body, "Parameters": cfn_parameters}
+    common: dict[str, Any] = {"StackName": stack_name, **source, "Parameters": cfn_parameters}
     if capabilities:
         common["Capabilities"] = list(capabilities)
     if tags:

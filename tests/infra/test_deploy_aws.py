@@ -37,6 +37,7 @@ OUTPUTS: dict[str, dict[str, str]] = {
         "MonolithRepositoryUri": f"{REGISTRY}/{PROJECT}/monolith",
         "LikeWorkerRepositoryUri": f"{REGISTRY}/{PROJECT}/like-worker",
         "AdoptWorkerRepositoryUri": f"{REGISTRY}/{PROJECT}/adopt-worker",
+        "TemplatesBucketName": "unit-templates",
     },
     "network": {"AccessLogsBucketName": "unit-logs"},
     "data": {"MysfitsTableName": "unit-mysfits", "ProcessedEventsTableName": "unit-processed-events"},
@@ -423,8 +424,9 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_first(aws: StubbedAw
             continue
         aws.stack(name, "CREATE_COMPLETE")
         aws.stack(name, "CREATE_COMPLETE", OUTPUTS[component])
-        if component in ("website", "network"):
-            bucket = OUTPUTS[component]["SiteBucketName" if component == "website" else "AccessLogsBucketName"]
+        buckets = {"website": "SiteBucketName", "network": "AccessLogsBucketName", "registry": "TemplatesBucketName"}
+        if component in buckets:
+            bucket = OUTPUTS[component][buckets[component]]
             s3.add_response(
                 "list_object_versions",
                 {"Versions": [{"Key": "a", "VersionId": "v1"}], "DeleteMarkers": [{"Key": "a", "VersionId": "v2"}]},
@@ -462,6 +464,7 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_first(aws: StubbedAw
         "dynamodb.DeleteTable",
         "s3.DeleteObjects",  # the access-logs bucket
         "cloudformation.DeleteStack",  # network
+        "s3.DeleteObjects",  # the templates bucket
         "cloudformation.DeleteStack",  # registry: its repositories delete their images (EmptyOnDelete)
     ]
 
