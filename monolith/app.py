@@ -7,7 +7,7 @@ import time
 
 from flask import Flask, Response, g, request
 
-from monolith import api, fulfil, pipeline
+from monolith import api, fulfil, pipeline, readiness
 from monolith.config import Settings
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.errors import register_error_handlers
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, service: MysfitsService | No
     app.register_blueprint(api.bp)
     app.register_blueprint(fulfil.bp)
     app.register_blueprint(pipeline.bp)
+    app.register_blueprint(readiness.bp)
     register_error_handlers(app)
     _add_request_hooks(app, settings)
     return app

@@ -50,8 +50,8 @@ def test_fulfil_without_the_secret_is_401_and_counts_nothing(api: Api, mysfit_id
     assert api.likes(mysfit_id) == 0
 
 
-def test_health_says_ready(api: Api) -> None:
-    body = api.get("/health").json()
+def test_readiness_says_ready(api: Api) -> None:
+    body = api.get("/ready").json()
 
     assert body["ready"] is True
     assert body["checks"] == {"dynamodb": "ok", "sns": "ok"}

@@ -4,6 +4,7 @@ load-balancer and target-group attributes, ECS service settings); checkov runs o
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import os
@@ -567,3 +568,20 @@ def test_the_distribution_forwards_the_pipeline_counts_uncached_and_read_only() 
     (pipeline,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/pipeline"]
     assert pipeline["TargetOriginId"] == "api" and pipeline["AllowedMethods"] == ["GET", "HEAD"]
     assert pipeline["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
+
+
+def _forwarded_to_the_api(path: str) -> bool:
+    """Whether a request for ``path`` reaches the load balancer: the first cache behaviour whose
+    pattern matches (CloudFront's ``*`` and ``?``, case-sensitive) decides; the default serves the site."""
+    config = _resources("website", "AWS::CloudFront::Distribution")["Distribution"]["Properties"]["DistributionConfig"]
+    for behaviour in config["CacheBehaviors"]:
+        if fnmatch.fnmatchcase(path, behaviour["PathPattern"]):
+            return bool(behaviour["TargetOriginId"] == "api")
+    return bool(config["DefaultCacheBehavior"]["TargetOriginId"] == "api")
+
+
+def test_readiness_is_off_the_public_path_and_liveness_is_what_the_load_balancer_asks() -> None:
+    assert not _forwarded_to_the_api("/ready") and not _forwarded_to_the_api("/ready/")
+    assert _forwarded_to_the_api("/health") and _forwarded_to_the_api("/mysfits")
+    group = _resources("ingress", "AWS::ElasticLoadBalancingV2::TargetGroup")["MonolithTargetGroup"]["Properties"]
+    assert group["HealthCheckPath"] == "/health"

@@ -286,14 +286,33 @@ def test_fulfil_refuses_an_event_for_another_mysfit_or_of_another_type(
     assert_json_error(response, 400, "invalid_event")
 
 
-def test_health_reports_readiness(client: FlaskClient, repository: FakeRepository) -> None:
-    assert client.get("/health").get_json()["ready"] is True
-    assert client.get("/").status_code == 200
-
+def test_liveness_touches_no_dependency_and_says_nothing_of_them(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    # GIVEN DynamoDB down: what the load balancer and ECS ask must not take every task out with it
     repository.down = True
 
-    body = client.get("/health").get_json()
+    for path in ("/health", "/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.get_json()["status"] == "ok" and "checks" not in response.get_json()
+
+
+def test_readiness_is_503_naming_the_dependency_that_is_down(client: FlaskClient, repository: FakeRepository) -> None:
+    repository.down = True
+
+    response = client.get("/ready")
+
+    assert response.status_code == 503
+    body = response.get_json()
     assert body["ready"] is False and body["checks"]["dynamodb"].startswith("error")
+
+
+def test_readiness_is_200_when_every_dependency_answers(client: FlaskClient) -> None:
+    response = client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"ready": True, "checks": {"dynamodb": "ok", "sns": "ok"}}
 
 
 def test_cors_allows_the_configured_origin_only(client: FlaskClient) -> None:
