@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, get_args
 
 import boto3
 from botocore.exceptions import BotoCoreError
@@ -35,7 +35,7 @@ from deploy.cli import Exit, configure_command_logging, explain, report_failures
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
-from deploy.parameters import stack_name, stack_parameters
+from deploy.parameters import NatChoice, stack_name, stack_parameters
 from deploy.retained import import_retained_tables
 from deploy.site import config_script, invalidate_all, upload_site
 from deploy.stacks import deploy_stack
@@ -54,6 +54,7 @@ __all__ = [
     "MissingCredentials",
     "MissingRegion",
     "config_script",
+    "deploy_options",
     "main",
     "require_credentials",
     "stack_name",
@@ -75,16 +76,16 @@ _AWS_TIMEOUT = 3600.0  # a CloudFront distribution takes minutes to deploy
 
 @dataclass(frozen=True)
 class DeployOptions:
-    """What the command line chooses; the defaults deploy a production-shaped environment."""
+    """What the command line chooses. ``None`` is "not given": a first deploy takes the templates'
+    defaults (a production-shaped environment), a later one keeps what the stack has."""
 
     project: str = "mysfits"
-    certificate_arn: str = ""
-    api_domain_name: str = ""
-    alarm_email: str = ""
-    single_nat: bool = False
-    no_nat: bool = False
-    small_workers: bool = False
-    pipeline_view: bool = False  # GET /pipeline for website/pipeline.html (counts only)
+    certificate_arn: str | None = None  # "" turns HTTPS off
+    api_domain_name: str | None = None
+    alarm_email: str | None = None  # "" drops the subscription
+    nat: NatChoice | None = None
+    small_workers: bool | None = None
+    pipeline_view: bool | None = None  # GET /pipeline for website/pipeline.html (counts only)
     allow_dirty: bool = False
     keep_data: bool = False
     cloudfront_prefix_list_id: str = ""  # looked up in the region when empty
@@ -178,8 +179,20 @@ class AwsDeployer:
         bucket = outputs.get("registry", {}).get("TemplatesBucketName")
         store = S3TemplateStore(self.client("s3"), bucket) if bucket else None
         return deploy_stack(
-            cfn, name, template, parameters, capabilities=capabilities, tags=tags, template_store=store, **waiting
+            cfn,
+            name,
+            template,
+            parameters,
+            capabilities=capabilities,
+            tags=tags,
+            template_store=store,
+            keep_previous=True,
+            announce=self._announce,
+            **waiting,
         )
+
+    def _announce(self, change: str) -> None:
+        self.out.write(f"changing {change}\n")
 
     def image_tag(self) -> str:
         return self._images().tag()
@@ -223,15 +236,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--project", default="mysfits", help="prefix of stacks and resources (default mysfits)")
     parser.add_argument("--region", help="AWS region (default: boto3's, from AWS_REGION or the profile)")
     parser.add_argument("--profile", help="AWS profile (default: boto3's, from AWS_PROFILE)")
-    parser.add_argument("--certificate-arn", default="", help="ACM certificate for HTTPS on the load balancer")
-    parser.add_argument("--api-domain-name", default="", help="DNS name the certificate covers (with a certificate)")
-    parser.add_argument("--alarm-email", default="", help="address subscribed to the alarms topic")
+    # Each option not given keeps what the last deploy chose (a first deploy: the default).
+    parser.add_argument("--certificate-arn", help="ACM certificate for HTTPS on the load balancer ('' turns it off)")
+    parser.add_argument("--api-domain-name", help="DNS name the certificate covers (with a certificate)")
+    parser.add_argument("--alarm-email", help="address subscribed to the alarms topic ('' drops it)")
     nat = parser.add_mutually_exclusive_group()
-    nat.add_argument("--single-nat", action="store_true", help="one NAT gateway instead of one per AZ")
-    nat.add_argument("--no-nat", action="store_true", help="no NAT gateway: tasks in the public subnets, public IPs")
-    parser.add_argument("--small-workers", action="store_true", help="workers at 0.25 vCPU, 0.5 GiB (not 0.5, 1)")
+    nat.add_argument("--nat", choices=get_args(NatChoice), help="NAT gateways: one per AZ (default), one, none")
+    nat.add_argument("--single-nat", dest="nat", action="store_const", const="one", help="the same as --nat one")
+    nat.add_argument("--no-nat", dest="nat", action="store_const", const="none", help="--nat none: public tasks")
     parser.add_argument(
-        "--pipeline-view", action="store_true", help="turn on GET /pipeline (queue counts) for the live pipeline page"
+        "--small-workers",
+        action=argparse.BooleanOptionalAction,
+        help="workers at 0.25 vCPU, 0.5 GiB (--no-small-workers: 0.5 vCPU, 1 GiB, the default)",
+    )
+    parser.add_argument(
+        "--pipeline-view",
+        action=argparse.BooleanOptionalAction,
+        help="GET /pipeline (queue counts) for the live pipeline page (off by default)",
     )
     parser.add_argument(
         "--allow-dirty", action="store_true", help="deploy uncommitted image sources (tagged <sha>-dirty-<time>)"
@@ -254,23 +275,27 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         failure = explain(exc)
         sys.stderr.write(f"{tool}: {exc}\n")
         return int(failure.code)
-    options = DeployOptions(
-        project=args.project,
-        certificate_arn=args.certificate_arn,
-        api_domain_name=args.api_domain_name,
-        alarm_email=args.alarm_email,
-        single_nat=args.single_nat,
-        no_nat=args.no_nat,
-        small_workers=args.small_workers,
-        pipeline_view=args.pipeline_view,
-        allow_dirty=args.allow_dirty,
-        keep_data=args.keep_data,
-    )
+    options = deploy_options(args)
     deployer = AwsDeployer.from_session(session, options)
     if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
         sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
         return Exit.REFUSED
     return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
+
+
+def deploy_options(args: argparse.Namespace) -> DeployOptions:
+    """The options a parsed command line gives; what it does not name stays ``None`` (kept)."""
+    return DeployOptions(
+        project=args.project,
+        certificate_arn=args.certificate_arn,
+        api_domain_name=args.api_domain_name,
+        alarm_email=args.alarm_email,
+        nat=args.nat,
+        small_workers=args.small_workers,
+        pipeline_view=args.pipeline_view,
+        allow_dirty=args.allow_dirty,
+        keep_data=args.keep_data,
+    )
 
 
 def _confirmed(project: str, region: str | None) -> bool:

@@ -9,7 +9,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +67,12 @@ class IncompleteStack(DeployError):
         )
 
 
-def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str]) -> list[str]:
+def check_parameters(
+    template: Mapping[str, Any], parameters: Mapping[str, str], *, kept: Collection[str] = ()
+) -> list[str]:
     """Problems with ``parameters`` against the template's declarations, as CloudFormation would
     report them (unknown name, missing value, AllowedPattern, AllowedValues, lengths, bounds).
+    ``kept`` names the parameters a stack update keeps at their previous values: they need none.
 
     Emulators do not all enforce these constraints; checking here makes a bad value fail the same
     way everywhere.
@@ -80,7 +83,7 @@ def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str])
         if not isinstance(spec, Mapping):
             continue
         if name not in parameters:
-            if "Default" not in spec:
+            if "Default" not in spec and name not in kept:
                 problems.append(f"{name}: a value is required")
             continue
         value = str(parameters[name])
@@ -120,6 +123,11 @@ def _describe(cfn: Any, stack_name: str) -> dict[str, Any] | None:
         return None
     stack: dict[str, Any] = stacks[0]
     return stack
+
+
+def _parameters_of(stack: Mapping[str, Any]) -> dict[str, str]:
+    """The parameter values a described stack has now."""
+    return {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in stack.get("Parameters", [])}
 
 
 def stack_status(cfn: Any, stack_name: str) -> str | None:
@@ -217,6 +225,8 @@ def deploy_stack(
     capabilities: Sequence[str] = (),
     tags: Mapping[str, str] | None = None,
     template_store: Callable[[str, str], str] | None = None,
+    keep_previous: bool = False,
+    announce: Callable[[str], None] | None = None,
     poll_delay: float = 5.0,
     timeout: float = 3600.0,
 ) -> dict[str, str]:
@@ -225,30 +235,25 @@ def deploy_stack(
     A template too big for ``TemplateBody`` goes through ``template_store`` (stack name, text ->
     ``TemplateURL``, e.g. :class:`~deploy.templates.S3TemplateStore`); without one it is refused.
 
+    With ``keep_previous``, an update keeps every parameter not in ``parameters`` at the value the
+    stack has (CloudFormation's ``UsePreviousValue``): a later deploy keeps what an earlier one
+    chose. ``announce`` is told each parameter of an existing stack that changes, one line each.
+
     Idempotent: an absent stack is created, a present one updated, and "No updates are to be
     performed" is success. A stack left by an earlier failed creation (ROLLBACK_COMPLETE,
     CREATE_FAILED, ROLLBACK_FAILED: CloudFormation can neither update nor reuse it) is deleted and
     created again. Any failure raises
     :class:`DeployError` carrying the failure reasons from the stack's events.
     """
+    explicit = dict(parameters or {})
     text = template_text(template_path)
     template = load_template_text(text)
-    problems = check_parameters(template, parameters or {}) or broken_rules(template, parameters or {})
+    # Each value given is checked before any call; what a parameter needs and the rules, once the
+    # values the stack keeps are known.
+    declared = template.get("Parameters") or {}
+    problems = check_parameters(template, explicit, kept=declared if keep_previous else ())
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
-    if fits_template_body(text) or template_store is None:
-        source = {"TemplateBody": template_body(template_path)}
-    else:
-        source = {"TemplateURL": template_store(stack_name, text)}
-    # Omitted parameters take their template defaults on create and on update alike; sending them
-    # explicitly changes nothing on AWS and lets emulators recognise an unchanged stack.
-    values = parameter_values(template, parameters)
-    cfn_parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
-    common: dict[str, Any] = {"StackName": stack_name, **source, "Parameters": cfn_parameters}
-    if capabilities:
-        common["Capabilities"] = list(capabilities)
-    if tags:
-        common["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
     stack = _wait_until_settled(cfn_client, stack_name, poll_delay, timeout)
     if stack is not None and stack["StackStatus"] in _FAILED_CREATION:
@@ -256,6 +261,32 @@ def deploy_stack(
         cfn_client.delete_stack(StackName=stack_name)
         _wait(cfn_client, "stack_delete_complete", stack_name, poll_delay, timeout)
         stack = None
+
+    previous = _parameters_of(stack) if stack is not None and keep_previous else {}
+    kept = [name for name in declared if name in previous and name not in explicit]
+    values = {**parameter_values(template, explicit), **{name: previous[name] for name in kept}}
+    problems = check_parameters(template, values) or broken_rules(template, values)
+    if problems:
+        raise DeployError(stack_name, "invalid parameters", problems)
+    if stack is not None and announce is not None:
+        for name, value in values.items():
+            if name in previous and previous[name] != value:
+                announce(f"{stack_name}: {name} {previous[name] or '(empty)'} -> {value or '(empty)'}")
+    # Parameters neither given nor kept take their template defaults, on create and on update alike;
+    # sending them explicitly changes nothing on AWS and lets emulators recognise an unchanged stack.
+    cfn_parameters = [
+        {"ParameterKey": key, **({"UsePreviousValue": True} if key in kept else {"ParameterValue": value})}
+        for key, value in values.items()
+    ]
+    if fits_template_body(text) or template_store is None:
+        source = {"TemplateBody": template_body(template_path)}
+    else:
+        source = {"TemplateURL": template_store(stack_name, text)}
+    common: dict[str, Any] = {"StackName": stack_name, **source, "Parameters": cfn_parameters}
+    if capabilities:
+        common["Capabilities"] = list(capabilities)
+    if tags:
+        common["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
     try:
         if stack is None:

@@ -58,6 +58,7 @@ class DeployedStacks:
     outputs: dict[str, dict[str, str]]
     physical: dict[str, dict[str, str]]  # component -> logical id -> physical id
     prefix_list: str  # CloudFront's origin-facing prefix list, as the deploy command looks it up
+    changes: list[str]  # the parameter changes the deploy announced, "<stack>: <name> <old> -> <new>"
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint)
@@ -80,6 +81,7 @@ def deploy_aws_stacks(
     chosen = DeployOptions(cloudfront_prefix_list_id=prefix_list, **options)
     outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": website_url}}
     physical: dict[str, dict[str, str]] = {}
+    changes: list[str] = []
     for component in components:
         name = stack_name(chosen.project, component)
         outputs[component] = deploy_stack(
@@ -88,6 +90,8 @@ def deploy_aws_stacks(
             TEMPLATE_DIR / f"{component}.yaml",
             stack_parameters(component, chosen, image_tag, outputs),
             capabilities=("CAPABILITY_IAM",),
+            keep_previous=True,
+            announce=changes.append,
             poll_delay=0.2,
             timeout=60,
         )
@@ -96,4 +100,4 @@ def deploy_aws_stacks(
             for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
             if r.get("LogicalResourceId")
         }
-    return DeployedStacks(session, emulator, outputs, physical, prefix_list)
+    return DeployedStacks(session, emulator, outputs, physical, prefix_list, changes)

@@ -20,12 +20,15 @@ from deploy.aws import (
     AwsDeployer,
     DeployFailure,
     DeployOptions,
+    _parser,
     config_script,
+    deploy_options,
     main,
     stack_name,
     stack_parameters,
 )
 from deploy.cli import Exit
+from deploy.parameters import NatChoice
 from deploy.teardown import Teardown
 
 PROJECT = "unit"
@@ -273,7 +276,7 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     # THEN every stack, in order, with the wiring the templates expect
     assert [name for name, _, _ in aws.created] == [stack_name(PROJECT, c) for c in COMPONENTS]
     parameters = {name.removeprefix(f"{PROJECT}-"): values for name, values, _ in aws.created}
-    assert parameters["network"]["NatGateways"] == "per-az"
+    assert parameters["network"]["NatGateways"] == "per-az"  # a new stack: the templates' defaults
     assert parameters["services"]["TaskSubnets"] == "private"
     assert parameters["ingress"]["NetworkStack"] == "unit-network"
     assert parameters["ingress"]["CloudFrontPrefixListId"] == "pl-3b927c52"  # looked up in the region
@@ -294,26 +297,58 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
 
 
 @pytest.mark.parametrize(
-    ("choices", "nat_gateways", "task_subnets"),
-    [({}, "per-az", "private"), ({"single_nat": True}, "one", "private"), ({"no_nat": True}, "none", "public")],
+    ("nat", "task_subnets"), [("per-az", "private"), ("one", "private"), ("none", "public")]
 )
-def test_stack_parameters_of_each_network(choices: dict[str, Any], nat_gateways: str, task_subnets: str) -> None:
-    options = DeployOptions(project=PROJECT, **choices)
+def test_stack_parameters_of_each_network(nat: NatChoice, task_subnets: str) -> None:
+    options = DeployOptions(project=PROJECT, nat=nat)
     outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
-    assert stack_parameters("network", options, SHA, outputs)["NatGateways"] == nat_gateways
+    assert stack_parameters("network", options, SHA, outputs)["NatGateways"] == nat
     services = stack_parameters("services", options, SHA, outputs)
     assert services["TaskSubnets"] == task_subnets
-    assert "WorkerCpu" not in services and "WorkerMemory" not in services  # the template's 0.5 vCPU, 1 GiB
-    small = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=True, **choices), SHA, outputs)
+    small = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=True), SHA, outputs)
     assert (small["WorkerCpu"], small["WorkerMemory"]) == ("256", "512")
+    usual = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=False), SHA, outputs)
+    assert (usual["WorkerCpu"], usual["WorkerMemory"]) == ("512", "1024")
+
+
+def test_an_option_not_given_gives_no_parameter_so_the_stack_keeps_its_value() -> None:
+    options = DeployOptions(project=PROJECT, cloudfront_prefix_list_id="pl-3b927c52")
+    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+    chosen = {
+        "network": {"NatGateways"},
+        "ingress": {"CertificateArn", "ApiDomainName"},
+        "services": {"TaskSubnets", "WorkerCpu", "WorkerMemory", "PipelineView"},
+        "alarms": {"AlarmEmail"},
+    }
+    for component, names in chosen.items():
+        assert not names & set(stack_parameters(component, options, SHA, outputs)), component
 
 
 def test_the_pipeline_view_is_off_unless_asked_for() -> None:
     outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
 
-    assert stack_parameters("services", DeployOptions(project=PROJECT), SHA, outputs)["PipelineView"] == "0"
+    assert stack_parameters("services", DeployOptions(project=PROJECT, pipeline_view=False), SHA, outputs)[
+        "PipelineView"
+    ] == "0"
     on = DeployOptions(project=PROJECT, pipeline_view=True)
     assert stack_parameters("services", on, SHA, outputs)["PipelineView"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {"nat": None, "small_workers": None, "pipeline_view": None, "alarm_email": None, "certificate_arn": None}),
+        (
+            ["--no-nat", "--small-workers", "--alarm-email", ""],
+            {"nat": "none", "small_workers": True, "alarm_email": ""},
+        ),
+        (["--nat", "per-az", "--no-small-workers", "--no-pipeline-view"], {"nat": "per-az", "small_workers": False}),
+        (["--single-nat", "--certificate-arn", ""], {"nat": "one", "certificate_arn": ""}),
+    ],
+)
+def test_the_command_line_gives_only_what_it_names(argv: list[str], expected: dict[str, Any]) -> None:
+    options = deploy_options(_parser().parse_args(["deploy", *argv]))
+    assert {name: getattr(options, name) for name in expected} == expected
 
 
 def test_single_nat_and_no_nat_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:

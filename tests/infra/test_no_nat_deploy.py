@@ -16,7 +16,7 @@ COMPONENTS = ("registry", "network", "data", "messaging", "ingress", "services")
 @pytest.fixture(scope="module")
 def deployed(emulator: str) -> Deployed:
     return deploy_aws_stacks(
-        emulator, COMPONENTS, "https://d1.cloudfront.net", "0123abc", project=PROJECT, no_nat=True, small_workers=True
+        emulator, COMPONENTS, "https://d1.cloudfront.net", "0123abc", project=PROJECT, nat="none", small_workers=True
     )
 
 
