@@ -248,10 +248,13 @@ def deploy_stack(
     explicit = dict(parameters or {})
     text = template_text(template_path)
     template = load_template_text(text)
-    # Each value given is checked before any call; what a parameter needs and the rules, once the
-    # values the stack keeps are known.
+    # Checked before any call; with keep_previous, what needs the values the stack keeps is checked
+    # again once they are known (still before any change).
     declared = template.get("Parameters") or {}
-    problems = check_parameters(template, explicit, kept=declared if keep_previous else ())
+    if keep_previous:
+        problems = check_parameters(template, explicit, kept=declared)
+    else:
+        problems = check_parameters(template, explicit) or broken_rules(template, explicit)
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
 
