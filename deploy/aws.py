@@ -7,7 +7,8 @@ boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and 
 2. the three images, built from the repository root and pushed tagged with the git commit SHA
    (never ``latest``; a tag already in ECR is not rebuilt: tags are immutable);
 3. the stacks ``network``, ``data``, ``messaging``, ``ingress``, ``website``, ``services`` and
-   ``alarms``, in that order, wired by exports and the parameters below;
+   ``alarms``, in that order (but for ``network`` after ``services`` when NAT gateways go away:
+   :func:`deployment_order`), wired by exports and the parameters below;
 4. ``website/`` uploaded to the site bucket with a ``config.js`` naming the API, the CloudFront
    cache invalidated, the catalogue seeded (missing mysfits only), the URLs printed.
 
@@ -38,7 +39,7 @@ from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_comman
 from deploy.parameters import NatChoice, stack_name, stack_parameters
 from deploy.retained import import_retained_tables
 from deploy.site import config_script, invalidate_all, upload_site
-from deploy.stacks import deploy_stack
+from deploy.stacks import deploy_stack, stack_parameters_now
 from deploy.teardown import Teardown
 from deploy.templates import S3TemplateStore
 from monolith.seed import seed_table
@@ -55,6 +56,7 @@ __all__ = [
     "MissingRegion",
     "config_script",
     "deploy_options",
+    "deployment_order",
     "main",
     "require_credentials",
     "stack_name",
@@ -92,6 +94,22 @@ class DeployOptions:
     website_dir: Path = REPO_ROOT / "website"
     poll_delay: float = _AWS_POLL_DELAY
     timeout: float = _AWS_TIMEOUT
+
+
+def deployment_order(cfn: Any, options: DeployOptions, components: Sequence[str] = COMPONENTS) -> list[str]:
+    """``components`` in deployment order, but for one case: when an existing network is to lose
+    its NAT gateways, the services stack moves the tasks to the public subnets first, and the
+    network follows; the other way round the tasks, still in the private subnets, would lose AWS's
+    APIs until they moved. (Adding NAT gateways needs the usual order: the network, then the tasks.)"""
+    order = list(components)
+    if options.nat != "none" or not {"network", "services"} <= set(order):
+        return order
+    network = stack_parameters_now(cfn, stack_name(options.project, "network"))
+    if network is None or network.get("NatGateways", "none") == "none":
+        return order
+    order.remove("network")
+    order.insert(order.index("services") + 1, "network")
+    return order
 
 
 def require_credentials(session: boto3.session.Session) -> None:
@@ -137,7 +155,7 @@ class AwsDeployer:
             self.options = replace(self.options, cloudfront_prefix_list_id=found)
         outputs: dict[str, dict[str, str]] = {}
         cfn = self.client("cloudformation")
-        for component in COMPONENTS:
+        for component in deployment_order(cfn, self.options):
             outputs[component] = self._deploy_component(cfn, component, image_tag, outputs)
             if component == "registry":
                 self.publish_images(image_tag, outputs["registry"])

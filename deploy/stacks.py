@@ -25,6 +25,7 @@ __all__ = [
     "check_parameters",
     "deploy_stack",
     "stack_outputs",
+    "stack_parameters_now",
     "stack_status",
     "waiter_config",
 ]
@@ -128,6 +129,12 @@ def _describe(cfn: Any, stack_name: str) -> dict[str, Any] | None:
 def _parameters_of(stack: Mapping[str, Any]) -> dict[str, str]:
     """The parameter values a described stack has now."""
     return {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in stack.get("Parameters", [])}
+
+
+def stack_parameters_now(cfn: Any, stack_name: str) -> dict[str, str] | None:
+    """The stack's parameter values now, or None when it does not exist."""
+    stack = _describe(cfn, stack_name)
+    return None if stack is None else _parameters_of(stack)
 
 
 def stack_status(cfn: Any, stack_name: str) -> str | None:

@@ -65,16 +65,22 @@ class DeployedStacks:
 
 
 def deploy_aws_stacks(
-    emulator: str, components: Sequence[str], website_url: str, image_tag: str, **options: Any
+    emulator: str,
+    components: Sequence[str],
+    website_url: str,
+    image_tag: str,
+    cfn: Any = None,
+    **options: Any,
 ) -> DeployedStacks:
-    """Deploy ``components`` in order with ``deploy.aws``'s parameters (``options`` are its
-    :class:`~deploy.aws.DeployOptions`); the website's URL stands in for the undeployed CloudFront."""
-    from deploy.aws import DeployOptions, stack_name, stack_parameters
+    """Deploy ``components`` in ``deploy.aws``'s order with its parameters (``options`` are its
+    :class:`~deploy.aws.DeployOptions`); the website's URL stands in for the undeployed CloudFront.
+    ``cfn``: the CloudFormation client to use (the emulator's by default)."""
+    from deploy.aws import DeployOptions, deployment_order, stack_name, stack_parameters
     from deploy.cloudfront import origin_facing_prefix_list_id
     from deploy.stacks import deploy_stack
 
     session = boto3.session.Session(region_name="us-east-1")
-    cfn = session.client("cloudformation", endpoint_url=emulator)
+    cfn = cfn or session.client("cloudformation", endpoint_url=emulator)
     # The prefix list the deploy command looks up (moto has CloudFront's, with its own id).
     prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
     assert prefix_list is not None
@@ -82,7 +88,7 @@ def deploy_aws_stacks(
     outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": website_url}}
     physical: dict[str, dict[str, str]] = {}
     changes: list[str] = []
-    for component in components:
+    for component in deployment_order(cfn, chosen, components):
         name = stack_name(chosen.project, component)
         outputs[component] = deploy_stack(
             cfn,
