@@ -3,6 +3,7 @@
 boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and pushes the images.
 ``deploy``, idempotent:
 
+0. ECS's service-linked role, unless the account has it (:mod:`deploy.service_roles`);
 1. the ``registry`` stack (one ECR repository per service);
 2. the three images, built from the repository root and pushed tagged with the git commit SHA
    (never ``latest``; a tag already in ECR is not rebuilt: tags are immutable);
@@ -38,6 +39,7 @@ from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
 from deploy.parameters import NatChoice, stack_name, stack_parameters
 from deploy.retained import import_retained_tables
+from deploy.service_roles import ensure_ecs_service_linked_role
 from deploy.site import config_script, invalidate_all, upload_site
 from deploy.stacks import deploy_stack, stack_parameters_now
 from deploy.teardown import Teardown
@@ -153,6 +155,9 @@ class AwsDeployer:
                     f"this region has no managed prefix list {ORIGIN_FACING_PREFIX_LIST} for CloudFront"
                 )
             self.options = replace(self.options, cloudfront_prefix_list_id=found)
+        # Before any stack: on an account new to ECS the services would race ECS creating it.
+        waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}
+        ensure_ecs_service_linked_role(self.client("iam"), **waiting)
         outputs: dict[str, dict[str, str]] = {}
         cfn = self.client("cloudformation")
         for component in deployment_order(cfn, self.options):

@@ -35,6 +35,13 @@ PROJECT = "unit"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 NOW = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
+ECS_ROLE = {
+    "Path": "/aws-service-role/ecs.amazonaws.com/",
+    "RoleName": "AWSServiceRoleForECS",
+    "RoleId": "AROAEXAMPLEEXAMPLE123",
+    "Arn": "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+    "CreateDate": NOW,
+}
 OUTPUTS: dict[str, dict[str, str]] = {
     "registry": {
         "MonolithRepositoryUri": f"{REGISTRY}/{PROJECT}/monolith",
@@ -80,7 +87,8 @@ class StubbedAws:
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )
         self.clients = {
-            name: session.client(name) for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2")
+            name: session.client(name)
+            for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2", "iam")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
         self.created: list[tuple[str, dict[str, str], list[str]]] = []
@@ -267,11 +275,27 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
             "InvalidationBatch": {"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": ANY},
         },
     )
+    # and an account that has never used ECS: no service-linked role yet
+    role = {"RoleName": "AWSServiceRoleForECS"}
+    aws.stubs["iam"].add_client_error("get_role", service_error_code="NoSuchEntity", expected_params=role)
+    aws.stubs["iam"].add_response(
+        "create_service_linked_role", {"Role": ECS_ROLE}, {"AWSServiceName": "ecs.amazonaws.com"}
+    )
+    aws.stubs["iam"].add_response("get_role", {"Role": ECS_ROLE, "ResponseMetadata": {"HTTPStatusCode": 200}}, role)
+    calls: list[str] = []
+    for name in ("iam", "cloudformation"):
+        aws.clients[name].meta.events.register(
+            f"before-parameter-build.{name}", lambda model, _name=name, **_: calls.append(f"{_name}.{model.name}")
+        )
     runner = FakeRunner()
     deployer = _deployer(aws, runner, website, alarm_email="oncall@example.com")
 
     # WHEN
     outputs = deployer.deploy()
+
+    # THEN ECS's service-linked role was created, and IAM returned it, before any stack
+    created = calls.index("iam.CreateServiceLinkedRole")
+    assert created < calls.index("iam.GetRole", created) < calls.index("cloudformation.CreateStack")
 
     # THEN every stack, in order, with the wiring the templates expect
     assert [name for name, _, _ in aws.created] == [stack_name(PROJECT, c) for c in COMPONENTS]
