@@ -1,4 +1,4 @@
-"""Deploy the whole system to AWS, or tear it down: ``python -m deploy.aws deploy|teardown``.
+"""Deploy the whole system to AWS, or tear it down: ``python -m deploy.aws preflight|deploy|teardown``.
 
 boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and pushes the images.
 ``deploy``, idempotent:
@@ -12,6 +12,9 @@ boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and 
    :func:`deployment_order`), wired by exports and the parameters below;
 4. ``website/`` uploaded to the site bucket with a ``config.js`` naming the API, the CloudFront
    cache invalidated, the catalogue seeded (missing mysfits only), the URLs printed.
+
+``preflight`` checks what can be checked before anything is created (:mod:`deploy.preflight`), one
+line each; ``deploy`` runs it first and stops on a failure.
 
 ``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets
 first (the registry's repositories delete their images themselves: ``EmptyOnDelete``), and deletes
@@ -38,6 +41,7 @@ from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_li
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
 from deploy.parameters import NatChoice, stack_name, stack_parameters
+from deploy.preflight import Finding, run_preflight
 from deploy.retained import import_retained_tables
 from deploy.service_roles import ensure_ecs_service_linked_role
 from deploy.site import config_script, invalidate_all, upload_site
@@ -145,8 +149,21 @@ class AwsDeployer:
         return cls(options=options, client=session.client, **kwargs)
 
     # ------------------------------------------------------------------ deploy
+    def preflight(self) -> list[Finding]:
+        """What can be checked before anything is created (:mod:`deploy.preflight`), printed a line each."""
+        region = self.client("sts").meta.region_name
+        findings = run_preflight(self.client, self.options, region, TEMPLATE_DIR, COMPONENTS)
+        self.out.write("".join(f"{finding.line()}\n" for finding in findings))
+        return findings
+
     def deploy(self) -> dict[str, dict[str, str]]:
         """Everything, in order; return each component's stack outputs."""
+        failed = [finding for finding in self.preflight() if finding.status == "fail"]
+        if failed:
+            raise DeployFailure(
+                "the preflight checks failed, so nothing was created: "
+                + "; ".join(f"{finding.subject}: {finding.message}" for finding in failed)
+            )
         image_tag = self.image_tag()
         if not self.options.cloudfront_prefix_list_id:
             found = origin_facing_prefix_list_id(self.client("ec2"))
@@ -255,7 +272,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m deploy.aws", description="Deploy Mythical Mysfits to AWS, or tear it down."
     )
-    parser.add_argument("command", choices=("deploy", "teardown"))
+    parser.add_argument(
+        "command", choices=("preflight", "deploy", "teardown"), help="preflight: check the account, change nothing"
+    )
     parser.add_argument("--project", default="mysfits", help="prefix of stacks and resources (default mysfits)")
     parser.add_argument("--region", help="AWS region (default: boto3's, from AWS_REGION or the profile)")
     parser.add_argument("--profile", help="AWS profile (default: boto3's, from AWS_PROFILE)")
@@ -303,7 +322,15 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
     if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
         sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
         return Exit.REFUSED
+    if args.command == "preflight":
+        return report_failures(tool, lambda: _passed(deployer.preflight()))
     return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
+
+
+def _passed(findings: Sequence[Finding]) -> None:
+    failed = [finding.subject for finding in findings if finding.status == "fail"]
+    if failed:
+        raise DeployFailure(f"{', '.join(failed)}: see the FAIL lines above; nothing was changed")
 
 
 def deploy_options(args: argparse.Namespace) -> DeployOptions:

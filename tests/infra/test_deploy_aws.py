@@ -35,6 +35,15 @@ PROJECT = "unit"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 NOW = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
+PREFIX_LIST = {"PrefixListId": "pl-3b927c52", "PrefixListName": "com.amazonaws.global.cloudfront.origin-facing"}
+ROLES = [
+    {"RoleName": name}
+    for name in (
+        "AWSServiceRoleForECS",
+        "AWSServiceRoleForElasticLoadBalancing",
+        "AWSServiceRoleForApplicationAutoScaling_ECSService",
+    )
+]
 ECS_ROLE = {
     "Path": "/aws-service-role/ecs.amazonaws.com/",
     "RoleName": "AWSServiceRoleForECS",
@@ -88,7 +97,7 @@ class StubbedAws:
         )
         self.clients = {
             name: session.client(name)
-            for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2", "iam")
+            for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2", "iam", "sts", "service-quotas")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
         self.created: list[tuple[str, dict[str, str], list[str]]] = []
@@ -102,6 +111,25 @@ class StubbedAws:
     def _record(self, params: dict[str, Any], **_: Any) -> None:
         parameters = {p["ParameterKey"]: p["ParameterValue"] for p in params["Parameters"]}
         self.created.append((params["StackName"], parameters, params.get("Capabilities", [])))
+
+    # -------------------------------------------------------------- preflight answers
+    def preflight_passes(self) -> None:
+        """A new account that passes every check (test_preflight.py covers each one)."""
+        self.stubs["sts"].add_response(
+            "get_caller_identity", {"Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/me"}, {}
+        )
+        self.stubs["ec2"].add_response("describe_managed_prefix_lists", {"PrefixLists": [PREFIX_LIST]}, None)
+        self.stack_absent(stack_name(PROJECT, "services"))
+        self.stubs["service-quotas"].add_response(
+            "get_service_quota", {"Quota": {"Value": 100.0}}, {"ServiceCode": "fargate", "QuotaCode": "L-3032A538"}
+        )
+        for role in ROLES:
+            self.stubs["iam"].add_client_error("get_role", service_error_code="NoSuchEntity", expected_params=role)
+        self.stubs["cloudfront"].add_response(
+            "list_distributions",
+            {"DistributionList": {"Marker": "", "MaxItems": 1, "IsTruncated": False, "Quantity": 0}},
+            {"MaxItems": "1"},
+        )
 
     # -------------------------------------------------------------- CloudFormation answers
     def stack_absent(self, name: str) -> None:
@@ -239,6 +267,7 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     aws: StubbedAws, website: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN images already in ECR under this commit, and no stack yet
+    aws.preflight_passes()
     aws.stubs["ec2"].add_response(
         "describe_managed_prefix_lists",
         {
