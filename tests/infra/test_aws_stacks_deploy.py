@@ -348,7 +348,6 @@ def test_each_worker_consumes_only_its_own_queue(deployed: Deployed, role: str, 
         for action in (
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
             "sqs:ReceiveMessage",
         )
     }
