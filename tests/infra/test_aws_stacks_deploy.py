@@ -269,7 +269,7 @@ def test_worker_environment(deployed: Deployed, service: str, queue: str) -> Non
     container = _task_definition(deployed, service)["containerDefinitions"][0]
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert environment["QUEUE_URL"] == deployed.outputs["messaging"][queue]
-    assert environment["MONOLITH_URL"] == "http://monolith:8080"  # the Service Connect alias
+    assert environment["MONOLITH_URL"] == "http://monolith:8081"  # Service Connect's alias of the internal port
     assert environment["WORKER_HEALTH_FILE"] == "/tmp/worker-health"
     assert environment["WORKER_WAIT_SECONDS"] == "20"
 
@@ -285,12 +285,13 @@ def test_security_groups(deployed: Deployed) -> None:
     }
     monolith = groups[ids["MonolithSecurityGroup"]]
     sources = {
-        pair["GroupId"]
+        (rule.get("FromPort"), pair["GroupId"])
         for rule in monolith["IpPermissions"]
-        if rule.get("FromPort") == 8080
         for pair in rule.get("UserIdGroupPairs", [])
     }
-    assert sources == {deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"], ids["WorkerSecurityGroup"]}
+    # the load balancer reaches the public port only, the workers the internal one (fulfil) only
+    load_balancer = deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"]
+    assert sources == {(8080, load_balancer), (8081, ids["WorkerSecurityGroup"])}
     assert not any(r.get("IpRanges") for r in monolith["IpPermissions"])  # nothing from the internet
     assert groups[ids["WorkerSecurityGroup"]]["IpPermissions"] == []
 

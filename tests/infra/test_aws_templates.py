@@ -343,10 +343,14 @@ def test_monolith_is_behind_the_load_balancer_and_on_service_connect() -> None:
             "TargetGroupArn": _import("IngressStack", "MonolithTargetGroupArn"),
         }
     ]
-    port_name = _container("MonolithTaskDefinition")["PortMappings"][0]["Name"]
+    ports = {m["Name"]: m["ContainerPort"] for m in _container("MonolithTaskDefinition")["PortMappings"]}
+    assert ports == {"http": {"Ref": "ContainerPort"}, "internal": {"Ref": "InternalPort"}}
+    # Service Connect publishes the internal port alone; the load balancer has the public one.
     (published,) = monolith["ServiceConnectConfiguration"]["Services"]
-    assert published["PortName"] == port_name
-    assert published["ClientAliases"] == [{"DnsName": "monolith", "Port": {"Ref": "ContainerPort"}}]
+    assert published["PortName"] == "internal"
+    assert published["ClientAliases"] == [{"DnsName": "monolith", "Port": {"Ref": "InternalPort"}}]
+    environment = {e["Name"]: e["Value"] for e in _container("MonolithTaskDefinition")["Environment"]}
+    assert (environment["PORT"], environment["INTERNAL_PORT"]) == ({"Ref": "ContainerPort"}, {"Ref": "InternalPort"})
     assert namespace["Properties"]["Name"] == {"Fn::Sub": "${ProjectName}.internal"}
     for resource in services.values():
         connect = resource["Properties"]["ServiceConnectConfiguration"]
@@ -355,7 +359,7 @@ def test_monolith_is_behind_the_load_balancer_and_on_service_connect() -> None:
         assert connect["Namespace"] == {"Fn::GetAtt": ["ServiceConnectNamespace", "Arn"]}
     for worker in ("LikeWorkerTaskDefinition", "AdoptWorkerTaskDefinition"):
         environment = {e["Name"]: e["Value"] for e in _container(worker)["Environment"]}
-        assert environment["MONOLITH_URL"] == {"Fn::Sub": "http://monolith:${ContainerPort}"}
+        assert environment["MONOLITH_URL"] == {"Fn::Sub": "http://monolith:${InternalPort}"}
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -515,3 +515,55 @@ def test_a_like_answers_503_within_its_budget_when_sns_hangs_and_its_event_is_ne
     stuck.join(10)
     batcher.close()
     assert [event.mysfit_id for event in sns.published] == [first]
+
+
+@pytest.fixture
+def split_client(repository: FakeRepository, publisher: RecordingPublisher) -> FlaskClient:
+    """The app as it runs on AWS: the internal routes on their own port (INTERNAL_PORT), 8081 here."""
+    settings = Settings(fulfil_secret=SECRET, max_body_bytes=1024, internal_port=8081)
+    return create_app(settings, service=MysfitsService(repository, publisher)).test_client()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/mysfits/{id}/fulfill-like",
+        "/mysfits/{id}/%66ulfill-like",  # percent-encoded: what a path pattern at the load balancer lets by
+        "/mysfits/{id}/fulfill-adopt",
+        "/mysfits/batch/fulfill-likes",
+        "/ready",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS"])
+def test_the_public_port_has_no_internal_route_at_all(
+    split_client: FlaskClient, repository: FakeRepository, path: str, method: str
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    event = LikeRequested(mysfit_id=mysfit_id).to_message()
+
+    response = split_client.open(
+        path.format(id=mysfit_id), method=method, json=event, headers={"X-Fulfil-Secret": SECRET}
+    )
+
+    # the same answer as a path that exists nowhere: no 401, no 405 or Allow header to say it is there
+    assert_json_error(response, 404, "not_found")
+    assert "Allow" not in response.headers
+    assert repository.mysfits[mysfit_id].likes == 0
+
+
+def test_the_internal_port_serves_the_internal_routes_and_the_public_ones(
+    split_client: FlaskClient, repository: FakeRepository
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    event = LikeRequested(mysfit_id=mysfit_id)
+    internal = "http://monolith:8081"
+
+    headers = {"X-Fulfil-Secret": SECRET}
+    url = f"/mysfits/{mysfit_id}/fulfill-like"
+    fulfilled = split_client.post(url, json=event.to_message(), headers=headers, base_url=internal)
+
+    assert fulfilled.status_code == 200
+    assert split_client.get("/ready", base_url=internal).status_code == 200
+    # the adopt worker reads a mysfit through the internal port too
+    assert split_client.get(f"/mysfits/{mysfit_id}", base_url=internal).get_json()["likes"] == 1
+    assert split_client.get(f"/mysfits/{mysfit_id}").status_code == 200  # public routes on the public port
