@@ -40,7 +40,7 @@ from deploy.cli import Exit, configure_command_logging, explain, report_failures
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
-from deploy.parameters import NatChoice, stack_name, stack_parameters
+from deploy.parameters import ApiOrigin, NatChoice, stack_name, stack_parameters
 from deploy.preflight import Finding, run_preflight
 from deploy.retained import import_retained_tables
 from deploy.service_roles import ensure_ecs_service_linked_role
@@ -64,6 +64,7 @@ __all__ = [
     "deploy_options",
     "deployment_order",
     "main",
+    "new_deployment_choices",
     "require_credentials",
     "stack_name",
     "stack_parameters",
@@ -92,6 +93,7 @@ class DeployOptions:
     api_domain_name: str | None = None
     alarm_email: str | None = None  # "" drops the subscription
     nat: NatChoice | None = None
+    api_origin: ApiOrigin | None = None  # None: a VPC origin for a new deployment, else as it is
     small_workers: bool | None = None
     pipeline_view: bool | None = None  # GET /pipeline for website/pipeline.html (counts only)
     allow_dirty: bool = False
@@ -100,6 +102,16 @@ class DeployOptions:
     website_dir: Path = REPO_ROOT / "website"
     poll_delay: float = _AWS_POLL_DELAY
     timeout: float = _AWS_TIMEOUT
+
+
+def new_deployment_choices(cfn: Any, options: DeployOptions) -> DeployOptions:
+    """``options`` with what a new deployment gets that an existing one keeps as it is: CloudFront
+    reaches a new deployment's load balancer through a VPC origin (internal, no public address),
+    while an existing internet-facing one stays (replacing it would change exports that the services
+    and alarms stacks import, which CloudFormation refuses)."""
+    if options.api_origin is None and stack_parameters_now(cfn, stack_name(options.project, "ingress")) is None:
+        return replace(options, api_origin="vpc-origin")
+    return options
 
 
 def deployment_order(cfn: Any, options: DeployOptions, components: Sequence[str] = COMPONENTS) -> list[str]:
@@ -177,6 +189,7 @@ class AwsDeployer:
         ensure_ecs_service_linked_role(self.client("iam"), **waiting)
         outputs: dict[str, dict[str, str]] = {}
         cfn = self.client("cloudformation")
+        self.options = new_deployment_choices(cfn, self.options)
         for component in deployment_order(cfn, self.options):
             outputs[component] = self._deploy_component(cfn, component, image_tag, outputs)
             if component == "registry":
@@ -287,6 +300,11 @@ def _parser() -> argparse.ArgumentParser:
     nat.add_argument("--single-nat", dest="nat", action="store_const", const="one", help="the same as --nat one")
     nat.add_argument("--no-nat", dest="nat", action="store_const", const="none", help="--nat none: public tasks")
     parser.add_argument(
+        "--api-origin",
+        choices=get_args(ApiOrigin),
+        help="how CloudFront reaches the load balancer (a new deployment: vpc-origin, an internal load balancer)",
+    )
+    parser.add_argument(
         "--small-workers",
         action=argparse.BooleanOptionalAction,
         help="workers at 0.25 vCPU, 0.5 GiB (--no-small-workers: 0.5 vCPU, 1 GiB, the default)",
@@ -341,6 +359,7 @@ def deploy_options(args: argparse.Namespace) -> DeployOptions:
         api_domain_name=args.api_domain_name,
         alarm_email=args.alarm_email,
         nat=args.nat,
+        api_origin=args.api_origin,
         small_workers=args.small_workers,
         pipeline_view=args.pipeline_view,
         allow_dirty=args.allow_dirty,

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from deploy.aws import DeployOptions
 
-__all__ = ["NatChoice", "stack_name", "stack_parameters"]
+__all__ = ["ApiOrigin", "NatChoice", "stack_name", "stack_parameters"]
 
 #: The network template's NatGateways: one per AZ, one for both, or none (tasks in the public subnets).
 NatChoice = Literal["per-az", "one", "none"]
+#: How CloudFront reaches the load balancer: a VPC origin (the load balancer internal) or the internet.
+ApiOrigin = Literal["vpc-origin", "internet"]
 
 
 def stack_name(project: str, component: str) -> str:
@@ -45,11 +47,15 @@ def stack_parameters(
             parameters["CertificateArn"] = options.certificate_arn
         if options.api_domain_name is not None:
             parameters["ApiDomainName"] = options.api_domain_name
+        if options.api_origin is not None:
+            parameters["LoadBalancerScheme"] = "internal" if options.api_origin == "vpc-origin" else "internet-facing"
         parameters["CloudFrontPrefixListId"] = options.cloudfront_prefix_list_id
     elif component == "website":
         # Parameters, not imports: they change when HTTPS is switched on (see ingress.yaml).
         parameters["ApiOriginDomainName"] = outputs["ingress"]["OriginDomainName"]
         parameters["ApiOriginProtocolPolicy"] = outputs["ingress"]["OriginProtocolPolicy"]
+        parameters["ApiOriginScheme"] = outputs["ingress"]["LoadBalancerScheme"]
+        parameters["ApiOriginLoadBalancerArn"] = outputs["ingress"]["LoadBalancerArn"]
     elif component == "services":
         parameters["ImageTag"] = image_tag
         # Without NAT, tasks reach AWS's APIs from the public subnets, on public IPs.

@@ -75,7 +75,7 @@ def deploy_aws_stacks(
     """Deploy ``components`` in ``deploy.aws``'s order with its parameters (``options`` are its
     :class:`~deploy.aws.DeployOptions`); the website's URL stands in for the undeployed CloudFront.
     ``cfn``: the CloudFormation client to use (the emulator's by default)."""
-    from deploy.aws import DeployOptions, deployment_order, stack_name, stack_parameters
+    from deploy.aws import DeployOptions, deployment_order, new_deployment_choices, stack_name, stack_parameters
     from deploy.cloudfront import origin_facing_prefix_list_id
     from deploy.stacks import deploy_stack
 
@@ -84,7 +84,7 @@ def deploy_aws_stacks(
     # The prefix list the deploy command looks up (moto has CloudFront's, with its own id).
     prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
     assert prefix_list is not None
-    chosen = DeployOptions(cloudfront_prefix_list_id=prefix_list, **options)
+    chosen = new_deployment_choices(cfn, DeployOptions(cloudfront_prefix_list_id=prefix_list, **options))
     outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": website_url}}
     physical: dict[str, dict[str, str]] = {}
     changes: list[str] = []

@@ -186,14 +186,15 @@ def test_load_balancer_admits_cloudfront_only(deployed: Deployed) -> None:
     assert prefix_list["PrefixListName"] == "com.amazonaws.global.cloudfront.origin-facing"
 
 
-def test_load_balancer_is_public_in_the_public_subnets(deployed: Deployed) -> None:
+def test_load_balancer_is_internal_in_the_private_subnets(deployed: Deployed) -> None:
+    # a new deployment: CloudFront reaches it through a VPC origin (test_vpc_origin.py)
     elbv2 = deployed.client("elbv2")
     (lb,) = elbv2.describe_load_balancers(LoadBalancerArns=[deployed.outputs["ingress"]["LoadBalancerArn"]])[
         "LoadBalancers"
     ]
-    assert lb["Scheme"] == "internet-facing"
+    assert lb["Scheme"] == "internal"
     assert {z["SubnetId"] for z in lb["AvailabilityZones"]} == set(
-        deployed.outputs["network"]["PublicSubnetIds"].split(",")
+        deployed.outputs["network"]["PrivateSubnetIds"].split(",")
     )
     assert lb["SecurityGroups"] == [deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"]]
     # (moto ignores LoadBalancerAttributes, access logs included: the template test checks them.)

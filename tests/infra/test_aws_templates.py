@@ -77,7 +77,12 @@ def test_every_import_names_an_export_of_the_stack_it_points_at(component: str) 
 def test_the_deploy_command_passes_valid_parameters(component: str) -> None:
     options = DeployOptions(project="prod", alarm_email="oncall@example.com", cloudfront_prefix_list_id="pl-3b927c52")
     outputs = {
-        "ingress": {"OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com", "OriginProtocolPolicy": "http-only"},
+        "ingress": {
+            "OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com",
+            "OriginProtocolPolicy": "http-only",
+            "LoadBalancerScheme": "internal",
+        "LoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/unit/0123456789abcdef",
+        },
         "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
     }
     parameters = stack_parameters(component, options, "0123abc", outputs)
@@ -559,7 +564,9 @@ def test_distribution_serves_the_site_through_oac_and_the_api_uncached() -> None
     assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
     # Parameters, not imports: both change when HTTPS is switched on (test_exports_stable.py).
     assert origins["api"]["DomainName"] == {"Ref": "ApiOriginDomainName"}
-    assert origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"] == {"Ref": "ApiOriginProtocolPolicy"}
+    # a custom origin over the internet to an internet-facing load balancer, else a VPC origin (test_vpc_origin.py)
+    custom = origins["api"]["CustomOriginConfig"]["Fn::If"][2]
+    assert custom["OriginProtocolPolicy"] == {"Ref": "ApiOriginProtocolPolicy"}
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
     (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/mysfits*"]
     assert api["TargetOriginId"] == "api" and api["ViewerProtocolPolicy"] == "https-only"

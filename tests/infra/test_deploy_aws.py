@@ -61,7 +61,13 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "network": {"AccessLogsBucketName": "unit-logs"},
     "data": {"MysfitsTableName": "unit-mysfits", "ProcessedEventsTableName": "unit-processed-events"},
     "messaging": {},
-    "ingress": {"ApiUrl": "http://alb.example", "OriginDomainName": "alb.example", "OriginProtocolPolicy": "http-only"},
+    "ingress": {
+        "ApiUrl": "http://alb.example",
+        "OriginDomainName": "alb.example",
+        "OriginProtocolPolicy": "http-only",
+        "LoadBalancerScheme": "internal",
+        "LoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/unit/0123456789abcdef",
+    },
     "website": {"SiteBucketName": "unit-site", "DistributionId": "E123", "WebsiteUrl": "https://d1.cloudfront.net"},
     "services": {},
     "alarms": {"AlarmsTopicArn": "arn:aws:sns:eu-west-1:111122223333:unit-alarms"},
@@ -268,6 +274,7 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
 ) -> None:
     # GIVEN images already in ECR under this commit, and no stack yet
     aws.preflight_passes()
+    aws.stack_absent(stack_name(PROJECT, "ingress"))  # a new deployment: a VPC origin, an internal load balancer
     aws.stubs["ec2"].add_response(
         "describe_managed_prefix_lists",
         {
@@ -335,6 +342,8 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     assert parameters["ingress"]["CloudFrontPrefixListId"] == "pl-3b927c52"  # looked up in the region
     assert parameters["website"]["ApiOriginDomainName"] == "alb.example"
     assert parameters["website"]["ApiOriginProtocolPolicy"] == "http-only"
+    assert parameters["ingress"]["LoadBalancerScheme"] == "internal"
+    assert parameters["website"]["ApiOriginScheme"] == "internal"
     assert parameters["services"]["ImageTag"] == SHA
     assert parameters["services"]["CorsAllowedOrigins"] == "https://d1.cloudfront.net"
     assert parameters["services"]["RegistryStack"] == "unit-registry"

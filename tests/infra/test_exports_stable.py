@@ -33,7 +33,12 @@ OPTION_SETS = {
     for name, choices in _CHOICES.items()
 }
 OUTPUTS = {
-    "ingress": {"OriginDomainName": "alb.example.com", "OriginProtocolPolicy": "http-only"},
+    "ingress": {
+        "OriginDomainName": "alb.example.com",
+        "OriginProtocolPolicy": "http-only",
+        "LoadBalancerScheme": "internal",
+        "LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/unit/0123456789abcdef",
+    },
     "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
 }
 
