@@ -44,6 +44,15 @@ def _absent(stub: Stubber) -> None:
     )
 
 
+def _creation_refused(stub: Stubber, code: str, message: str) -> None:
+    stub.add_client_error(
+        "create_service_linked_role",
+        service_error_code=code,
+        service_message=message,
+        expected_params={"AWSServiceName": "ecs.amazonaws.com"},
+    )
+
+
 def test_an_existing_role_is_left_alone(iam: tuple[Any, Stubber]) -> None:
     client, stub = iam
     stub.add_response("get_role", FOUND, {"RoleName": ECS_SERVICE_LINKED_ROLE})
@@ -64,13 +73,10 @@ def test_a_missing_role_is_created_and_waited_for_until_iam_returns_it(iam: tupl
 def test_a_role_another_deploy_just_created_is_taken_not_failed(iam: tuple[Any, Stubber]) -> None:
     client, stub = iam
     _absent(stub)
-    stub.add_client_error(
-        "create_service_linked_role",
-        service_error_code="InvalidInput",
-        service_message=(
-            "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
-        ),
-        expected_params={"AWSServiceName": "ecs.amazonaws.com"},
+    _creation_refused(
+        stub,
+        "InvalidInput",
+        "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.",
     )
     stub.add_response("get_role", FOUND, {"RoleName": ECS_SERVICE_LINKED_ROLE})
 
@@ -80,12 +86,7 @@ def test_a_role_another_deploy_just_created_is_taken_not_failed(iam: tuple[Any, 
 def test_a_refusal_says_what_to_ask_an_administrator(iam: tuple[Any, Stubber]) -> None:
     client, stub = iam
     _absent(stub)
-    stub.add_client_error(
-        "create_service_linked_role",
-        service_error_code="AccessDenied",
-        service_message="User is not authorized to perform: iam:CreateServiceLinkedRole",
-        expected_params={"AWSServiceName": "ecs.amazonaws.com"},
-    )
+    _creation_refused(stub, "AccessDenied", "User is not authorized to perform: iam:CreateServiceLinkedRole")
 
     with pytest.raises(DeployFailure, match=r"create-service-linked-role --aws-service-name ecs\.amazonaws\.com"):
         ensure_ecs_service_linked_role(client, poll_delay=0.01, timeout=1)
