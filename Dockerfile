@@ -30,10 +30,12 @@ COPY monolith/ monolith/
 # Byte-compile now: at run time the root filesystem is read-only.
 RUN python -m compileall -q mysfits_common monolith
 USER 10001:10001
+# The internal routes (fulfil, readiness) on their own port, which the public one does not have.
 ENV HOST=0.0.0.0 \
-    PORT=8080
-EXPOSE 8080
-# Liveness: GET / touches no dependency (readiness is the load balancer's /health).
+    PORT=8080 \
+    INTERNAL_PORT=8081
+EXPOSE 8080 8081
+# Liveness: GET / touches no dependency.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-m", "mysfits_common.healthcheck", "--url", "http://127.0.0.1:8080/"]
 # Workers, threads and timeouts come from WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT,

@@ -1,15 +1,20 @@
-"""Deploy the whole system to AWS, or tear it down: ``python -m deploy.aws deploy|teardown``.
+"""Deploy the whole system to AWS, or tear it down: ``python -m deploy.aws preflight|deploy|teardown``.
 
 boto3 alone makes every AWS call (no AWS CLI needed); the docker CLI builds and pushes the images.
 ``deploy``, idempotent:
 
+0. ECS's service-linked role, unless the account has it (:mod:`deploy.service_roles`);
 1. the ``registry`` stack (one ECR repository per service);
 2. the three images, built from the repository root and pushed tagged with the git commit SHA
    (never ``latest``; a tag already in ECR is not rebuilt: tags are immutable);
 3. the stacks ``network``, ``data``, ``messaging``, ``ingress``, ``website``, ``services`` and
-   ``alarms``, in that order, wired by exports and the parameters below;
+   ``alarms``, in that order (but for ``network`` after ``services`` when NAT gateways go away:
+   :func:`deployment_order`), wired by exports and the parameters below;
 4. ``website/`` uploaded to the site bucket with a ``config.js`` naming the API, the CloudFront
    cache invalidated, the catalogue seeded (missing mysfits only), the URLs printed.
+
+``preflight`` checks what can be checked before anything is created (:mod:`deploy.preflight`), one
+line each; ``deploy`` runs it first and stops on a failure.
 
 ``teardown`` deletes the stacks in the reverse order, emptying the site and access-log buckets
 first (the registry's repositories delete their images themselves: ``EmptyOnDelete``), and deletes
@@ -26,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, get_args
 
 import boto3
 from botocore.exceptions import BotoCoreError
@@ -35,11 +40,14 @@ from deploy.cli import Exit, configure_command_logging, explain, report_failures
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
-from deploy.parameters import stack_name, stack_parameters
+from deploy.parameters import ApiOrigin, NatChoice, stack_name, stack_parameters
+from deploy.preflight import Finding, run_preflight
 from deploy.retained import import_retained_tables
+from deploy.service_roles import ensure_ecs_service_linked_role
 from deploy.site import config_script, invalidate_all, upload_site
-from deploy.stacks import deploy_stack
+from deploy.stacks import deploy_stack, stack_parameters_now
 from deploy.teardown import Teardown
+from deploy.templates import S3TemplateStore
 from monolith.seed import seed_table
 
 __all__ = [
@@ -53,7 +61,10 @@ __all__ = [
     "MissingCredentials",
     "MissingRegion",
     "config_script",
+    "deploy_options",
+    "deployment_order",
     "main",
+    "new_deployment_choices",
     "require_credentials",
     "stack_name",
     "stack_parameters",
@@ -74,22 +85,49 @@ _AWS_TIMEOUT = 3600.0  # a CloudFront distribution takes minutes to deploy
 
 @dataclass(frozen=True)
 class DeployOptions:
-    """What the command line chooses; the defaults deploy a production-shaped environment."""
+    """What the command line chooses. ``None`` is "not given": a first deploy takes the templates'
+    defaults (a production-shaped environment), a later one keeps what the stack has."""
 
     project: str = "mysfits"
-    certificate_arn: str = ""
-    api_domain_name: str = ""
-    alarm_email: str = ""
-    single_nat: bool = False
-    no_nat: bool = False
-    small_workers: bool = False
-    pipeline_view: bool = False  # GET /pipeline for website/pipeline.html (counts only)
+    certificate_arn: str | None = None  # "" turns HTTPS off
+    api_domain_name: str | None = None
+    alarm_email: str | None = None  # "" drops the subscription
+    nat: NatChoice | None = None
+    api_origin: ApiOrigin | None = None  # None: a VPC origin for a new deployment, else as it is
+    small_workers: bool | None = None
+    pipeline_view: bool | None = None  # GET /pipeline for website/pipeline.html (counts only)
     allow_dirty: bool = False
     keep_data: bool = False
     cloudfront_prefix_list_id: str = ""  # looked up in the region when empty
     website_dir: Path = REPO_ROOT / "website"
     poll_delay: float = _AWS_POLL_DELAY
     timeout: float = _AWS_TIMEOUT
+
+
+def new_deployment_choices(cfn: Any, options: DeployOptions) -> DeployOptions:
+    """``options`` with what a new deployment gets that an existing one keeps as it is: CloudFront
+    reaches a new deployment's load balancer through a VPC origin (internal, no public address),
+    while an existing internet-facing one stays (replacing it would change exports that the services
+    and alarms stacks import, which CloudFormation refuses)."""
+    if options.api_origin is None and stack_parameters_now(cfn, stack_name(options.project, "ingress")) is None:
+        return replace(options, api_origin="vpc-origin")
+    return options
+
+
+def deployment_order(cfn: Any, options: DeployOptions, components: Sequence[str] = COMPONENTS) -> list[str]:
+    """``components`` in deployment order, but for one case: when an existing network is to lose
+    its NAT gateways, the services stack moves the tasks to the public subnets first, and the
+    network follows; the other way round the tasks, still in the private subnets, would lose AWS's
+    APIs until they moved. (Adding NAT gateways needs the usual order: the network, then the tasks.)"""
+    order = list(components)
+    if options.nat != "none" or not {"network", "services"} <= set(order):
+        return order
+    network = stack_parameters_now(cfn, stack_name(options.project, "network"))
+    if network is None or network.get("NatGateways", "none") == "none":
+        return order
+    order.remove("network")
+    order.insert(order.index("services") + 1, "network")
+    return order
 
 
 def require_credentials(session: boto3.session.Session) -> None:
@@ -123,8 +161,21 @@ class AwsDeployer:
         return cls(options=options, client=session.client, **kwargs)
 
     # ------------------------------------------------------------------ deploy
+    def preflight(self) -> list[Finding]:
+        """What can be checked before anything is created (:mod:`deploy.preflight`), printed a line each."""
+        region = self.client("sts").meta.region_name
+        findings = run_preflight(self.client, self.options, region, TEMPLATE_DIR, COMPONENTS)
+        self.out.write("".join(f"{finding.line()}\n" for finding in findings))
+        return findings
+
     def deploy(self) -> dict[str, dict[str, str]]:
         """Everything, in order; return each component's stack outputs."""
+        failed = [finding for finding in self.preflight() if finding.status == "fail"]
+        if failed:
+            raise DeployFailure(
+                "the preflight checks failed, so nothing was created: "
+                + "; ".join(f"{finding.subject}: {finding.message}" for finding in failed)
+            )
         image_tag = self.image_tag()
         if not self.options.cloudfront_prefix_list_id:
             found = origin_facing_prefix_list_id(self.client("ec2"))
@@ -133,9 +184,13 @@ class AwsDeployer:
                     f"this region has no managed prefix list {ORIGIN_FACING_PREFIX_LIST} for CloudFront"
                 )
             self.options = replace(self.options, cloudfront_prefix_list_id=found)
+        # Before any stack: on an account new to ECS the services would race ECS creating it.
+        waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}
+        ensure_ecs_service_linked_role(self.client("iam"), **waiting)
         outputs: dict[str, dict[str, str]] = {}
         cfn = self.client("cloudformation")
-        for component in COMPONENTS:
+        self.options = new_deployment_choices(cfn, self.options)
+        for component in deployment_order(cfn, self.options):
             outputs[component] = self._deploy_component(cfn, component, image_tag, outputs)
             if component == "registry":
                 self.publish_images(image_tag, outputs["registry"])
@@ -174,7 +229,23 @@ class AwsDeployer:
         if component == "data":
             import_retained_tables(cfn, self.client("dynamodb"), name, template, parameters, tags=tags, **waiting)
         capabilities = _CAPABILITIES.get(component, ())
-        return deploy_stack(cfn, name, template, parameters, capabilities=capabilities, tags=tags, **waiting)
+        bucket = outputs.get("registry", {}).get("TemplatesBucketName")
+        store = S3TemplateStore(self.client("s3"), bucket) if bucket else None
+        return deploy_stack(
+            cfn,
+            name,
+            template,
+            parameters,
+            capabilities=capabilities,
+            tags=tags,
+            template_store=store,
+            keep_previous=True,
+            announce=self._announce,
+            **waiting,
+        )
+
+    def _announce(self, change: str) -> None:
+        self.out.write(f"changing {change}\n")
 
     def image_tag(self) -> str:
         return self._images().tag()
@@ -214,19 +285,34 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m deploy.aws", description="Deploy Mythical Mysfits to AWS, or tear it down."
     )
-    parser.add_argument("command", choices=("deploy", "teardown"))
+    parser.add_argument(
+        "command", choices=("preflight", "deploy", "teardown"), help="preflight: check the account, change nothing"
+    )
     parser.add_argument("--project", default="mysfits", help="prefix of stacks and resources (default mysfits)")
     parser.add_argument("--region", help="AWS region (default: boto3's, from AWS_REGION or the profile)")
     parser.add_argument("--profile", help="AWS profile (default: boto3's, from AWS_PROFILE)")
-    parser.add_argument("--certificate-arn", default="", help="ACM certificate for HTTPS on the load balancer")
-    parser.add_argument("--api-domain-name", default="", help="DNS name the certificate covers (with a certificate)")
-    parser.add_argument("--alarm-email", default="", help="address subscribed to the alarms topic")
+    # Each option not given keeps what the last deploy chose (a first deploy: the default).
+    parser.add_argument("--certificate-arn", help="ACM certificate for HTTPS on the load balancer ('' turns it off)")
+    parser.add_argument("--api-domain-name", help="DNS name the certificate covers (with a certificate)")
+    parser.add_argument("--alarm-email", help="address subscribed to the alarms topic ('' drops it)")
     nat = parser.add_mutually_exclusive_group()
-    nat.add_argument("--single-nat", action="store_true", help="one NAT gateway instead of one per AZ")
-    nat.add_argument("--no-nat", action="store_true", help="no NAT gateway: tasks in the public subnets, public IPs")
-    parser.add_argument("--small-workers", action="store_true", help="workers at 0.25 vCPU, 0.5 GiB (not 0.5, 1)")
+    nat.add_argument("--nat", choices=get_args(NatChoice), help="NAT gateways: one per AZ (default), one, none")
+    nat.add_argument("--single-nat", dest="nat", action="store_const", const="one", help="the same as --nat one")
+    nat.add_argument("--no-nat", dest="nat", action="store_const", const="none", help="--nat none: public tasks")
     parser.add_argument(
-        "--pipeline-view", action="store_true", help="turn on GET /pipeline (queue counts) for the live pipeline page"
+        "--api-origin",
+        choices=get_args(ApiOrigin),
+        help="how CloudFront reaches the load balancer (a new deployment: vpc-origin, an internal load balancer)",
+    )
+    parser.add_argument(
+        "--small-workers",
+        action=argparse.BooleanOptionalAction,
+        help="workers at 0.25 vCPU, 0.5 GiB (--no-small-workers: 0.5 vCPU, 1 GiB, the default)",
+    )
+    parser.add_argument(
+        "--pipeline-view",
+        action=argparse.BooleanOptionalAction,
+        help="GET /pipeline (queue counts) for the live pipeline page (off by default)",
     )
     parser.add_argument(
         "--allow-dirty", action="store_true", help="deploy uncommitted image sources (tagged <sha>-dirty-<time>)"
@@ -249,23 +335,36 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         failure = explain(exc)
         sys.stderr.write(f"{tool}: {exc}\n")
         return int(failure.code)
-    options = DeployOptions(
+    options = deploy_options(args)
+    deployer = AwsDeployer.from_session(session, options)
+    if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
+        sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
+        return Exit.REFUSED
+    if args.command == "preflight":
+        return report_failures(tool, lambda: _passed(deployer.preflight()))
+    return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
+
+
+def _passed(findings: Sequence[Finding]) -> None:
+    failed = [finding.subject for finding in findings if finding.status == "fail"]
+    if failed:
+        raise DeployFailure(f"{', '.join(failed)}: see the FAIL lines above; nothing was changed")
+
+
+def deploy_options(args: argparse.Namespace) -> DeployOptions:
+    """The options a parsed command line gives; what it does not name stays ``None`` (kept)."""
+    return DeployOptions(
         project=args.project,
         certificate_arn=args.certificate_arn,
         api_domain_name=args.api_domain_name,
         alarm_email=args.alarm_email,
-        single_nat=args.single_nat,
-        no_nat=args.no_nat,
+        nat=args.nat,
+        api_origin=args.api_origin,
         small_workers=args.small_workers,
         pipeline_view=args.pipeline_view,
         allow_dirty=args.allow_dirty,
         keep_data=args.keep_data,
     )
-    deployer = AwsDeployer.from_session(session, options)
-    if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
-        sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
-        return Exit.REFUSED
-    return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
 
 
 def _confirmed(project: str, region: str | None) -> bool:

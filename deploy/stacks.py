@@ -9,14 +9,14 @@ import logging
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy.rules import broken_rules
-from deploy.templates import load_template_text, parameter_values, template_body
+from deploy.templates import fits_template_body, load_template_text, parameter_values, template_body, template_text
 
 __all__ = [
     "DeployError",
@@ -25,6 +25,7 @@ __all__ = [
     "check_parameters",
     "deploy_stack",
     "stack_outputs",
+    "stack_parameters_now",
     "stack_status",
     "waiter_config",
 ]
@@ -67,9 +68,12 @@ class IncompleteStack(DeployError):
         )
 
 
-def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str]) -> list[str]:
+def check_parameters(
+    template: Mapping[str, Any], parameters: Mapping[str, str], *, kept: Collection[str] = ()
+) -> list[str]:
     """Problems with ``parameters`` against the template's declarations, as CloudFormation would
     report them (unknown name, missing value, AllowedPattern, AllowedValues, lengths, bounds).
+    ``kept`` names the parameters a stack update keeps at their previous values: they need none.
 
     Emulators do not all enforce these constraints; checking here makes a bad value fail the same
     way everywhere.
@@ -80,7 +84,7 @@ def check_parameters(template: Mapping[str, Any], parameters: Mapping[str, str])
         if not isinstance(spec, Mapping):
             continue
         if name not in parameters:
-            if "Default" not in spec:
+            if "Default" not in spec and name not in kept:
                 problems.append(f"{name}: a value is required")
             continue
         value = str(parameters[name])
@@ -120,6 +124,17 @@ def _describe(cfn: Any, stack_name: str) -> dict[str, Any] | None:
         return None
     stack: dict[str, Any] = stacks[0]
     return stack
+
+
+def _parameters_of(stack: Mapping[str, Any]) -> dict[str, str]:
+    """The parameter values a described stack has now."""
+    return {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in stack.get("Parameters", [])}
+
+
+def stack_parameters_now(cfn: Any, stack_name: str) -> dict[str, str] | None:
+    """The stack's parameter values now, or None when it does not exist."""
+    stack = _describe(cfn, stack_name)
+    return None if stack is None else _parameters_of(stack)
 
 
 def stack_status(cfn: Any, stack_name: str) -> str | None:
@@ -216,10 +231,20 @@ def deploy_stack(
     *,
     capabilities: Sequence[str] = (),
     tags: Mapping[str, str] | None = None,
+    template_store: Callable[[str, str], str] | None = None,
+    keep_previous: bool = False,
+    announce: Callable[[str], None] | None = None,
     poll_delay: float = 5.0,
     timeout: float = 3600.0,
 ) -> dict[str, str]:
     """Create or update ``stack_name`` from the template and wait; return the stack's outputs.
+
+    A template too big for ``TemplateBody`` goes through ``template_store`` (stack name, text ->
+    ``TemplateURL``, e.g. :class:`~deploy.templates.S3TemplateStore`); without one it is refused.
+
+    With ``keep_previous``, an update keeps every parameter not in ``parameters`` at the value the
+    stack has (CloudFormation's ``UsePreviousValue``): a later deploy keeps what an earlier one
+    chose. ``announce`` is told each parameter of an existing stack that changes, one line each.
 
     Idempotent: an absent stack is created, a present one updated, and "No updates are to be
     performed" is success. A stack left by an earlier failed creation (ROLLBACK_COMPLETE,
@@ -227,20 +252,18 @@ def deploy_stack(
     created again. Any failure raises
     :class:`DeployError` carrying the failure reasons from the stack's events.
     """
-    body = template_body(template_path)
-    template = load_template_text(body)
-    problems = check_parameters(template, parameters or {}) or broken_rules(template, parameters or {})
+    explicit = dict(parameters or {})
+    text = template_text(template_path)
+    template = load_template_text(text)
+    # Checked before any call; with keep_previous, what needs the values the stack keeps is checked
+    # again once they are known (still before any change).
+    declared = template.get("Parameters") or {}
+    if keep_previous:
+        problems = check_parameters(template, explicit, kept=declared)
+    else:
+        problems = check_parameters(template, explicit) or broken_rules(template, explicit)
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
-    # Omitted parameters take their template defaults on create and on update alike; sending them
-    # explicitly changes nothing on AWS and lets emulators recognise an unchanged stack.
-    values = parameter_values(template, parameters)
-    cfn_parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
-    common: dict[str, Any] = {"StackName": stack_name, "TemplateBody": body, "Parameters": cfn_parameters}
-    if capabilities:
-        common["Capabilities"] = list(capabilities)
-    if tags:
-        common["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
     stack = _wait_until_settled(cfn_client, stack_name, poll_delay, timeout)
     if stack is not None and stack["StackStatus"] in _FAILED_CREATION:
@@ -248,6 +271,32 @@ def deploy_stack(
         cfn_client.delete_stack(StackName=stack_name)
         _wait(cfn_client, "stack_delete_complete", stack_name, poll_delay, timeout)
         stack = None
+
+    previous = _parameters_of(stack) if stack is not None and keep_previous else {}
+    kept = [name for name in declared if name in previous and name not in explicit]
+    values = {**parameter_values(template, explicit), **{name: previous[name] for name in kept}}
+    problems = check_parameters(template, values) or broken_rules(template, values)
+    if problems:
+        raise DeployError(stack_name, "invalid parameters", problems)
+    if stack is not None and announce is not None:
+        for name, value in values.items():
+            if name in previous and previous[name] != value:
+                announce(f"{stack_name}: {name} {previous[name] or '(empty)'} -> {value or '(empty)'}")
+    # Parameters neither given nor kept take their template defaults, on create and on update alike;
+    # sending them explicitly changes nothing on AWS and lets emulators recognise an unchanged stack.
+    cfn_parameters = [
+        {"ParameterKey": key, **({"UsePreviousValue": True} if key in kept else {"ParameterValue": value})}
+        for key, value in values.items()
+    ]
+    if fits_template_body(text) or template_store is None:
+        source = {"TemplateBody": template_body(template_path)}
+    else:
+        source = {"TemplateURL": template_store(stack_name, text)}
+    common: dict[str, Any] = {"StackName": stack_name, **source, "Parameters": cfn_parameters}
+    if capabilities:
+        common["Capabilities"] = list(capabilities)
+    if tags:
+        common["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
     try:
         if stack is None:

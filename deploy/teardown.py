@@ -1,7 +1,7 @@
 """Tear a deployment down: every stack, newest first, emptying what blocks deletion.
 
-The site and access-log buckets are emptied first (the registry's repositories delete their images
-themselves: ``EmptyOnDelete``). The data stack retains its tables, so they are deleted after it;
+The site, access-log and templates buckets are emptied first (the registry's repositories delete
+their images themselves: ``EmptyOnDelete``). The data stack retains its tables, so they are deleted after it;
 ``keep_data`` keeps the data stack itself, tables and all, for the next deploy to update in place.
 """
 
@@ -52,6 +52,8 @@ class Teardown:
                 self.empty_bucket(outputs["SiteBucketName"])
             elif component == "network" and outputs.get("AccessLogsBucketName"):
                 self.empty_bucket(outputs["AccessLogsBucketName"])
+            elif component == "registry" and outputs.get("TemplatesBucketName"):
+                self.empty_bucket(outputs["TemplatesBucketName"])
             try:
                 self._delete_stack(cfn, name)
             except DeployFailure:

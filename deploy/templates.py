@@ -15,7 +15,9 @@ Like CloudFormation, unquoted dates (``AWSTemplateFormatVersion: 2010-09-09``) s
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,15 @@ import yaml
 
 __all__ = [
     "MAX_TEMPLATE_BODY_BYTES",
+    "S3TemplateStore",
     "TemplateError",
+    "fits_template_body",
     "load_template",
     "load_template_text",
     "parameter_value",
     "parameter_values",
     "template_body",
+    "template_text",
 ]
 
 #: CloudFormation's limit for a template passed inline as ``TemplateBody`` (bigger ones need S3).
@@ -142,24 +147,49 @@ def load_template(path: str | Path) -> dict[str, Any]:
         raise TemplateError(f"{path}: {exc}") from exc
 
 
-def template_body(path: str | Path) -> str:
-    """The template text to send as CloudFormation's ``TemplateBody``, checked for size and syntax."""
+def template_text(path: str | Path) -> str:
+    """The template's text, checked for syntax, whatever its size."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TemplateError(f"cannot read template {path}: {exc}") from exc
-    size = len(text.encode("utf-8"))
-    if size > MAX_TEMPLATE_BODY_BYTES:
-        raise TemplateError(
-            f"{path} is {size} bytes; TemplateBody is limited to {MAX_TEMPLATE_BODY_BYTES} bytes "
-            "(upload it to S3 and use TemplateURL)"
-        )
     try:
         load_template_text(text)
     except TemplateError as exc:
         raise TemplateError(f"{path}: {exc}") from exc
     return text
+
+
+def fits_template_body(text: str) -> bool:
+    """Whether CloudFormation takes ``text`` inline, as ``TemplateBody``."""
+    return len(text.encode("utf-8")) <= MAX_TEMPLATE_BODY_BYTES
+
+
+def template_body(path: str | Path) -> str:
+    """The template text to send as CloudFormation's ``TemplateBody``, checked for size and syntax."""
+    text = template_text(path)
+    if not fits_template_body(text):
+        raise TemplateError(
+            f"{path} is {len(text.encode('utf-8'))} bytes; TemplateBody is limited to {MAX_TEMPLATE_BODY_BYTES} "
+            "bytes (upload it to S3 and use TemplateURL)"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class S3TemplateStore:
+    """Puts a template too big for ``TemplateBody`` in ``bucket`` and answers its ``TemplateURL``
+    (CloudFormation reads it from there: up to 1 MB). Keys are the stack and the text's digest, so
+    an unchanged template is the same object."""
+
+    s3: Any
+    bucket: str
+
+    def __call__(self, stack_name: str, text: str) -> str:
+        key = f"{stack_name}/{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}.yaml"
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType="text/yaml")
+        return f"https://{self.bucket}.s3.{self.s3.meta.region_name}.amazonaws.com/{key}"
 
 
 def parameter_value(value: Any) -> str:

@@ -18,6 +18,8 @@ class SystemConfig:
     """How to run the embedded system; the defaults are what `make run` uses."""
 
     api_port: int = 8080
+    # The monolith's internal routes (fulfil, readiness), which only the workers call; 0: any free port.
+    internal_port: int = 0
     website_port: int = 8081  # 0: any free port
     serve_website: bool = True
     emulator_port: int = 4566
@@ -45,6 +47,7 @@ class SystemConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SystemConfig:
         return cls(
             api_port=whole_number(env, "API_PORT", cls.api_port),
+            internal_port=whole_number(env, "INTERNAL_API_PORT", cls.internal_port),
             website_port=whole_number(env, "WEBSITE_PORT", cls.website_port),
             serve_website=env.get("SERVE_WEBSITE", "1") != "0",
             emulator_port=whole_number(env, "EMULATOR_PORT", cls.emulator_port),

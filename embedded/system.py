@@ -13,7 +13,7 @@ from pathlib import Path
 from deploy.endpoints import Endpoints, with_emulator_credentials
 from deploy.local import Topology, deploy_and_seed
 from embedded.config import SystemConfig
-from embedded.processes import ManagedProcess, answers, wait_until
+from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.website import WebsiteServer
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ class EmbeddedSystem:
         self.topology: Topology | None = None
         self.endpoint_url = config.endpoint_url or f"http://127.0.0.1:{config.emulator_port}"
         self.api_url = f"http://127.0.0.1:{config.api_port}"
+        # The workers' way in, as on AWS: fulfil and readiness are served on this port only.
+        self.internal_port = config.internal_port or free_port()
+        self.internal_url = f"http://127.0.0.1:{self.internal_port}"
         self.website_url = f"http://127.0.0.1:{config.website_port}"
         self.restarts: dict[str, int] = dict.fromkeys(WORKERS, 0)
         self._supervising = threading.Event()
@@ -151,7 +154,12 @@ class EmbeddedSystem:
         if self.monolith is not None:
             self.monolith.stop()
         argv = [sys.executable, "-m", "gunicorn", "-c", "monolith/gunicorn.conf.py", "monolith.wsgi:app"]
-        env = {**self._service_env(), "HOST": "127.0.0.1", "PORT": str(self.config.api_port)}
+        env = {
+            **self._service_env(),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.config.api_port),
+            "INTERNAL_PORT": str(self.internal_port),
+        }
         self.monolith = ManagedProcess("monolith", argv, env, self._log_path("monolith")).start()
         wait_until(self._monolith_ready, 60, f"the monolith at {self.api_url}/health")
         return self.monolith
@@ -165,7 +173,7 @@ class EmbeddedSystem:
         env = {
             **self._service_env(),
             "QUEUE_URL": queue_url,
-            "MONOLITH_URL": self.api_url,
+            "MONOLITH_URL": self.internal_url,
             "WORKER_WAIT_SECONDS": str(self.config.worker_wait_seconds),
             "WORKER_VISIBILITY_TIMEOUT": str(self.config.visibility_timeout),
             "WORKER_STATUS_FILE": str(self.status_dir / f"{name}.json"),

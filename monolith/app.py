@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, request
+from flask import Blueprint, Flask, Response, g, request
 
-from monolith import api, fulfil, pipeline
+from monolith import api, fulfil, pipeline, readiness
 from monolith.config import Settings
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.errors import register_error_handlers
@@ -18,6 +21,9 @@ from mysfits_common import aws
 from mysfits_common.budgets import BOUNDED
 from mysfits_common.publish_batcher import BatchingPublisher
 from mysfits_common.publisher import EventPublisher, SnsPublisher
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 logger = logging.getLogger("monolith.requests")
 # The services the app makes clients of (gunicorn's master preloads them before it forks).
@@ -59,8 +65,28 @@ def build_pipeline_view(settings: Settings, service: MysfitsService) -> pipeline
     return pipeline.PipelineView(aws.client("sqs"), queues, service, settings.worker_status_dir)
 
 
+#: What the load balancer may reach, and what only the workers' port serves besides.
+PUBLIC_BLUEPRINTS = (api.bp, pipeline.bp)
+INTERNAL_BLUEPRINTS = (fulfil.bp, readiness.bp)
+
+
 def create_app(settings: Settings | None = None, *, service: MysfitsService | None = None) -> Flask:
+    """Every route; with ``settings.internal_port``, a request on any other port is served by an app
+    that has the public routes only, so no public path can reach an internal one however it is
+    spelled (the load balancer's target group and security group know the public port alone)."""
     settings = settings or Settings.from_env()
+    service = service or build_service(settings)
+    extensions: dict[str, object] = {"mysfits_service": service}
+    if settings.pipeline_view:
+        extensions["pipeline_view"] = build_pipeline_view(settings, service)
+    app = _flask_app(settings, extensions, (*PUBLIC_BLUEPRINTS, *INTERNAL_BLUEPRINTS))
+    if settings.internal_port:
+        public = _flask_app(settings, extensions, PUBLIC_BLUEPRINTS)
+        app.wsgi_app = _ByPort(str(settings.internal_port), internal=app.wsgi_app, public=public.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _flask_app(settings: Settings, extensions: dict[str, object], blueprints: Sequence[Blueprint]) -> Flask:
     app = Flask(__name__, static_folder=None)  # an API: no static route
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -68,15 +94,26 @@ def create_app(settings: Settings | None = None, *, service: MysfitsService | No
         REQUEST_BUDGET_SECONDS=settings.request_budget_seconds,
         JSON_SORT_KEYS=False,
     )
-    app.extensions["mysfits_service"] = service or build_service(settings)
-    if settings.pipeline_view:
-        app.extensions["pipeline_view"] = build_pipeline_view(settings, app.extensions["mysfits_service"])
-    app.register_blueprint(api.bp)
-    app.register_blueprint(fulfil.bp)
-    app.register_blueprint(pipeline.bp)
+    app.extensions.update(extensions)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
     register_error_handlers(app)
     _add_request_hooks(app, settings)
     return app
+
+
+@dataclass(frozen=True)
+class _ByPort:
+    """WSGI: a request that arrived on ``port`` goes to ``internal``, any other to ``public``.
+    SERVER_PORT is the port of the socket gunicorn accepted it on, never a client's header."""
+
+    port: str
+    internal: WSGIApplication
+    public: WSGIApplication
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        chosen = self.internal if environ.get("SERVER_PORT") == self.port else self.public
+        return chosen(environ, start_response)
 
 
 def close_app(app: Flask) -> None:

@@ -79,6 +79,9 @@ class Settings:
     publish_linger_ms: int = 5
     # How long a like or adoption may take to answer (its publish waits no longer): well under the ALB's 60 s.
     request_budget_seconds: float = REQUEST_SECONDS
+    # The port of the internal routes (fulfil, readiness), which the public port then does not have at
+    # all; gunicorn listens on both. None: every route on every port (tests, a process on its own).
+    internal_port: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -105,4 +108,5 @@ class Settings:
             publish_batch_entries=_bounded(env, "PUBLISH_BATCH_ENTRIES", cls.publish_batch_entries, 1, 10),
             publish_linger_ms=_bounded(env, "PUBLISH_LINGER_MS", cls.publish_linger_ms, 0, 1000),
             request_budget_seconds=number(env, "REQUEST_BUDGET_SECONDS", cls.request_budget_seconds),
+            internal_port=whole_number(env, "INTERNAL_PORT", 0) or None,
         )

@@ -16,7 +16,9 @@ from mysfits_common.settings import whole_number
 # parsed here once (no credentials are resolved and nothing connects), about 0.2 s of CPU per worker.
 aws.preload(*AWS_SERVICES)
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
+# The public port, and the internal routes' own (INTERNAL_PORT: monolith.app serves them there only).
+_host = os.environ.get("HOST", "0.0.0.0")
+bind = [f"{_host}:{port}" for port in (os.environ.get("PORT", "8080"), os.environ.get("INTERNAL_PORT")) if port]
 workers = whole_number(os.environ, "WEB_CONCURRENCY", 2)
 # Requests a process serves at once: the publish batcher can only share a PublishBatch among those, so
 # at least ten (SNS's batch size); the threads mostly wait on SNS and DynamoDB, not on the CPU.

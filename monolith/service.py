@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -40,14 +42,21 @@ class MysfitsService:
         adopt_mode: Mode = "queue",
         known_ids_ttl_seconds: float = 300,
         modes: ModeSource | None = None,
+        readiness_cache_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``modes`` is the strangler switch read at run time; without it, ``like_mode`` and
-        ``adopt_mode`` hold for the service's life."""
+        ``adopt_mode`` hold for the service's life. Readiness is asked of the dependencies at most
+        once per ``readiness_cache_seconds``: DescribeTable and GetTopicAttributes are rate-limited."""
         self._repository = repository
         self._publisher = publisher
         self._modes: ModeSource = modes or FixedModes(like_mode, adopt_mode)
         # Mysfits are never deleted, so an id seen once need not be read again on every like.
         self._known_ids = TtlSet(known_ids_ttl_seconds)
+        self._readiness_cache_seconds = readiness_cache_seconds
+        self._clock = clock
+        self._readiness_lock = threading.Lock()
+        self._readiness: tuple[float, dict[str, str]] | None = None  # (when asked, checks)
 
     def list_mysfits(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
         return sorted(self._repository.find(by), key=lambda mysfit: mysfit.name)
@@ -95,7 +104,14 @@ class MysfitsService:
         return {feature: self._modes.mode(feature) for feature in FEATURES}
 
     def readiness(self) -> dict[str, str]:
-        """Whether each dependency answers: "ok" or the error, by dependency name."""
+        """Whether each dependency answers: "ok" or the error, by dependency name (cached)."""
+        with self._readiness_lock:
+            now = self._clock()
+            if self._readiness is None or now - self._readiness[0] >= self._readiness_cache_seconds:
+                self._readiness = (now, self._ask_dependencies())
+            return dict(self._readiness[1])
+
+    def _ask_dependencies(self) -> dict[str, str]:
         checks: dict[str, str] = {}
         probes = {"dynamodb": self._repository.ping}
         if "queue" in (self._modes.mode("like"), self._modes.mode("adopt")):

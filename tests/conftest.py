@@ -154,6 +154,13 @@ def api(system: EmbeddedSystem) -> Iterator[Api]:
 
 
 @pytest.fixture(scope="session")
+def internal(system: EmbeddedSystem) -> Iterator[Api]:
+    """The monolith's internal port, the workers' way in: the fulfil and readiness routes (and the public ones)."""
+    with Api(system.internal_url) as internal:
+        yield internal
+
+
+@pytest.fixture(scope="session")
 def aws(system: EmbeddedSystem) -> Aws:
     assert system.topology is not None
     return Aws(system.endpoint_url, system.topology)

@@ -23,6 +23,10 @@ the reason it exists, and nowhere else:
   lists (moto dropped them);
 - :mod:`embedded.emulator.ecs`: a stack's ECS services keep their network configuration (moto
   dropped it);
+- :mod:`embedded.emulator.elbv2`: a stack's load balancer can be updated (moto dropped it from the
+  stack, failing every ``!GetAtt`` of it), and a new ``Scheme`` replaces it;
+- :mod:`embedded.emulator.service_discovery`: a stack's Cloud Map HTTP namespace (moto's
+  CloudFormation has none, so ``!GetAtt Namespace.Arn`` failed the services stack);
 - :mod:`embedded.emulator.ecr`: a stack's ECR repositories honour ``EmptyOnDelete`` (moto ignores it,
   so a repository holding images blocked its stack's deletion);
 - :mod:`embedded.emulator.request_count`: an opt-in count of the requests served, by service and
@@ -52,9 +56,11 @@ from embedded.emulator import (
     ec2,
     ecr,
     ecs,
+    elbv2,
     history,
     message_moves,
     server,
+    service_discovery,
     sqs,
 )
 
@@ -78,4 +84,6 @@ def install() -> None:
     ec2.install()
     ecr.install()
     ecs.install()
+    elbv2.install()
+    service_discovery.install()
     _installed = True

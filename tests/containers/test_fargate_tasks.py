@@ -33,6 +33,7 @@ def definitions(stacks: tuple[str, Topology, dict[str, str]]) -> dict[str, Conta
         "DataStack": data_stack_name(project),
         "MessagingStack": messaging_stack_name(project),
         "ContainerPort": str(free_port()),
+        "InternalPort": str(free_port()),
         "AWS::Region": "us-east-1",
     }
     found = container_definitions(SERVICES_TEMPLATE, parameters, exports)

@@ -63,7 +63,7 @@ def _event_names_its_url(case: Case, mysfit_id: object) -> None:
 @generated.parametrize()
 def test_generated_requests_get_documented_responses(case: Case, system: EmbeddedSystem) -> None:
     _event_names_its_url(case, (case.path_parameters or {}).get("mysfitId"))
-    case.call_and_validate(base_url=system.api_url, headers=_with_secret(system))
+    case.call_and_validate(base_url=system.internal_url, headers=_with_secret(system))
 
 
 @pinned.parametrize()
@@ -71,12 +71,12 @@ def test_requests_for_an_existing_mysfit_get_documented_responses(
     case: Case, system: EmbeddedSystem, contract_mysfit: str
 ) -> None:
     _event_names_its_url(case, contract_mysfit)
-    case.call_and_validate(base_url=system.api_url, headers=_with_secret(system))
+    case.call_and_validate(base_url=system.internal_url, headers=_with_secret(system))
 
 
 @fulfil_only.parametrize()
 def test_fulfil_without_the_secret_is_always_401(case: Case, system: EmbeddedSystem) -> None:
-    response = case.call_and_validate(base_url=system.api_url)
+    response = case.call_and_validate(base_url=system.internal_url)
 
     # Only routing comes before authentication: another method is 405, an id with a slash finds no route.
     routed = case.method == "POST" and (case.meta is None or not case.meta.is_negative_at(ParameterLocation.PATH))

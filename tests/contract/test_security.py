@@ -75,11 +75,12 @@ def untouched(api: Api, aws: Aws, mysfit_id: str) -> Iterator[None]:
 
 @pytest.mark.usefixtures("untouched")
 @pytest.mark.parametrize("action", ACTIONS)
-def test_fulfil_without_the_secret_is_401(api: Api, mysfit_id: str, action: str) -> None:
+def test_fulfil_without_the_secret_is_401(internal: Api, mysfit_id: str, action: str) -> None:
     event = event_for(action, mysfit_id)
 
-    assert_json_error(api.post(f"/mysfits/{mysfit_id}/{action}", json=event), 401)
-    assert_json_error(api.post(f"/mysfits/{mysfit_id}/{action}", json=event, headers={FULFIL_SECRET_HEADER: ""}), 401)
+    assert_json_error(internal.post(f"/mysfits/{mysfit_id}/{action}", json=event), 401)
+    empty = {FULFIL_SECRET_HEADER: ""}
+    assert_json_error(internal.post(f"/mysfits/{mysfit_id}/{action}", json=event, headers=empty), 401)
 
 
 WRONG_SECRETS: dict[str, Callable[[str], str]] = {
@@ -98,12 +99,12 @@ WRONG_SECRETS: dict[str, Callable[[str], str]] = {
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("make_wrong", WRONG_SECRETS.values(), ids=WRONG_SECRETS.keys())
 def test_fulfil_with_a_wrong_secret_is_401(
-    api: Api, mysfit_id: str, secret: str, action: str, make_wrong: Callable[[str], str]
+    internal: Api, mysfit_id: str, secret: str, action: str, make_wrong: Callable[[str], str]
 ) -> None:
     wrong = make_wrong(secret)
     assert wrong != secret
 
-    response = api.post(f"/mysfits/{mysfit_id}/{action}", json=event_for(action, mysfit_id),
+    response = internal.post(f"/mysfits/{mysfit_id}/{action}", json=event_for(action, mysfit_id),
                         headers={FULFIL_SECRET_HEADER: wrong})
 
     assert_json_error(response, 401)
@@ -111,29 +112,57 @@ def test_fulfil_with_a_wrong_secret_is_401(
 
 
 @pytest.mark.parametrize("action", ACTIONS)
-def test_fulfil_with_the_secret_is_applied(api: Api, mysfit_id: str, secret: str, action: str) -> None:
+def test_fulfil_with_the_secret_is_applied(internal: Api, mysfit_id: str, secret: str, action: str) -> None:
     # The control for the 401s above: the same request with the real secret goes through.
     event = event_for(action, mysfit_id)
 
-    response = api.post(f"/mysfits/{mysfit_id}/{action}", json=event, headers={FULFIL_SECRET_HEADER: secret})
+    response = internal.post(f"/mysfits/{mysfit_id}/{action}", json=event, headers={FULFIL_SECRET_HEADER: secret})
 
     assert response.status_code == 200
     assert response.json() == {"status": "applied", "eventId": event["eventId"]}
 
 
 def test_a_replay_spelled_differently_is_refused_not_counted_again(
-    api: Api, aws: Aws, mysfit_id: str, secret: str
+    api: Api, internal: Api, aws: Aws, mysfit_id: str, secret: str
 ) -> None:
     # uuid.UUID() also reads "{...}", "urn:uuid:..." and upper case; each spelling would get its own marker.
     event = event_for("fulfill-like", mysfit_id)
     url, with_secret = f"/mysfits/{mysfit_id}/fulfill-like", {FULFIL_SECRET_HEADER: secret}
-    assert api.post(url, json=event, headers=with_secret).status_code == 200
+    assert internal.post(url, json=event, headers=with_secret).status_code == 200
 
     for spelling in [event["eventId"].upper(), "{" + event["eventId"] + "}", "urn:uuid:" + event["eventId"]]:
-        assert_json_error(api.post(url, json={**event, "eventId": spelling}, headers=with_secret), 400)
+        assert_json_error(internal.post(url, json={**event, "eventId": spelling}, headers=with_secret), 400)
 
     assert api.likes(mysfit_id) == 1
     assert aws.outcomes(mysfit_id) == {"applied": 1}
+
+
+@pytest.mark.usefixtures("untouched")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/mysfits/{id}/fulfill-like",
+        "/mysfits/{id}/%66ulfill-like",
+        "/mysfits/{id}/FULFILL-LIKE",
+        "/mysfits/{id}//fulfill-like",
+        "/mysfits/x/../{id}/fulfill-like",
+        "/mysfits/batch/fulfill-likes",
+        "/ready",
+    ],
+)
+def test_the_public_port_cannot_reach_an_internal_route_however_spelled(
+    api: Api, mysfit_id: str, secret: str, path: str
+) -> None:
+    url = api.base_url + path.format(id=mysfit_id)
+    event = event_for("fulfill-like", mysfit_id)
+
+    # raw: requests would normalise the dot segments and the encoding away
+    prepared = requests.Request("POST", url, json=event, headers={FULFIL_SECRET_HEADER: secret}).prepare()
+    prepared.url = url
+    with requests.Session() as session:
+        response = session.send(prepared, timeout=10)
+
+    assert_json_error(response, 404)
 
 
 @pytest.mark.parametrize("path", ["/", "/health", "/mysfits", "/mysfits/{id}", "/no-such-route"])
@@ -164,11 +193,11 @@ def _chunks(body: bytes) -> Iterator[bytes]:
 @pytest.mark.usefixtures("untouched")
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 @pytest.mark.parametrize("action", ["like", "adopt", *ACTIONS])
-def test_an_oversized_body_is_413(api: Api, mysfit_id: str, secret: str, action: str, framing: str) -> None:
+def test_an_oversized_body_is_413(internal: Api, mysfit_id: str, secret: str, action: str, framing: str) -> None:
     body = _padded(event_for(action, mysfit_id) if action in ACTIONS else {})
     assert len(body) == MAX_BODY_BYTES + 1
 
-    response = api.post(
+    response = internal.post(
         f"/mysfits/{mysfit_id}/{action}",
         data=body if framing == "content-length" else _chunks(body),
         headers={"Content-Type": "application/json", FULFIL_SECRET_HEADER: secret},
@@ -181,12 +210,12 @@ def test_an_oversized_body_is_413(api: Api, mysfit_id: str, secret: str, action:
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
 @pytest.mark.parametrize("action", ["like", "adopt", *ACTIONS])
 def test_a_body_that_is_not_json_is_415(
-    api: Api, mysfit_id: str, secret: str, action: str, content_type: str
+    internal: Api, mysfit_id: str, secret: str, action: str, content_type: str
 ) -> None:
     # The body itself is valid JSON: the media type alone must decide.
     body = json.dumps(event_for(action, mysfit_id) if action in ACTIONS else {})
 
-    response = api.post(f"/mysfits/{mysfit_id}/{action}", data=body,
+    response = internal.post(f"/mysfits/{mysfit_id}/{action}", data=body,
                         headers={"Content-Type": content_type, FULFIL_SECRET_HEADER: secret})
 
     assert_json_error(response, 415)
@@ -213,15 +242,15 @@ BAD_IDS = {
 @pytest.mark.usefixtures("untouched")
 @pytest.mark.parametrize("bad_id", BAD_IDS.values(), ids=BAD_IDS.keys())
 def test_an_id_outside_the_pattern_is_refused_and_writes_nothing(
-    api: Api, mysfit_id: str, secret: str, bad_id: str
+    internal: Api, mysfit_id: str, secret: str, bad_id: str
 ) -> None:
     with_secret = {FULFIL_SECRET_HEADER: secret}
     responses = [
-        api.get(f"/mysfits/{bad_id}"),
-        api.post(f"/mysfits/{bad_id}/like"),
-        api.post(f"/mysfits/{bad_id}/adopt"),
+        internal.get(f"/mysfits/{bad_id}"),
+        internal.post(f"/mysfits/{bad_id}/like"),
+        internal.post(f"/mysfits/{bad_id}/adopt"),
         # A valid event for a real mysfit behind a bad URL: the URL must not lead to a write.
-        *(api.post(f"/mysfits/{bad_id}/{action}", json=event_for(action, mysfit_id), headers=with_secret)
+        *(internal.post(f"/mysfits/{bad_id}/{action}", json=event_for(action, mysfit_id), headers=with_secret)
           for action in ACTIONS),
     ]
 
@@ -269,7 +298,7 @@ def _mentions(path: Path, text: str) -> Callable[[], bool]:
 
 
 def test_logs_are_json_with_correlation_ids_and_hold_no_secret_and_no_body(
-    api: Api, aws: Aws, system: EmbeddedSystem, mysfit_id: str, secret: str, emulator_log: Path
+    api: Api, internal: Api, aws: Aws, system: EmbeddedSystem, mysfit_id: str, secret: str, emulator_log: Path
 ) -> None:
     # GIVEN traffic that carries a canary in every body and a wrong secret
     canary = f"canary-{uuid.uuid4().hex}"
@@ -279,10 +308,10 @@ def test_logs_are_json_with_correlation_ids_and_hold_no_secret_and_no_body(
     like_event = {**event_for("fulfill-like", mysfit_id), "note": canary}
     assert api.post(f"/mysfits/{mysfit_id}/like", json={"note": canary}, headers=traced).status_code == 202
     assert api.post(f"/mysfits/{mysfit_id}/adopt", json={"note": canary}, headers=traced).status_code == 202
-    assert api.post(f"/mysfits/{mysfit_id}/fulfill-like", json=like_event,
-                    headers={FULFIL_SECRET_HEADER: secret}).status_code == 200
-    assert api.post(f"/mysfits/{mysfit_id}/fulfill-like", json=like_event,
-                    headers={FULFIL_SECRET_HEADER: wrong_secret}).status_code == 401
+    assert internal.post(f"/mysfits/{mysfit_id}/fulfill-like", json=like_event,
+                         headers={FULFIL_SECRET_HEADER: secret}).status_code == 200
+    assert internal.post(f"/mysfits/{mysfit_id}/fulfill-like", json=like_event,
+                         headers={FULFIL_SECRET_HEADER: wrong_secret}).status_code == 401
     assert api.post(f"/mysfits/{mysfit_id}/like", data='{"broken": "' + canary,
                     headers={"Content-Type": "application/json"}).status_code == 400
     aws.publish(json.dumps({"note": canary}), "LikeRequested")  # a poison message, for the worker's error path

@@ -40,18 +40,25 @@ def test_an_oversized_body_is_413(api: Api, mysfit_id: str) -> None:
     assert_json_error(response, 413)
 
 
-def test_fulfil_without_the_secret_is_401_and_counts_nothing(api: Api, mysfit_id: str) -> None:
+def test_fulfil_without_the_secret_is_401_and_counts_nothing(api: Api, internal: Api, mysfit_id: str) -> None:
     event = LikeRequested(mysfit_id=mysfit_id)
 
-    assert_json_error(api.post(f"/mysfits/{mysfit_id}/fulfill-like", json=event.to_message()), 401)
+    assert_json_error(internal.post(f"/mysfits/{mysfit_id}/fulfill-like", json=event.to_message()), 401)
     wrong = {"X-Fulfil-Secret": "guess"}
-    assert_json_error(api.post(f"/mysfits/{mysfit_id}/fulfill-like", json=event.to_message(), headers=wrong), 401)
+    assert_json_error(internal.post(f"/mysfits/{mysfit_id}/fulfill-like", json=event.to_message(), headers=wrong), 401)
 
     assert api.likes(mysfit_id) == 0
 
 
-def test_health_says_ready(api: Api) -> None:
-    body = api.get("/health").json()
+def test_fulfil_and_readiness_are_not_on_the_public_port(api: Api, mysfit_id: str) -> None:
+    event = LikeRequested(mysfit_id=mysfit_id)
+
+    assert_json_error(api.post(f"/mysfits/{mysfit_id}/fulfill-like", json=event.to_message()), 404)
+    assert_json_error(api.get("/ready"), 404)
+
+
+def test_readiness_says_ready(internal: Api) -> None:
+    body = internal.get("/ready").json()
 
     assert body["ready"] is True
     assert body["checks"] == {"dynamodb": "ok", "sns": "ok"}

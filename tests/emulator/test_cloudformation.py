@@ -178,3 +178,78 @@ def test_set_queue_attributes_leaves_the_policy_alone(clients: AwsClients) -> No
     attributes = _queue(clients, url)
     assert json.loads(attributes["Policy"]) == json.loads(policy)
     assert attributes["VisibilityTimeout"] == "5"
+
+
+def test_an_http_namespace_is_created_with_its_arn_and_deleted_with_its_stack(
+    clients: AwsClients, tmp_path: Path, emulator: str
+) -> None:
+    # GIVEN a template with the services stack's Cloud Map namespace, its ARN an output
+    template = {
+        "Resources": {
+            "Namespace": {"Type": "AWS::ServiceDiscovery::HttpNamespace", "Properties": {"Name": "ns.internal"}}
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Namespace", "Arn"]}}, "Id": {"Value": {"Ref": "Namespace"}}},
+    }
+    path = tmp_path / "namespace.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+    cloud_map = boto3.session.Session(region_name="us-east-1").client("servicediscovery", endpoint_url=emulator)
+
+    # WHEN it is deployed
+    outputs = _deploy(clients, "namespace", path, {})
+
+    # THEN the namespace exists, named so, and the outputs are its ARN and id
+    (namespace,) = [n for n in cloud_map.list_namespaces()["Namespaces"] if n["Name"] == "ns.internal"]
+    assert (outputs["Arn"], outputs["Id"]) == (namespace["Arn"], namespace["Id"])
+    clients.cloudformation.delete_stack(StackName="namespace")
+    clients.cloudformation.get_waiter("stack_delete_complete").wait(
+        StackName="namespace", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    assert [n for n in cloud_map.list_namespaces()["Namespaces"] if n["Name"] == "ns.internal"] == []
+
+
+_LOAD_BALANCER_TEMPLATE = {
+    "Parameters": {"Scheme": {"Type": "String"}, "Idle": {"Type": "String"}},
+    "Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.9.0.0/16"}},
+        "SubnetA": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.9.0.0/24", "AvailabilityZone": "us-east-1a"},
+        },
+        "SubnetB": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.9.1.0/24", "AvailabilityZone": "us-east-1b"},
+        },
+        "LoadBalancer": {
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Properties": {
+                "Scheme": {"Ref": "Scheme"},
+                "Subnets": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}],
+                "LoadBalancerAttributes": [{"Key": "idle_timeout.timeout_seconds", "Value": {"Ref": "Idle"}}],
+            },
+        },
+    },
+    "Outputs": {
+        "Arn": {"Value": {"Ref": "LoadBalancer"}},
+        "Dns": {"Value": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}},
+    },
+}
+
+
+def test_a_load_balancer_is_updated_in_place_and_replaced_for_a_new_scheme(
+    clients: AwsClients, tmp_path: Path, emulator: str
+) -> None:
+    path = tmp_path / "load-balancer.json"
+    path.write_text(json.dumps(_LOAD_BALANCER_TEMPLATE), encoding="utf-8")
+    elbv2 = boto3.session.Session(region_name="us-east-1").client("elbv2", endpoint_url=emulator)
+    created = _deploy(clients, "load-balancer", path, {"Scheme": "internet-facing", "Idle": "60"})
+
+    # WHEN a property that needs no replacement changes, THEN the same load balancer stays
+    assert _deploy(clients, "load-balancer", path, {"Scheme": "internet-facing", "Idle": "30"}) == created
+
+    # WHEN the scheme changes, THEN a new load balancer replaces it
+    replaced = _deploy(clients, "load-balancer", path, {"Scheme": "internal", "Idle": "30"})
+    assert replaced["Arn"] != created["Arn"] and replaced["Dns"] != created["Dns"]
+    (described,) = elbv2.describe_load_balancers(LoadBalancerArns=[replaced["Arn"]])["LoadBalancers"]
+    assert described["Scheme"] == "internal"
+    arns = {lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]}
+    assert created["Arn"] not in arns

@@ -58,29 +58,37 @@ class DeployedStacks:
     outputs: dict[str, dict[str, str]]
     physical: dict[str, dict[str, str]]  # component -> logical id -> physical id
     prefix_list: str  # CloudFront's origin-facing prefix list, as the deploy command looks it up
+    changes: list[str]  # the parameter changes the deploy announced, "<stack>: <name> <old> -> <new>"
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint)
 
 
 def deploy_aws_stacks(
-    emulator: str, components: Sequence[str], website_url: str, image_tag: str, **options: Any
+    emulator: str,
+    components: Sequence[str],
+    website_url: str,
+    image_tag: str,
+    cfn: Any = None,
+    **options: Any,
 ) -> DeployedStacks:
-    """Deploy ``components`` in order with ``deploy.aws``'s parameters (``options`` are its
-    :class:`~deploy.aws.DeployOptions`); the website's URL stands in for the undeployed CloudFront."""
-    from deploy.aws import DeployOptions, stack_name, stack_parameters
+    """Deploy ``components`` in ``deploy.aws``'s order with its parameters (``options`` are its
+    :class:`~deploy.aws.DeployOptions`); the website's URL stands in for the undeployed CloudFront.
+    ``cfn``: the CloudFormation client to use (the emulator's by default)."""
+    from deploy.aws import DeployOptions, deployment_order, new_deployment_choices, stack_name, stack_parameters
     from deploy.cloudfront import origin_facing_prefix_list_id
     from deploy.stacks import deploy_stack
 
     session = boto3.session.Session(region_name="us-east-1")
-    cfn = session.client("cloudformation", endpoint_url=emulator)
+    cfn = cfn or session.client("cloudformation", endpoint_url=emulator)
     # The prefix list the deploy command looks up (moto has CloudFront's, with its own id).
     prefix_list = origin_facing_prefix_list_id(session.client("ec2", endpoint_url=emulator))
     assert prefix_list is not None
-    chosen = DeployOptions(cloudfront_prefix_list_id=prefix_list, **options)
+    chosen = new_deployment_choices(cfn, DeployOptions(cloudfront_prefix_list_id=prefix_list, **options))
     outputs: dict[str, dict[str, str]] = {"website": {"WebsiteUrl": website_url}}
     physical: dict[str, dict[str, str]] = {}
-    for component in components:
+    changes: list[str] = []
+    for component in deployment_order(cfn, chosen, components):
         name = stack_name(chosen.project, component)
         outputs[component] = deploy_stack(
             cfn,
@@ -88,6 +96,8 @@ def deploy_aws_stacks(
             TEMPLATE_DIR / f"{component}.yaml",
             stack_parameters(component, chosen, image_tag, outputs),
             capabilities=("CAPABILITY_IAM",),
+            keep_previous=True,
+            announce=changes.append,
             poll_delay=0.2,
             timeout=60,
         )
@@ -96,4 +106,4 @@ def deploy_aws_stacks(
             for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
             if r.get("LogicalResourceId")
         }
-    return DeployedStacks(session, emulator, outputs, physical, prefix_list)
+    return DeployedStacks(session, emulator, outputs, physical, prefix_list, changes)

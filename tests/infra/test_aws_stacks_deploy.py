@@ -186,14 +186,15 @@ def test_load_balancer_admits_cloudfront_only(deployed: Deployed) -> None:
     assert prefix_list["PrefixListName"] == "com.amazonaws.global.cloudfront.origin-facing"
 
 
-def test_load_balancer_is_public_in_the_public_subnets(deployed: Deployed) -> None:
+def test_load_balancer_is_internal_in_the_private_subnets(deployed: Deployed) -> None:
+    # a new deployment: CloudFront reaches it through a VPC origin (test_vpc_origin.py)
     elbv2 = deployed.client("elbv2")
     (lb,) = elbv2.describe_load_balancers(LoadBalancerArns=[deployed.outputs["ingress"]["LoadBalancerArn"]])[
         "LoadBalancers"
     ]
-    assert lb["Scheme"] == "internet-facing"
+    assert lb["Scheme"] == "internal"
     assert {z["SubnetId"] for z in lb["AvailabilityZones"]} == set(
-        deployed.outputs["network"]["PublicSubnetIds"].split(",")
+        deployed.outputs["network"]["PrivateSubnetIds"].split(",")
     )
     assert lb["SecurityGroups"] == [deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"]]
     # (moto ignores LoadBalancerAttributes, access logs included: the template test checks them.)
@@ -269,7 +270,7 @@ def test_worker_environment(deployed: Deployed, service: str, queue: str) -> Non
     container = _task_definition(deployed, service)["containerDefinitions"][0]
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert environment["QUEUE_URL"] == deployed.outputs["messaging"][queue]
-    assert environment["MONOLITH_URL"] == "http://monolith:8080"  # the Service Connect alias
+    assert environment["MONOLITH_URL"] == "http://monolith:8081"  # Service Connect's alias of the internal port
     assert environment["WORKER_HEALTH_FILE"] == "/tmp/worker-health"
     assert environment["WORKER_WAIT_SECONDS"] == "20"
 
@@ -285,12 +286,13 @@ def test_security_groups(deployed: Deployed) -> None:
     }
     monolith = groups[ids["MonolithSecurityGroup"]]
     sources = {
-        pair["GroupId"]
+        (rule.get("FromPort"), pair["GroupId"])
         for rule in monolith["IpPermissions"]
-        if rule.get("FromPort") == 8080
         for pair in rule.get("UserIdGroupPairs", [])
     }
-    assert sources == {deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"], ids["WorkerSecurityGroup"]}
+    # the load balancer reaches the public port only, the workers the internal one (fulfil) only
+    load_balancer = deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"]
+    assert sources == {(8080, load_balancer), (8081, ids["WorkerSecurityGroup"])}
     assert not any(r.get("IpRanges") for r in monolith["IpPermissions"])  # nothing from the internet
     assert groups[ids["WorkerSecurityGroup"]]["IpPermissions"] == []
 
@@ -348,7 +350,6 @@ def test_each_worker_consumes_only_its_own_queue(deployed: Deployed, role: str, 
         for action in (
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
             "sqs:ReceiveMessage",
         )
     }

@@ -4,6 +4,7 @@ load-balancer and target-group attributes, ECS service settings); checkov runs o
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import os
@@ -76,7 +77,12 @@ def test_every_import_names_an_export_of_the_stack_it_points_at(component: str) 
 def test_the_deploy_command_passes_valid_parameters(component: str) -> None:
     options = DeployOptions(project="prod", alarm_email="oncall@example.com", cloudfront_prefix_list_id="pl-3b927c52")
     outputs = {
-        "ingress": {"OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com", "OriginProtocolPolicy": "http-only"},
+        "ingress": {
+            "OriginDomainName": "alb-1.eu-west-1.elb.amazonaws.com",
+            "OriginProtocolPolicy": "http-only",
+            "LoadBalancerScheme": "internal",
+        "LoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/unit/0123456789abcdef",
+        },
         "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
     }
     parameters = stack_parameters(component, options, "0123abc", outputs)
@@ -285,6 +291,22 @@ def test_task_definitions_are_fargate_with_their_own_task_roles() -> None:
     assert roles == {"MonolithTaskRole", "LikeWorkerTaskRole", "AdoptWorkerTaskRole"}
 
 
+def test_every_container_runs_as_the_images_non_root_user() -> None:
+    # Security Hub ECS.20: the task definition says so, whatever the image's USER (the Dockerfile's).
+    users = set(re.findall(r"^USER (\S+)$", (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8"), re.MULTILINE))
+    assert users == {"10001:10001"}
+    for task_definition in _resources("services", "AWS::ECS::TaskDefinition"):
+        assert _container(task_definition).get("User") == "10001:10001", task_definition
+
+
+@pytest.mark.parametrize("role", ["LikeWorkerTaskRole", "AdoptWorkerTaskRole"])
+def test_workers_are_granted_only_the_queue_actions_they_call(role: str) -> None:
+    # mysfits_common/polls.py receives, leases.py deletes and changes visibility: no queue attribute is read.
+    (policy,) = _resources("services", "AWS::IAM::Role")[role]["Properties"]["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+
+
 def test_stop_timeouts_fit_the_drain() -> None:
     assert _container("MonolithTaskDefinition")["StopTimeout"] >= 20 + 5  # gunicorn's graceful timeout
     for worker in ("LikeWorkerTaskDefinition", "AdoptWorkerTaskDefinition"):
@@ -326,18 +348,23 @@ def test_monolith_is_behind_the_load_balancer_and_on_service_connect() -> None:
             "TargetGroupArn": _import("IngressStack", "MonolithTargetGroupArn"),
         }
     ]
-    port_name = _container("MonolithTaskDefinition")["PortMappings"][0]["Name"]
+    ports = {m["Name"]: m["ContainerPort"] for m in _container("MonolithTaskDefinition")["PortMappings"]}
+    assert ports == {"http": {"Ref": "ContainerPort"}, "internal": {"Ref": "InternalPort"}}
+    # Service Connect publishes the internal port alone; the load balancer has the public one.
     (published,) = monolith["ServiceConnectConfiguration"]["Services"]
-    assert published["PortName"] == port_name
-    assert published["ClientAliases"] == [{"DnsName": "monolith", "Port": {"Ref": "ContainerPort"}}]
-    for name, resource in services.items():
+    assert published["PortName"] == "internal"
+    assert published["ClientAliases"] == [{"DnsName": "monolith", "Port": {"Ref": "InternalPort"}}]
+    environment = {e["Name"]: e["Value"] for e in _container("MonolithTaskDefinition")["Environment"]}
+    assert (environment["PORT"], environment["INTERNAL_PORT"]) == ({"Ref": "ContainerPort"}, {"Ref": "InternalPort"})
+    assert namespace["Properties"]["Name"] == {"Fn::Sub": "${ProjectName}.internal"}
+    for resource in services.values():
         connect = resource["Properties"]["ServiceConnectConfiguration"]
         assert connect["Enabled"] is True
-        assert connect["Namespace"] == namespace["Properties"]["Name"]
-        assert "ServiceConnectNamespace" in _as_list(resource["DependsOn"]), name
+        # By ARN: a name is looked up and may match another namespace of the same name.
+        assert connect["Namespace"] == {"Fn::GetAtt": ["ServiceConnectNamespace", "Arn"]}
     for worker in ("LikeWorkerTaskDefinition", "AdoptWorkerTaskDefinition"):
         environment = {e["Name"]: e["Value"] for e in _container(worker)["Environment"]}
-        assert environment["MONOLITH_URL"] == {"Fn::Sub": "http://monolith:${ContainerPort}"}
+        assert environment["MONOLITH_URL"] == {"Fn::Sub": "http://monolith:${InternalPort}"}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -537,7 +564,9 @@ def test_distribution_serves_the_site_through_oac_and_the_api_uncached() -> None
     assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
     # Parameters, not imports: both change when HTTPS is switched on (test_exports_stable.py).
     assert origins["api"]["DomainName"] == {"Ref": "ApiOriginDomainName"}
-    assert origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"] == {"Ref": "ApiOriginProtocolPolicy"}
+    # a custom origin over the internet to an internet-facing load balancer, else a VPC origin (test_vpc_origin.py)
+    custom = origins["api"]["CustomOriginConfig"]["Fn::If"][2]
+    assert custom["OriginProtocolPolicy"] == {"Ref": "ApiOriginProtocolPolicy"}
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
     (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/mysfits*"]
     assert api["TargetOriginId"] == "api" and api["ViewerProtocolPolicy"] == "https-only"
@@ -550,3 +579,20 @@ def test_the_distribution_forwards_the_pipeline_counts_uncached_and_read_only() 
     (pipeline,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/pipeline"]
     assert pipeline["TargetOriginId"] == "api" and pipeline["AllowedMethods"] == ["GET", "HEAD"]
     assert pipeline["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
+
+
+def _forwarded_to_the_api(path: str) -> bool:
+    """Whether a request for ``path`` reaches the load balancer: the first cache behaviour whose
+    pattern matches (CloudFront's ``*`` and ``?``, case-sensitive) decides; the default serves the site."""
+    config = _resources("website", "AWS::CloudFront::Distribution")["Distribution"]["Properties"]["DistributionConfig"]
+    for behaviour in config["CacheBehaviors"]:
+        if fnmatch.fnmatchcase(path, behaviour["PathPattern"]):
+            return bool(behaviour["TargetOriginId"] == "api")
+    return bool(config["DefaultCacheBehavior"]["TargetOriginId"] == "api")
+
+
+def test_readiness_is_off_the_public_path_and_liveness_is_what_the_load_balancer_asks() -> None:
+    assert not _forwarded_to_the_api("/ready") and not _forwarded_to_the_api("/ready/")
+    assert _forwarded_to_the_api("/health") and _forwarded_to_the_api("/mysfits")
+    group = _resources("ingress", "AWS::ElasticLoadBalancingV2::TargetGroup")["MonolithTargetGroup"]["Properties"]
+    assert group["HealthCheckPath"] == "/health"

@@ -167,7 +167,9 @@ def test_compose_runs_localstack_and_the_three_services() -> None:
         assert definition["read_only"] is True and definition["tmpfs"] == ["/tmp"]
     for worker, queue in (("like-worker", "mysfits-like-requests"), ("adopt-worker", "mysfits-adoption-requests")):
         assert services[worker]["environment"]["QUEUE_URL"].endswith(f"/{queue}")
-        assert services[worker]["environment"]["MONOLITH_URL"] == "http://monolith:8080"
+        assert services[worker]["environment"]["MONOLITH_URL"] == "http://monolith:8081"  # the internal port
+    assert services["monolith"]["environment"]["INTERNAL_PORT"] == "8081"
+    assert "8081" not in " ".join(services["monolith"]["ports"])  # never published
 
 
 def test_init_hook_is_executable_and_runs_the_deploy_module() -> None:

@@ -20,28 +20,54 @@ from deploy.aws import (
     AwsDeployer,
     DeployFailure,
     DeployOptions,
+    _parser,
     config_script,
+    deploy_options,
     main,
     stack_name,
     stack_parameters,
 )
 from deploy.cli import Exit
+from deploy.parameters import NatChoice
 from deploy.teardown import Teardown
 
 PROJECT = "unit"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 NOW = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
+PREFIX_LIST = {"PrefixListId": "pl-3b927c52", "PrefixListName": "com.amazonaws.global.cloudfront.origin-facing"}
+ROLES = [
+    {"RoleName": name}
+    for name in (
+        "AWSServiceRoleForECS",
+        "AWSServiceRoleForElasticLoadBalancing",
+        "AWSServiceRoleForApplicationAutoScaling_ECSService",
+    )
+]
+ECS_ROLE = {
+    "Path": "/aws-service-role/ecs.amazonaws.com/",
+    "RoleName": "AWSServiceRoleForECS",
+    "RoleId": "AROAEXAMPLEEXAMPLE123",
+    "Arn": "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+    "CreateDate": NOW,
+}
 OUTPUTS: dict[str, dict[str, str]] = {
     "registry": {
         "MonolithRepositoryUri": f"{REGISTRY}/{PROJECT}/monolith",
         "LikeWorkerRepositoryUri": f"{REGISTRY}/{PROJECT}/like-worker",
         "AdoptWorkerRepositoryUri": f"{REGISTRY}/{PROJECT}/adopt-worker",
+        "TemplatesBucketName": "unit-templates",
     },
     "network": {"AccessLogsBucketName": "unit-logs"},
     "data": {"MysfitsTableName": "unit-mysfits", "ProcessedEventsTableName": "unit-processed-events"},
     "messaging": {},
-    "ingress": {"ApiUrl": "http://alb.example", "OriginDomainName": "alb.example", "OriginProtocolPolicy": "http-only"},
+    "ingress": {
+        "ApiUrl": "http://alb.example",
+        "OriginDomainName": "alb.example",
+        "OriginProtocolPolicy": "http-only",
+        "LoadBalancerScheme": "internal",
+        "LoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/unit/0123456789abcdef",
+    },
     "website": {"SiteBucketName": "unit-site", "DistributionId": "E123", "WebsiteUrl": "https://d1.cloudfront.net"},
     "services": {},
     "alarms": {"AlarmsTopicArn": "arn:aws:sns:eu-west-1:111122223333:unit-alarms"},
@@ -76,7 +102,8 @@ class StubbedAws:
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )
         self.clients = {
-            name: session.client(name) for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2")
+            name: session.client(name)
+            for name in ("cloudformation", "ecr", "s3", "cloudfront", "dynamodb", "ec2", "iam", "sts", "service-quotas")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
         self.created: list[tuple[str, dict[str, str], list[str]]] = []
@@ -90,6 +117,25 @@ class StubbedAws:
     def _record(self, params: dict[str, Any], **_: Any) -> None:
         parameters = {p["ParameterKey"]: p["ParameterValue"] for p in params["Parameters"]}
         self.created.append((params["StackName"], parameters, params.get("Capabilities", [])))
+
+    # -------------------------------------------------------------- preflight answers
+    def preflight_passes(self) -> None:
+        """A new account that passes every check (test_preflight.py covers each one)."""
+        self.stubs["sts"].add_response(
+            "get_caller_identity", {"Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/me"}, {}
+        )
+        self.stubs["ec2"].add_response("describe_managed_prefix_lists", {"PrefixLists": [PREFIX_LIST]}, None)
+        self.stack_absent(stack_name(PROJECT, "services"))
+        self.stubs["service-quotas"].add_response(
+            "get_service_quota", {"Quota": {"Value": 100.0}}, {"ServiceCode": "fargate", "QuotaCode": "L-3032A538"}
+        )
+        for role in ROLES:
+            self.stubs["iam"].add_client_error("get_role", service_error_code="NoSuchEntity", expected_params=role)
+        self.stubs["cloudfront"].add_response(
+            "list_distributions",
+            {"DistributionList": {"Marker": "", "MaxItems": 1, "IsTruncated": False, "Quantity": 0}},
+            {"MaxItems": "1"},
+        )
 
     # -------------------------------------------------------------- CloudFormation answers
     def stack_absent(self, name: str) -> None:
@@ -227,6 +273,8 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
     aws: StubbedAws, website: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN images already in ECR under this commit, and no stack yet
+    aws.preflight_passes()
+    aws.stack_absent(stack_name(PROJECT, "ingress"))  # a new deployment: a VPC origin, an internal load balancer
     aws.stubs["ec2"].add_response(
         "describe_managed_prefix_lists",
         {
@@ -263,21 +311,39 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
             "InvalidationBatch": {"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": ANY},
         },
     )
+    # and an account that has never used ECS: no service-linked role yet
+    role = {"RoleName": "AWSServiceRoleForECS"}
+    aws.stubs["iam"].add_client_error("get_role", service_error_code="NoSuchEntity", expected_params=role)
+    aws.stubs["iam"].add_response(
+        "create_service_linked_role", {"Role": ECS_ROLE}, {"AWSServiceName": "ecs.amazonaws.com"}
+    )
+    aws.stubs["iam"].add_response("get_role", {"Role": ECS_ROLE, "ResponseMetadata": {"HTTPStatusCode": 200}}, role)
+    calls: list[str] = []
+    for name in ("iam", "cloudformation"):
+        aws.clients[name].meta.events.register(
+            f"before-parameter-build.{name}", lambda model, _name=name, **_: calls.append(f"{_name}.{model.name}")
+        )
     runner = FakeRunner()
     deployer = _deployer(aws, runner, website, alarm_email="oncall@example.com")
 
     # WHEN
     outputs = deployer.deploy()
 
+    # THEN ECS's service-linked role was created, and IAM returned it, before any stack
+    created = calls.index("iam.CreateServiceLinkedRole")
+    assert created < calls.index("iam.GetRole", created) < calls.index("cloudformation.CreateStack")
+
     # THEN every stack, in order, with the wiring the templates expect
     assert [name for name, _, _ in aws.created] == [stack_name(PROJECT, c) for c in COMPONENTS]
     parameters = {name.removeprefix(f"{PROJECT}-"): values for name, values, _ in aws.created}
-    assert parameters["network"]["NatGateways"] == "per-az"
+    assert parameters["network"]["NatGateways"] == "per-az"  # a new stack: the templates' defaults
     assert parameters["services"]["TaskSubnets"] == "private"
     assert parameters["ingress"]["NetworkStack"] == "unit-network"
     assert parameters["ingress"]["CloudFrontPrefixListId"] == "pl-3b927c52"  # looked up in the region
     assert parameters["website"]["ApiOriginDomainName"] == "alb.example"
     assert parameters["website"]["ApiOriginProtocolPolicy"] == "http-only"
+    assert parameters["ingress"]["LoadBalancerScheme"] == "internal"
+    assert parameters["website"]["ApiOriginScheme"] == "internal"
     assert parameters["services"]["ImageTag"] == SHA
     assert parameters["services"]["CorsAllowedOrigins"] == "https://d1.cloudfront.net"
     assert parameters["services"]["RegistryStack"] == "unit-registry"
@@ -293,26 +359,58 @@ def test_deploy_creates_the_stacks_in_order_with_their_parameters(
 
 
 @pytest.mark.parametrize(
-    ("choices", "nat_gateways", "task_subnets"),
-    [({}, "per-az", "private"), ({"single_nat": True}, "one", "private"), ({"no_nat": True}, "none", "public")],
+    ("nat", "task_subnets"), [("per-az", "private"), ("one", "private"), ("none", "public")]
 )
-def test_stack_parameters_of_each_network(choices: dict[str, Any], nat_gateways: str, task_subnets: str) -> None:
-    options = DeployOptions(project=PROJECT, **choices)
+def test_stack_parameters_of_each_network(nat: NatChoice, task_subnets: str) -> None:
+    options = DeployOptions(project=PROJECT, nat=nat)
     outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
-    assert stack_parameters("network", options, SHA, outputs)["NatGateways"] == nat_gateways
+    assert stack_parameters("network", options, SHA, outputs)["NatGateways"] == nat
     services = stack_parameters("services", options, SHA, outputs)
     assert services["TaskSubnets"] == task_subnets
-    assert "WorkerCpu" not in services and "WorkerMemory" not in services  # the template's 0.5 vCPU, 1 GiB
-    small = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=True, **choices), SHA, outputs)
+    small = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=True), SHA, outputs)
     assert (small["WorkerCpu"], small["WorkerMemory"]) == ("256", "512")
+    usual = stack_parameters("services", DeployOptions(project=PROJECT, small_workers=False), SHA, outputs)
+    assert (usual["WorkerCpu"], usual["WorkerMemory"]) == ("512", "1024")
+
+
+def test_an_option_not_given_gives_no_parameter_so_the_stack_keeps_its_value() -> None:
+    options = DeployOptions(project=PROJECT, cloudfront_prefix_list_id="pl-3b927c52")
+    outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
+    chosen = {
+        "network": {"NatGateways"},
+        "ingress": {"CertificateArn", "ApiDomainName"},
+        "services": {"TaskSubnets", "WorkerCpu", "WorkerMemory", "PipelineView"},
+        "alarms": {"AlarmEmail"},
+    }
+    for component, names in chosen.items():
+        assert not names & set(stack_parameters(component, options, SHA, outputs)), component
 
 
 def test_the_pipeline_view_is_off_unless_asked_for() -> None:
     outputs = {"website": {"WebsiteUrl": "https://d1.cloudfront.net"}}
 
-    assert stack_parameters("services", DeployOptions(project=PROJECT), SHA, outputs)["PipelineView"] == "0"
+    assert stack_parameters("services", DeployOptions(project=PROJECT, pipeline_view=False), SHA, outputs)[
+        "PipelineView"
+    ] == "0"
     on = DeployOptions(project=PROJECT, pipeline_view=True)
     assert stack_parameters("services", on, SHA, outputs)["PipelineView"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {"nat": None, "small_workers": None, "pipeline_view": None, "alarm_email": None, "certificate_arn": None}),
+        (
+            ["--no-nat", "--small-workers", "--alarm-email", ""],
+            {"nat": "none", "small_workers": True, "alarm_email": ""},
+        ),
+        (["--nat", "per-az", "--no-small-workers", "--no-pipeline-view"], {"nat": "per-az", "small_workers": False}),
+        (["--single-nat", "--certificate-arn", ""], {"nat": "one", "certificate_arn": ""}),
+    ],
+)
+def test_the_command_line_gives_only_what_it_names(argv: list[str], expected: dict[str, Any]) -> None:
+    options = deploy_options(_parser().parse_args(["deploy", *argv]))
+    assert {name: getattr(options, name) for name in expected} == expected
 
 
 def test_single_nat_and_no_nat_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
@@ -423,8 +521,9 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_first(aws: StubbedAw
             continue
         aws.stack(name, "CREATE_COMPLETE")
         aws.stack(name, "CREATE_COMPLETE", OUTPUTS[component])
-        if component in ("website", "network"):
-            bucket = OUTPUTS[component]["SiteBucketName" if component == "website" else "AccessLogsBucketName"]
+        buckets = {"website": "SiteBucketName", "network": "AccessLogsBucketName", "registry": "TemplatesBucketName"}
+        if component in buckets:
+            bucket = OUTPUTS[component][buckets[component]]
             s3.add_response(
                 "list_object_versions",
                 {"Versions": [{"Key": "a", "VersionId": "v1"}], "DeleteMarkers": [{"Key": "a", "VersionId": "v2"}]},
@@ -462,6 +561,7 @@ def test_teardown_deletes_in_reverse_order_emptying_buckets_first(aws: StubbedAw
         "dynamodb.DeleteTable",
         "s3.DeleteObjects",  # the access-logs bucket
         "cloudformation.DeleteStack",  # network
+        "s3.DeleteObjects",  # the templates bucket
         "cloudformation.DeleteStack",  # registry: its repositories delete their images (EmptyOnDelete)
     ]
 

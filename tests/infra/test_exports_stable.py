@@ -25,15 +25,20 @@ CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-0b0a-0908
 _CHOICES: dict[str, dict[str, Any]] = {
     "http": {},
     "https": {"certificate_arn": CERTIFICATE, "api_domain_name": "api.example.com"},
-    "single-nat": {"single_nat": True},
-    "no-nat": {"no_nat": True, "small_workers": True},
+    "single-nat": {"nat": "one"},
+    "no-nat": {"nat": "none", "small_workers": True},
 }
 OPTION_SETS = {
     name: DeployOptions(project="prod", cloudfront_prefix_list_id="pl-3b927c52", **choices)
     for name, choices in _CHOICES.items()
 }
 OUTPUTS = {
-    "ingress": {"OriginDomainName": "alb.example.com", "OriginProtocolPolicy": "http-only"},
+    "ingress": {
+        "OriginDomainName": "alb.example.com",
+        "OriginProtocolPolicy": "http-only",
+        "LoadBalancerScheme": "internal",
+        "LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/unit/0123456789abcdef",
+    },
     "website": {"WebsiteUrl": "https://d1.cloudfront.net"},
 }
 

@@ -16,7 +16,7 @@ COMPONENTS = ("registry", "network", "data", "messaging", "ingress", "services")
 @pytest.fixture(scope="module")
 def deployed(emulator: str) -> Deployed:
     return deploy_aws_stacks(
-        emulator, COMPONENTS, "https://d1.cloudfront.net", "0123abc", project=PROJECT, no_nat=True, small_workers=True
+        emulator, COMPONENTS, "https://d1.cloudfront.net", "0123abc", project=PROJECT, nat="none", small_workers=True
     )
 
 
@@ -51,10 +51,15 @@ def test_security_groups_stay_closed_to_the_internet(deployed: Deployed) -> None
     )
     assert workers["IpPermissions"] == []
     for rule in monolith["IpPermissions"]:
-        assert (rule["FromPort"], rule["ToPort"]) == (8080, 8080)
         assert not rule.get("IpRanges") and not rule.get("Ipv6Ranges") and not rule.get("PrefixListIds")
-    sources = {pair["GroupId"] for rule in monolith["IpPermissions"] for pair in rule["UserIdGroupPairs"]}
-    assert sources == {deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"], ids["WorkerSecurityGroup"]}
+    sources = {
+        (rule["FromPort"], rule["ToPort"], pair["GroupId"])
+        for rule in monolith["IpPermissions"]
+        for pair in rule["UserIdGroupPairs"]
+    }
+    # the load balancer the public port, the workers the internal one (fulfil): neither the other's
+    load_balancer = deployed.outputs["ingress"]["LoadBalancerSecurityGroupId"]
+    assert sources == {(8080, 8080, load_balancer), (8081, 8081, ids["WorkerSecurityGroup"])}
 
 
 @pytest.mark.parametrize(("service", "memory"), [("monolith", "1024"), ("like-worker", "512"), ("adopt-worker", "512")])

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from deploy.local import MESSAGING_TEMPLATE
 from deploy.stacks import DeployError, check_parameters, deploy_stack, stack_outputs, stack_status
-from deploy.templates import load_template
+from deploy.templates import MAX_TEMPLATE_BODY_BYTES, S3TemplateStore, TemplateError, load_template
 
 QUEUE_TEMPLATE = textwrap.dedent(
     """
@@ -101,6 +101,27 @@ def test_create_then_no_op_then_update(cfn: Any, emulator: str, tmp_path: Path) 
     sqs = boto3.session.Session(region_name="us-east-1").client("sqs", endpoint_url=emulator)
     timeout = sqs.get_queue_attributes(QueueUrl=created["QueueUrl"], AttributeNames=["VisibilityTimeout"])
     assert timeout["Attributes"]["VisibilityTimeout"] == "45"
+
+
+def test_a_template_too_big_to_send_inline_goes_through_s3(cfn: Any, emulator: str, tmp_path: Path) -> None:
+    # GIVEN a template over TemplateBody's 51,200 bytes, and the deploy's templates bucket
+    path = tmp_path / "big.yaml"
+    path.write_text(QUEUE_TEMPLATE + "#" * MAX_TEMPLATE_BODY_BYTES + "\n", encoding="utf-8")
+    s3 = boto3.session.Session(region_name="us-east-1").client("s3", endpoint_url=emulator)
+    s3.create_bucket(Bucket="stacks-test-templates")
+
+    # WHEN it is deployed with the bucket
+    store = S3TemplateStore(s3, "stacks-test-templates")
+    created = deploy_stack(
+        cfn, "stacks-test-big", path, {"Name": "stacks-test-big"}, template_store=store, poll_delay=0.2
+    )
+
+    # THEN CloudFormation read it from the bucket
+    assert created["QueueUrl"].endswith("/stacks-test-big")
+    (uploaded,) = s3.list_objects_v2(Bucket="stacks-test-templates")["Contents"]
+    assert uploaded["Key"].startswith("stacks-test-big/") and uploaded["Size"] > MAX_TEMPLATE_BODY_BYTES
+    with pytest.raises(TemplateError, match="TemplateURL"):  # and without one, nothing is sent
+        deploy_stack(cfn, "stacks-test-big-inline", path, {"Name": "stacks-test-big"}, poll_delay=0.2)
 
 
 def test_a_refused_request_is_a_deploy_error(cfn: Any, tmp_path: Path) -> None:

@@ -287,14 +287,33 @@ def test_fulfil_refuses_an_event_for_another_mysfit_or_of_another_type(
     assert_json_error(response, 400, "invalid_event")
 
 
-def test_health_reports_readiness(client: FlaskClient, repository: FakeRepository) -> None:
-    assert client.get("/health").get_json()["ready"] is True
-    assert client.get("/").status_code == 200
-
+def test_liveness_touches_no_dependency_and_says_nothing_of_them(
+    client: FlaskClient, repository: FakeRepository
+) -> None:
+    # GIVEN DynamoDB down: what the load balancer and ECS ask must not take every task out with it
     repository.down = True
 
-    body = client.get("/health").get_json()
+    for path in ("/health", "/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.get_json()["status"] == "ok" and "checks" not in response.get_json()
+
+
+def test_readiness_is_503_naming_the_dependency_that_is_down(client: FlaskClient, repository: FakeRepository) -> None:
+    repository.down = True
+
+    response = client.get("/ready")
+
+    assert response.status_code == 503
+    body = response.get_json()
     assert body["ready"] is False and body["checks"]["dynamodb"].startswith("error")
+
+
+def test_readiness_is_200_when_every_dependency_answers(client: FlaskClient) -> None:
+    response = client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"ready": True, "checks": {"dynamodb": "ok", "sns": "ok"}}
 
 
 def test_cors_allows_the_configured_origin_only(client: FlaskClient) -> None:
@@ -510,3 +529,55 @@ def test_a_whole_batch_of_likes_fits_the_batch_routes_body_limit_though_not_the_
     assert repository.mysfits[mysfit_id].likes == MAX_BATCH
     assert_json_error(client.post(f"/mysfits/{mysfit_id}/like", data="x" * 2048,
                                   headers={"Content-Type": "application/json"}), 413)
+
+
+@pytest.fixture
+def split_client(repository: FakeRepository, publisher: RecordingPublisher) -> FlaskClient:
+    """The app as it runs on AWS: the internal routes on their own port (INTERNAL_PORT), 8081 here."""
+    settings = Settings(fulfil_secret=SECRET, max_body_bytes=1024, internal_port=8081)
+    return create_app(settings, service=MysfitsService(repository, publisher)).test_client()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/mysfits/{id}/fulfill-like",
+        "/mysfits/{id}/%66ulfill-like",  # percent-encoded: what a path pattern at the load balancer lets by
+        "/mysfits/{id}/fulfill-adopt",
+        "/mysfits/batch/fulfill-likes",
+        "/ready",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS"])
+def test_the_public_port_has_no_internal_route_at_all(
+    split_client: FlaskClient, repository: FakeRepository, path: str, method: str
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    event = LikeRequested(mysfit_id=mysfit_id).to_message()
+
+    response = split_client.open(
+        path.format(id=mysfit_id), method=method, json=event, headers={"X-Fulfil-Secret": SECRET}
+    )
+
+    # the same answer as a path that exists nowhere: no 401, no 405 or Allow header to say it is there
+    assert_json_error(response, 404, "not_found")
+    assert "Allow" not in response.headers
+    assert repository.mysfits[mysfit_id].likes == 0
+
+
+def test_the_internal_port_serves_the_internal_routes_and_the_public_ones(
+    split_client: FlaskClient, repository: FakeRepository
+) -> None:
+    mysfit_id = first_mysfit(repository).mysfit_id
+    event = LikeRequested(mysfit_id=mysfit_id)
+    internal = "http://monolith:8081"
+
+    headers = {"X-Fulfil-Secret": SECRET}
+    url = f"/mysfits/{mysfit_id}/fulfill-like"
+    fulfilled = split_client.post(url, json=event.to_message(), headers=headers, base_url=internal)
+
+    assert fulfilled.status_code == 200
+    assert split_client.get("/ready", base_url=internal).status_code == 200
+    # the adopt worker reads a mysfit through the internal port too
+    assert split_client.get(f"/mysfits/{mysfit_id}", base_url=internal).get_json()["likes"] == 1
+    assert split_client.get(f"/mysfits/{mysfit_id}").status_code == 200  # public routes on the public port

@@ -105,3 +105,15 @@ def test_a_worker_setting_that_is_not_a_number_stops_it_with_one_line_naming_it(
     assert "Traceback" not in result.stderr
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line == f"{worker}: WORKER_CONCURRENCY must be a whole number, not 'lots'"
+
+
+def test_the_internal_port_comes_from_the_environment_and_is_off_without_it() -> None:
+    assert Settings.from_env({"INTERNAL_PORT": "8081"}).internal_port == 8081
+    assert Settings.from_env({}).internal_port is None
+    assert Settings.from_env({"INTERNAL_PORT": ""}).internal_port is None
+
+
+def test_make_run_gives_the_monolith_an_internal_port_and_the_workers_its_url() -> None:
+    system = EmbeddedSystem(SystemConfig(api_port=18080, internal_port=18082))
+
+    assert system.internal_url == "http://127.0.0.1:18082" != system.api_url

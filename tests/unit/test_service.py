@@ -160,3 +160,19 @@ def test_readiness_names_the_dependency_that_is_down(
 
     assert checks["dynamodb"] == "error: DependencyUnavailable"
     assert checks["sns"] == "ok"
+
+
+def test_readiness_is_asked_of_the_dependencies_at_most_once_per_cache_period(
+    repository: FakeRepository, publisher: RecordingPublisher
+) -> None:
+    # GIVEN a service whose readiness is cached for 5 s, on a clock the test moves
+    now = [100.0]
+    service = MysfitsService(repository, publisher, readiness_cache_seconds=5, clock=lambda: now[0])
+    assert service.readiness()["dynamodb"] == "ok"
+
+    # WHEN DynamoDB goes down, THEN the cached answer holds for the period, and then the new one
+    repository.down = True
+    now[0] += 4.9
+    assert service.readiness()["dynamodb"] == "ok"
+    now[0] += 0.2
+    assert service.readiness()["dynamodb"] == "error: DependencyUnavailable"

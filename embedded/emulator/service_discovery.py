@@ -1,0 +1,99 @@
+"""Cloud Map HTTP namespaces made by a stack.
+
+moto's CloudFormation has no ``AWS::ServiceDiscovery::HttpNamespace``: it created no namespace and
+could not evaluate ``!GetAtt Namespace.Arn``, which the ECS services' Service Connect configuration
+names (by ARN, since a name is looked up and could find another namespace of that name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.servicediscovery.models import Namespace, servicediscovery_backends
+
+__all__ = ["HttpNamespaceResource", "install"]
+
+
+class HttpNamespaceResource(CloudFormationModel):
+    """An HTTP namespace; ``Ref`` is its id, ``Arn`` and ``Id`` its attributes, as on AWS."""
+
+    def __init__(self, namespace: Namespace, account_id: str, region_name: str) -> None:
+        self.namespace = namespace
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return str(self.namespace.id)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ServiceDiscovery::HttpNamespace"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Arn", "Id")
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return str(self.namespace.arn if attribute_name == "Arn" else self.namespace.id)
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> HttpNamespaceResource:
+        properties: Mapping[str, Any] = cloudformation_json["Properties"]
+        backend = servicediscovery_backends[account_id][region_name]
+        tags = [{"Key": tag["Key"], "Value": tag["Value"]} for tag in properties.get("Tags", [])]
+        name = str(properties.get("Name", resource_name))
+        operation_id = backend.create_http_namespace(name, "", str(properties.get("Description", "")), tags)
+        namespace_id = backend.operations[operation_id].targets["NAMESPACE"]
+        return cls(backend.get_namespace(namespace_id), account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: HttpNamespaceResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> HttpNamespaceResource:
+        # A new name replaces the namespace, as on AWS; the description and tags are all else.
+        name = str(cloudformation_json["Properties"].get("Name", new_resource_name))
+        if name == original_resource.namespace.name:
+            original_resource.namespace.description = str(cloudformation_json["Properties"].get("Description", ""))
+            return original_resource
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        backend = servicediscovery_backends[account_id][region_name]
+        for namespace in list(backend.namespaces.values()):
+            if namespace.id == resource_name or namespace.name == resource_name:
+                backend.delete_namespace(namespace.id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = servicediscovery_backends[account_id][region_name]
+        if self.namespace.id in backend.namespaces:
+            backend.delete_namespace(self.namespace.id)
+
+
+def install() -> None:
+    """Register the resource type (moto caches its map of types on first use)."""
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
