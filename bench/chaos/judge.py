@@ -130,6 +130,12 @@ def _fulfilled(event: Published, state: FinalState) -> bool:
     return marker is not None and (event.event_type != LIKE or marker.outcome == FulfilStatus.APPLIED)
 
 
+def _applied(event_id: str, state: FinalState) -> bool:
+    """Whether the event changed something: a like counted, an adoption won (a rejected one changes nothing)."""
+    marker = state.markers.get(event_id)
+    return marker is not None and marker.outcome == FulfilStatus.APPLIED
+
+
 def _judge_requests(verdict: Verdict, requests: dict[str, Request], state: FinalState) -> None:
     """Each logical request took effect at most once, under the eventId its client was given, and not at
     all when its client was told it did not."""
@@ -147,13 +153,17 @@ def _judge_requests(verdict: Verdict, requests: dict[str, Request], state: Final
             wrong_id.append(evidence)
         elif done and not request.maybe_published:
             refused_yet_done.append(evidence)
-        elif done and request.answer is Answer.AMBIGUOUS:
+        elif request.answer is Answer.REFUSED and any(_applied(event_id, state) for event_id in done):
+            refused_yet_done.append(evidence)  # told 404 or 409, yet it was counted or won
+        elif done and request.answer in (Answer.AMBIGUOUS, Answer.UNAVAILABLE):
             lost_answer_done[request.kind] += 1
     verdict.add("request fulfilled more than once (a retry was a new event)", twice)
     verdict.add("request fulfilled under an eventId its client was never given", wrong_id)
-    verdict.add("request fulfilled though its client was told it was not (503 or 4xx)", refused_yet_done)
+    verdict.add("request fulfilled though its client was told it was not (4xx, or only refused connections)",
+                refused_yet_done)
     for kind in ("like", "adopt"):
-        verdict.figures[f"{kind}s fulfilled whose client never got an answer"] = lost_answer_done[kind]
+        figure = f"{kind}s fulfilled whose client got no 202 (no answer, or a 503 as it was published)"
+        verdict.figures[figure] = lost_answer_done[kind]
 
 
 def _judge_adoptions(verdict: Verdict, ledger: Ledger, state: FinalState) -> None:

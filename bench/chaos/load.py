@@ -94,8 +94,9 @@ class Request:
 
     @property
     def maybe_published(self) -> bool:
-        """Whether an event of this request may exist: accepted, or an attempt without an answer."""
-        return self.answer is Answer.ACCEPTED or any(attempt.ambiguous for attempt in self.attempts)
+        """Whether an event of this request may exist: accepted, an attempt without an answer, or a 503
+        (the monolith answers 503 when its budget ends with the publish still in flight, which may land)."""
+        return self.answer is Answer.ACCEPTED or any(a.ambiguous or a.status == 503 for a in self.attempts)
 
     def __str__(self) -> str:
         attempts = "; ".join(str(attempt) for attempt in self.attempts)

@@ -100,3 +100,56 @@ def test_an_adopted_mysfit_has_one_winner_named_by_adoptedby() -> None:
     final = state(0, events, markers, mysfits={"m2": MysfitState(0, True, "a1")})
 
     assert names(ledger, final) == ["mysfit without exactly one adoption winner (the one AdoptedBy names)"]
+
+
+TOLD_NO = "request fulfilled though its client was told it was not (4xx, or only refused connections)"
+
+
+def unavailable() -> Attempt:
+    return Attempt(0.5, 3.0, status=503)
+
+
+def refused(status: int = 409) -> Attempt:
+    return Attempt(4.0, 0.01, status=status)
+
+
+def decided(event_id: str, outcome: str, mysfit_id: str = MYSFIT) -> Marker:
+    return Marker(event_id, "AdoptionRequested", mysfit_id, outcome)
+
+
+def test_a_rival_whose_503_was_published_anyway_and_then_lost_is_no_violation() -> None:
+    # GIVEN a rival adoption answered 503 while its publish was in flight (it landed), then 409 on its retry
+    ledger = Ledger()
+    rival = request("adopt", unavailable(), refused(409))
+    winner = request("adopt", accepted("won"))
+    ledger.add(rival)
+    ledger.add(winner)
+    adopted = {MYSFIT: MysfitState(0, True, "won")}
+    events = [published("lost", rival.key, "AdoptionRequested"), published("won", winner.key, "AdoptionRequested")]
+
+    # WHEN its event was decided, and rejected: the mysfit had gone to the winner
+    final = state(0, events, [decided("lost", "rejected"), decided("won", "applied")], adopted)
+
+    # THEN nothing contradicts what either client was told
+    assert names(ledger, final) == []
+
+
+def test_an_adoption_that_won_though_its_client_was_told_409_is_a_violation() -> None:
+    ledger = Ledger()
+    told_no = request("adopt", unavailable(), refused(409))
+    ledger.add(told_no)
+    adopted = {MYSFIT: MysfitState(0, True, "won")}
+
+    final = state(0, [published("won", told_no.key, "AdoptionRequested")], [decided("won", "applied")], adopted)
+
+    assert TOLD_NO in names(ledger, final)
+
+
+def test_a_like_counted_though_every_attempt_was_refused_at_once_is_a_violation() -> None:
+    ledger = Ledger()
+    told_no = request("like", refused(404))
+    ledger.add(told_no)
+
+    final = state(1, [published("e1", told_no.key)], [applied("e1")])
+
+    assert TOLD_NO in names(ledger, final)
