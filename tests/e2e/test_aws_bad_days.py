@@ -145,12 +145,13 @@ def test_a_like_answers_503_within_its_budget_while_sns_is_slow_and_its_retry_co
 def test_answers_lost_after_the_work_was_done_count_each_event_once(
     api: Api, aws: Aws, bad_days: EmbeddedSystem
 ) -> None:
-    # GIVEN SNS, SQS and DynamoDB each applying some requests and then dropping the connection
+    # GIVEN SNS, SQS and DynamoDB each applying some requests and then dropping the connection (not
+    # ReceiveMessage: SQS counts a receive whose answer was lost, as it counts any, and with this
+    # module's maxReceiveCount of 2 two lost receives of one message would dead-letter it by design)
     mysfits = [aws.add_mysfit(f"lost-answers-{uuid.uuid4()}") for _ in range(2)]
     rules = [
         {"service": "sns", "action": "PublishBatch", "fault": "lose-answer", "probability": 0.3},
         {"service": "sqs", "action": "DeleteMessageBatch", "fault": "lose-answer", "probability": 0.3},
-        {"service": "sqs", "action": "ReceiveMessage", "fault": "lose-answer", "probability": 0.1},
         {"service": "dynamodb", "action": "TransactWriteItems", "fault": "lose-answer", "probability": 0.3},
     ]
     set_faults(bad_days.endpoint_url, rules, seed=7)

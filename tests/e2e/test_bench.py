@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.__main__ import STEPS
 from tests.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -42,7 +43,7 @@ def test_the_quick_bench_prints_every_figure_next_to_its_baseline(output_dir: Pa
     )
 
     assert finished.returncode == 0, finished.stderr[-3000:]
-    assert "[1/8] starting the embedded system" in finished.stderr
+    assert f"[1/{STEPS}] starting the embedded system" in finished.stderr
     for label in FIGURES:
         measured, _ = _figure(finished.stdout, label)
         assert measured > 0, f"{label}: {measured}"

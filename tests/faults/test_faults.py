@@ -80,17 +80,27 @@ def test_kill_9_of_a_worker_mid_batch_loses_nothing(
 def test_a_monolith_outage_while_draining_is_waited_out(
     faulty: EmbeddedSystem, faulty_api: Api, faulty_aws: Aws, report: dict[str, Any]
 ) -> None:
-    # GIVEN a backlog the workers are draining
-    ledger = open_ledger(faulty_api)
-    send_likes(faulty_api, ledger, BACKLOG)
-    send_adoptions(faulty_api, faulty_aws, ledger)
-    failures_before = _failure_lines(faulty)
-    pauses_before = _log_lines(faulty, "like_worker", _PAUSING)
+    # GIVEN a backlog the workers are about to drain (the like worker held while it is sent: it drains
+    # 500 likes faster than they are sent, so a backlog exists only if it waits)
+    like_worker = faulty.workers["like_worker"]
+    warm_up = open_ledger(faulty_api)
+    send_likes(faulty_api, warm_up, 1)  # the worker is authorised and polling: it counts this one
+    mysfit_id = next(iter(warm_up.likes_accepted))
+    eventually(lambda: faulty_api.likes(mysfit_id), lambda likes: likes == warm_up.likes_before[mysfit_id] + 1)
+    like_worker.signal(signal.SIGSTOP)
+    try:
+        ledger = open_ledger(faulty_api)
+        send_likes(faulty_api, ledger, BACKLOG)
+        send_adoptions(faulty_api, faulty_aws, ledger)
+        failures_before = _failure_lines(faulty)
+        pauses_before = _log_lines(faulty, "like_worker", _PAUSING)
 
-    # WHEN the monolith is down until the like worker has backed off twice (its pause doubling)
-    assert faulty.monolith is not None
-    faulty.monolith.kill_group()
-    down_at = time.monotonic()
+        # WHEN the monolith is down as it drains, until the like worker has backed off twice (its pause doubling)
+        assert faulty.monolith is not None
+        faulty.monolith.kill_group()
+        down_at = time.monotonic()
+    finally:
+        like_worker.signal(signal.SIGCONT)
     eventually(lambda: _log_lines(faulty, "like_worker", _PAUSING) - pauses_before, lambda n: n >= 2, timeout=60)
     faulty.start_monolith()
     outage_seconds = round(time.monotonic() - down_at, 1)
