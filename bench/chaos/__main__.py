@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import bench.chaos
-from bench.chaos.report import applied, table
+from bench.chaos.report import applied, costs, table
 from bench.chaos.run import ChaosOptions, run_chaos
 from bench.chaos.schedule import ScheduleDoesNotFit
 from bench.failures import report_benchmark
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             run = run_chaos(options)
         except ScheduleDoesNotFit as error:
             raise CommandError(f"{error}: a longer --minutes or a smaller --min-each") from error
-        print("\n".join([*applied(run), "", *table(run)]))
+        print("\n".join([*applied(run), "", *costs(run.schedule, run.ledger.requests), "", *table(run)]))
         print(f"logs: {logs}")
         if run.verdict.violations:
             raise CommandError(f"{len(run.verdict.violations)} violations: "

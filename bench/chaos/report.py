@@ -7,10 +7,13 @@ from collections import Counter
 
 from bench.chaos.load import REFUSED, Answer, Request
 from bench.chaos.run import ChaosRun
-from bench.chaos.schedule import KINDS
+from bench.chaos.schedule import KINDS, Schedule
 from bench.pipeline import percentile
 
-__all__ = ["applied", "table"]
+__all__ = ["applied", "costs", "table"]
+
+# A signal acts at once; what it costs shows in the seconds after (a restart, a redelivery).
+AFTERMATH_SECONDS = 10.0
 
 
 def _row(figure: str, chaos: str, calm: str) -> str:
@@ -83,6 +86,29 @@ def table(run: ChaosRun) -> list[str]:
     else:
         lines.append("no violation")
     return lines
+
+
+def costs(schedule: Schedule, requests: list[Request]) -> list[str]:
+    """What each fault kind cost the clients: the requests begun while one of its faults lasted (and
+    ``AFTERMATH_SECONDS`` after), their attempts answered 503, and their single answers' p99 and longest."""
+    lines = [_cost_row("fault", "times", "requests", "503s", "no answer", "p99 ms", "longest ms")]
+    for kind in KINDS:
+        windows = [(schedule.calm_seconds + f.at, schedule.calm_seconds + f.at + f.hold + AFTERMATH_SECONDS)
+                   for f in schedule.faults if f.kind == kind]
+        during = [r for r in requests if any(start <= r.started < end for start, end in windows)]
+        attempts = [a for r in during for a in r.attempts]
+        answered = sorted(a.seconds for a in attempts if a.status is not None)
+        p99 = f"{percentile(answered, 99) * 1000:.0f}" if answered else "-"
+        longest = f"{answered[-1] * 1000:.0f}" if answered else "-"
+        unavailable = sum(1 for a in attempts if a.status == 503)
+        no_answer = sum(1 for a in attempts if a.status is None)
+        lines.append(_cost_row(kind, len(windows), len(during), unavailable, no_answer, p99, longest))
+    return lines
+
+
+def _cost_row(kind: str, *figures: object) -> str:
+    widths = (5, 9, 6, 9, 7, 10)
+    return f"{kind:<26}" + "".join(f" {figure!s:>{width}}" for figure, width in zip(figures, widths, strict=True))
 
 
 def applied(run: ChaosRun) -> list[str]:

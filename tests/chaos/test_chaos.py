@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.chaos.report import applied, table
+from bench.chaos.report import applied, costs, table
 from bench.chaos.run import ChaosOptions, run_chaos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -27,6 +27,6 @@ def test_a_short_chaos_run_loses_nothing_and_counts_nothing_twice(output_dir: Pa
     run = run_chaos(options, out=lambda _: None)
 
     # THEN the ledger finds no violation
-    report = "\n".join([*applied(run), "", *table(run)])
+    report = "\n".join([*applied(run), "", *costs(run.schedule, run.ledger.requests), "", *table(run)])
     (output_dir / "chaos" / "report.txt").write_text(report)
     assert not run.violations, report
