@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mysfits_common.settings import whole_number
+from mysfits_common.settings import switch, whole_number
 
 __all__ = ["SystemConfig"]
 
@@ -49,7 +49,7 @@ class SystemConfig:
             api_port=whole_number(env, "API_PORT", cls.api_port),
             internal_port=whole_number(env, "INTERNAL_API_PORT", cls.internal_port),
             website_port=whole_number(env, "WEBSITE_PORT", cls.website_port),
-            serve_website=env.get("SERVE_WEBSITE", "1") != "0",
+            serve_website=switch(env, "SERVE_WEBSITE", cls.serve_website),
             emulator_port=whole_number(env, "EMULATOR_PORT", cls.emulator_port),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             region=env.get("AWS_DEFAULT_REGION", cls.region),
@@ -63,5 +63,5 @@ class SystemConfig:
             cors_allowed_origins=env.get("CORS_ALLOWED_ORIGINS", ""),
             marker_ttl_seconds=whole_number(env, "MARKER_TTL_SECONDS", 0) if env.get("MARKER_TTL_SECONDS") else None,
             status_dir=Path(env.get("WORKER_STATUS_DIR", str(cls.status_dir))),
-            pipeline_view=env.get("PIPELINE_VIEW", "1") != "0",
+            pipeline_view=switch(env, "PIPELINE_VIEW", cls.pipeline_view),
         )

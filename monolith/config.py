@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from mysfits_common.budgets import REQUEST_SECONDS
-from mysfits_common.settings import SettingError, number, whole_number
+from mysfits_common.settings import SettingError, number, switch, whole_number
 
 Mode = Literal["inline", "queue"]
 MODES = ("inline", "queue")
@@ -99,7 +99,7 @@ class Settings:
             like_mode_parameter=env.get("LIKE_MODE_PARAMETER", ""),
             adopt_mode_parameter=env.get("ADOPT_MODE_PARAMETER", ""),
             switch_cache_seconds=number(env, "SWITCH_CACHE_SECONDS", cls.switch_cache_seconds),
-            pipeline_view=env.get("PIPELINE_VIEW", "").strip().lower() in ("1", "on", "true", "yes"),
+            pipeline_view=switch(env, "PIPELINE_VIEW", cls.pipeline_view),
             like_queue_url=env.get("LIKE_QUEUE_URL", ""),
             like_dlq_url=env.get("LIKE_DLQ_URL", ""),
             adoption_queue_url=env.get("ADOPTION_QUEUE_URL", ""),

@@ -14,6 +14,7 @@ from embedded.config import SystemConfig
 from embedded.system import EmbeddedSystem
 from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
 from monolith.dynamodb import DynamoMysfitRepository
+from mysfits_common.settings import SettingError
 from mysfits_common.worker import WorkerSettings
 from tests.conftest import REPO_ROOT
 
@@ -117,3 +118,17 @@ def test_make_run_gives_the_monolith_an_internal_port_and_the_workers_its_url() 
     system = EmbeddedSystem(SystemConfig(api_port=18080, internal_port=18082))
 
     assert system.internal_url == "http://127.0.0.1:18082" != system.api_url
+
+
+@pytest.mark.parametrize(("value", "on"), [("false", False), ("off", False), ("0", False), ("No", False),
+                                           ("true", True), ("1", True), ("ON", True), ("", True)])
+def test_make_run_and_the_monolith_read_the_pipeline_switch_alike(value: str, on: bool) -> None:
+    env = {"PIPELINE_VIEW": value}
+
+    assert SystemConfig.from_env(env).pipeline_view is on
+    assert Settings.from_env(env).pipeline_view is (on and value != "")  # the monolith's default is off
+
+
+def test_a_switch_that_is_neither_on_nor_off_names_its_variable() -> None:
+    with pytest.raises(SettingError, match="PIPELINE_VIEW must be one of"):
+        SystemConfig.from_env({"PIPELINE_VIEW": "maybe"})
