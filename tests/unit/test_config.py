@@ -13,7 +13,6 @@ from deploy.templates import load_template
 from embedded.config import SystemConfig
 from embedded.system import EmbeddedSystem
 from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
-from monolith.dynamodb import DynamoMysfitRepository
 from mysfits_common.settings import SettingError
 from mysfits_common.worker import WorkerSettings
 from tests.conftest import REPO_ROOT
@@ -27,11 +26,6 @@ def test_a_marker_outlives_a_message_kept_in_its_queue_then_its_dlq_as_the_templ
     assert Settings.from_env({}).marker_ttl_seconds == marker_ttl_for(queue, dlq)
     assert marker_ttl_for(queue, dlq) >= queue + dlq + MARKER_TTL_MARGIN_SECONDS
     assert marker_ttl_for(queue, dlq) == 19 * 24 * 3600
-
-
-def test_the_repository_defaults_to_the_settings_marker_ttl() -> None:
-    repository = DynamoMysfitRepository(object(), "mysfits", "events")
-    assert repository._marker_ttl == Settings().marker_ttl_seconds
 
 
 def test_the_marker_ttl_comes_from_the_environment() -> None:
