@@ -262,3 +262,62 @@ class ContendedDynamoDB:
             error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
             raise ClientError({"Error": error, "CancellationReasons": reasons}, "TransactWriteItems")
         return self._client.transact_write_items(**request)
+
+
+class FakeSqs:
+    """An SQS queue as its callers see it: receives hand out queued ``batches``, deletes and visibility
+    changes are recorded (the consumer's calls); ``counts`` answer GetQueueAttributes by queue URL
+    (visible, in flight, delayed: the pipeline view's reads)."""
+
+    def __init__(
+        self,
+        batches: list[list[dict[str, Any]]] | None = None,
+        counts: dict[str, tuple[int, int, int]] | None = None,
+    ) -> None:
+        self.batches = list(batches or [])
+        self.deleted: list[str] = []
+        self.visibility: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+        self.counts = counts or {}
+        self.reads = 0
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["WaitTimeSeconds"] == 20 and kwargs["MaxNumberOfMessages"] == 10
+        return {"Messages": self.batches.pop(0)} if self.batches else {}
+
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.deleted += [entry["ReceiptHandle"] for entry in Entries]
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        with self.lock:
+            self.visibility += [(entry["ReceiptHandle"], entry["VisibilityTimeout"]) for entry in Entries]
+        return {"Successful": [], "Failed": []}
+
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
+        self.reads += 1
+        visible, in_flight, delayed = self.counts[QueueUrl]
+        return {
+            "Attributes": {
+                "ApproximateNumberOfMessages": str(visible),
+                "ApproximateNumberOfMessagesNotVisible": str(in_flight),
+                "ApproximateNumberOfMessagesDelayed": str(delayed),
+            }
+        }
+
+
+class FakeSsm:
+    """SSM parameters by name; counts reads; can be made to fail."""
+
+    def __init__(self, **values: str) -> None:
+        self.values = {f"/strangler-switch/mysfits/{name}": value for name, value in values.items()}
+        self.reads = 0
+        self.failure: Exception | None = None
+
+    def get_parameter(self, Name: str) -> dict[str, Any]:
+        self.reads += 1
+        if self.failure is not None:
+            raise self.failure
+        if Name not in self.values:
+            raise ClientError({"Error": {"Code": "ParameterNotFound", "Message": Name}}, "GetParameter")
+        return {"Parameter": {"Name": Name, "Value": self.values[Name]}}

@@ -14,29 +14,7 @@ from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
 from mysfits_common.handlers import Busy, EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
 from tests.factories import sqs_message
-
-
-class FakeSqs:
-    """Records the calls the consumer makes; hands out queued batches on receive."""
-
-    def __init__(self, batches: list[list[dict[str, Any]]] | None = None) -> None:
-        self.batches = list(batches or [])
-        self.deleted: list[str] = []
-        self.visibility: list[tuple[str, int]] = []
-        self.lock = threading.Lock()
-
-    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
-        assert kwargs["WaitTimeSeconds"] == 20 and kwargs["MaxNumberOfMessages"] == 10
-        return {"Messages": self.batches.pop(0)} if self.batches else {}
-
-    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        self.deleted += [entry["ReceiptHandle"] for entry in Entries]
-        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
-
-    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        with self.lock:
-            self.visibility += [(entry["ReceiptHandle"], entry["VisibilityTimeout"]) for entry in Entries]
-        return {"Successful": [], "Failed": []}
+from tests.fakes import FakeSqs
 
 
 def consumer(sqs: FakeSqs, handler: Any, concurrency: int = 10, **settings: Any) -> Consumer:

@@ -21,8 +21,7 @@ from mysfits_common.handlers import EachEvent, Outcome, PermanentError, Transien
 from mysfits_common.logs import JsonFormatter
 from mysfits_common.metrics import COUNTS, WorkerStatus, read_status_files
 from tests.factories import sqs_message
-from tests.fakes import FakeRepository, RecordingPublisher
-from tests.unit.test_consumer import FakeSqs
+from tests.fakes import FakeRepository, FakeSqs, RecordingPublisher
 
 
 @pytest.fixture

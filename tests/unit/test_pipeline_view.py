@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 
@@ -13,24 +12,7 @@ from monolith.config import Settings
 from monolith.pipeline import PipelineView, QueueUrls
 from monolith.service import MysfitsService
 from mysfits_common.metrics import WorkerStatus
-from tests.fakes import FakeRepository, RecordingPublisher
-
-
-class FakeSqs:
-    def __init__(self, counts: dict[str, tuple[int, int, int]]) -> None:
-        self.counts = counts
-        self.reads = 0
-
-    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
-        self.reads += 1
-        visible, in_flight, delayed = self.counts[QueueUrl]
-        return {
-            "Attributes": {
-                "ApproximateNumberOfMessages": str(visible),
-                "ApproximateNumberOfMessagesNotVisible": str(in_flight),
-                "ApproximateNumberOfMessagesDelayed": str(delayed),
-            }
-        }
+from tests.fakes import FakeRepository, FakeSqs, RecordingPublisher
 
 
 class Clock:
@@ -60,7 +42,7 @@ def test_it_answers_404_json_unless_configured() -> None:
 
 def test_it_reports_counts_and_no_message_body(tmp_path: Path) -> None:
     # GIVEN queues with messages, a like worker's status file, and a catalogue with likes
-    sqs = FakeSqs({"lq": (3, 2, 0), "ldlq": (1, 0, 0), "aq": (0, 0, 0), "adlq": (0, 0, 0)})
+    sqs = FakeSqs(counts={"lq": (3, 2, 0), "ldlq": (1, 0, 0), "aq": (0, 0, 0), "adlq": (0, 0, 0)})
     worker = WorkerStatus("like_worker", "LikeRequested", str(tmp_path / "like_worker.json"))
     worker.failed("message-1", "unknown mysfit secret-body-text")
     worker.polled()

@@ -6,30 +6,13 @@ import threading
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError
 
 from monolith.app import build_modes
 from monolith.config import Settings
 from monolith.service import MysfitsService
 from monolith.switch import Feature, FixedModes, ParameterModes
-from tests.fakes import FakeRepository, RecordingPublisher
-
-
-class FakeSsm:
-    """Parameters by name; counts reads; can be made to fail."""
-
-    def __init__(self, **values: str) -> None:
-        self.values = {f"/strangler-switch/mysfits/{name}": value for name, value in values.items()}
-        self.reads = 0
-        self.failure: Exception | None = None
-
-    def get_parameter(self, Name: str) -> dict[str, Any]:
-        self.reads += 1
-        if self.failure is not None:
-            raise self.failure
-        if Name not in self.values:
-            raise ClientError({"Error": {"Code": "ParameterNotFound", "Message": Name}}, "GetParameter")
-        return {"Parameter": {"Name": Name, "Value": self.values[Name]}}
+from tests.fakes import FakeRepository, FakeSsm, RecordingPublisher
 
 
 class Clock:

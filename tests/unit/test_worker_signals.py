@@ -14,7 +14,7 @@ HELD_LOCK = """
 import os, signal, threading, time
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.worker import run_until_signalled
-from tests.unit.test_consumer import FakeSqs
+from tests.fakes import FakeSqs
 
 class SignalledWhileHeld(threading.Event):
     # The loop's wake-up event; its first clear() gets SIGTERM while holding the event's lock.
@@ -38,7 +38,7 @@ OTHER_THREAD = """
 import signal, threading
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.worker import run_until_signalled
-from tests.unit.test_consumer import FakeSqs
+from tests.fakes import FakeSqs
 
 class SignalledDuringThePoll(FakeSqs):
     # A long poll on an empty queue, during which the kernel hands SIGTERM to the polling thread;
