@@ -27,7 +27,7 @@ def test_redrive_after_fixing_the_cause_counts_every_like_once(system: EmbeddedS
     # WHEN the cause is fixed and the DLQ is redriven with the command an operator would run
     aws.add_mysfit(mysfit_id)
     result = subprocess.run(
-        [sys.executable, "-m", "deploy.redrive", "--queue", "like", "--project", system.config.project,
+        [sys.executable, "-m", "ops", "redrive", "--queue", "like", "--project", system.config.project,
          "--endpoint-url", system.endpoint_url],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )

@@ -4,8 +4,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from deploy.redrive import RedriveQueues, queues_from_stack, redrive
 from deploy.stacks import IncompleteStack
+from ops.redrive import RedriveQueues, queues_from_stack, redrive
 
 QUEUES = RedriveQueues(
     source_url="https://sqs.us-east-1.amazonaws.com/123456789012/like",
