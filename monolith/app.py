@@ -14,11 +14,12 @@ from monolith import api, fulfil, pipeline, readiness
 from monolith.config import Settings
 from monolith.dynamodb import DynamoMysfitRepository
 from monolith.errors import register_error_handlers
-from monolith.http_input import CORRELATION_HEADER, correlation_id
+from monolith.http_input import correlation_id
 from monolith.service import MysfitsService
 from monolith.switch import Feature, FixedModes, ModeSource, ParameterModes
 from mysfits_common import aws
 from mysfits_common.budgets import BOUNDED
+from mysfits_common.events import CORRELATION_HEADER
 from mysfits_common.publish_batcher import BatchingPublisher
 from mysfits_common.publisher import EventPublisher, SnsPublisher
 

@@ -11,10 +11,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from monolith.errors import ApiError
 from monolith.service import MysfitsService
-from mysfits_common.events import CORRELATION_ID_PATTERN, MYSFIT_ID_PATTERN, new_correlation_id
+from mysfits_common.events import (
+    CORRELATION_HEADER,
+    CORRELATION_ID_PATTERN,
+    IDEMPOTENCY_HEADER,
+    MYSFIT_ID_PATTERN,
+    new_correlation_id,
+)
 
-CORRELATION_HEADER = "X-Correlation-Id"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 # The IETF draft's value is a Structured Field string: quoted, printable ASCII. The quotes are optional here.
 _IDEMPOTENCY_KEY = re.compile(r'[\x21\x23-\x5b\x5d-\x7e]{1,255}')
 

@@ -13,6 +13,10 @@ from typing import Any, ClassVar
 SCHEMA_VERSION = 1
 MYSFIT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 CORRELATION_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# The header that carries an event's correlationId between the callers and the monolith.
+CORRELATION_HEADER = "X-Correlation-Id"
+# The header (IETF draft) whose key makes a retried like or adoption the same event (event_id_for_key).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class InvalidEvent(ValueError):

@@ -12,13 +12,12 @@ from typing import Any, Protocol
 import requests
 
 from mysfits_common.budgets import BUDGET_HEADER, FULFIL_CALL_SECONDS
-from mysfits_common.events import Event
+from mysfits_common.events import CORRELATION_HEADER, Event
 from mysfits_common.handlers import Busy, NotAuthorised, PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
 
 FULFIL_SECRET_HEADER = "X-Fulfil-Secret"
-CORRELATION_HEADER = "X-Correlation-Id"
 _BATCH_FULFIL_PATH = "/mysfits/batch/fulfill-likes"
 _RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 # A wrong or rotated secret: no message can succeed until it is fixed (see NotAuthorised).

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from mysfits_common.events import CORRELATION_HEADER, IDEMPOTENCY_HEADER
+
 __all__ = ["Answer", "Attempt", "Burst", "Ledger", "Load", "Request", "RetryingClient"]
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-CORRELATION_HEADER = "X-Correlation-Id"
 REFUSED, TIMEOUT, RESET = "connection refused", "timeout", "connection lost"
 
 

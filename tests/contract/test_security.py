@@ -16,8 +16,8 @@ import requests
 
 from embedded.system import EmbeddedSystem
 from monolith.config import Settings
-from mysfits_common.events import CORRELATION_ID_PATTERN, AdoptionRequested, LikeRequested
-from mysfits_common.monolith_client import CORRELATION_HEADER, FULFIL_SECRET_HEADER
+from mysfits_common.events import CORRELATION_HEADER, CORRELATION_ID_PATTERN, AdoptionRequested, LikeRequested
+from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
 from tests.e2e.client import Api, Aws, eventually
 
 pytestmark = pytest.mark.e2e
