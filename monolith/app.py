@@ -19,7 +19,7 @@ from monolith.service import MysfitsService
 from monolith.switch import Feature, FixedModes, ModeSource, ParameterModes
 from mysfits_common import aws
 from mysfits_common.budgets import BOUNDED
-from mysfits_common.events import CORRELATION_HEADER
+from mysfits_common.events import CORRELATION_HEADER, IDEMPOTENCY_HEADER
 from mysfits_common.publish_batcher import BatchingPublisher
 from mysfits_common.publisher import EventPublisher, SnsPublisher
 
@@ -137,7 +137,7 @@ def _add_request_hooks(app: Flask, settings: Settings) -> None:
         if origin and (origin in allowed_origins or "*" in allowed_origins):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {CORRELATION_HEADER}, Idempotency-Key"
+            response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {CORRELATION_HEADER}, {IDEMPOTENCY_HEADER}"
             # Retry-After is not a CORS-safelisted response header: unexposed, the site cannot honour it.
             response.headers["Access-Control-Expose-Headers"] = f"{CORRELATION_HEADER}, Retry-After"
             response.headers["Access-Control-Max-Age"] = "600"
