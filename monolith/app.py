@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("monolith.requests")
 # The services the app makes clients of (gunicorn's master preloads them before it forks).
 AWS_SERVICES = ("dynamodb", "sns", "ssm", "sqs")
+_ALLOWED_HEADERS = f"Content-Type, {CORRELATION_HEADER}, {IDEMPOTENCY_HEADER}"
 
 
 def build_service(settings: Settings) -> MysfitsService:
@@ -137,7 +138,7 @@ def _add_request_hooks(app: Flask, settings: Settings) -> None:
         if origin and (origin in allowed_origins or "*" in allowed_origins):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {CORRELATION_HEADER}, {IDEMPOTENCY_HEADER}"
+            response.headers["Access-Control-Allow-Headers"] = _ALLOWED_HEADERS
             # Retry-After is not a CORS-safelisted response header: unexposed, the site cannot honour it.
             response.headers["Access-Control-Expose-Headers"] = f"{CORRELATION_HEADER}, Retry-After"
             response.headers["Access-Control-Max-Age"] = "600"
