@@ -23,16 +23,10 @@ from flask import Blueprint, Response, current_app, jsonify
 from monolith.domain import DependencyUnavailable
 from monolith.errors import ApiError
 from monolith.service import MysfitsService
-from mysfits_common.metrics import read_status_files
+from mysfits_common.metrics import QUEUE_COUNTS, WORKER_OF_QUEUE, queue_counts, read_status_files, seconds_since_poll
 
 bp = Blueprint("pipeline", __name__)
 
-_ATTRIBUTES = {
-    "visible": "ApproximateNumberOfMessages",
-    "inFlight": "ApproximateNumberOfMessagesNotVisible",
-    "delayed": "ApproximateNumberOfMessagesDelayed",
-}
-WORKERS = {"like": "like_worker", "adoption": "adopt_worker"}
 
 
 @dataclass(frozen=True)
@@ -88,11 +82,7 @@ class PipelineView:
         }
 
     def _counts(self, url: str) -> dict[str, int]:
-        if not url:
-            return dict.fromkeys(_ATTRIBUTES, 0)
-        values = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(_ATTRIBUTES.values()))
-        attributes = values.get("Attributes", {})
-        return {key: int(attributes.get(name, 0)) for key, name in _ATTRIBUTES.items()}
+        return queue_counts(self._sqs, url) if url else dict.fromkeys(QUEUE_COUNTS, 0)
 
     def _workers(self) -> dict[str, dict[str, Any] | None]:
         """Each worker's totals and last poll; None where no status file says (AWS: see CloudWatch)."""
@@ -100,14 +90,13 @@ class PipelineView:
         now = time.time()
         workers: dict[str, dict[str, Any] | None] = {}
         for name in self._queues:
-            status = files.get(WORKERS.get(name, name))
+            status = files.get(WORKER_OF_QUEUE.get(name, name))
             if status is None:
                 workers[name] = None
                 continue
-            last_poll = status.get("lastPollAt")
             workers[name] = {
                 "service": status["service"],
-                "lastPollSecondsAgo": None if last_poll is None else round(max(now - float(last_poll), 0.0), 1),
+                "lastPollSecondsAgo": seconds_since_poll(status, now),
                 "counts": status["counts"],
             }
         return workers

@@ -29,7 +29,18 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COUNTS", "DEFAULT_NAMESPACE", "BatchCounts", "WorkerStatus", "emf_record", "read_status_files"]
+__all__ = [
+    "COUNTS",
+    "DEFAULT_NAMESPACE",
+    "QUEUE_COUNTS",
+    "WORKER_OF_QUEUE",
+    "BatchCounts",
+    "WorkerStatus",
+    "emf_record",
+    "queue_counts",
+    "read_status_files",
+    "seconds_since_poll",
+]
 
 logger = logging.getLogger("mysfits.metrics")
 DEFAULT_NAMESPACE = "mysfits"
@@ -178,3 +189,26 @@ def read_status_files(directory: str | Path) -> dict[str, dict[str, Any]]:
             status = {**status, "counts": {name: int(counts.get(name, 0)) for name in known}}
             found[str(status["service"])] = dict(status)
     return found
+
+
+# What the pipeline view and `ops status` show of a queue: SQS's approximate counts, by the name they print.
+QUEUE_COUNTS = {
+    "visible": "ApproximateNumberOfMessages",
+    "inFlight": "ApproximateNumberOfMessagesNotVisible",
+    "delayed": "ApproximateNumberOfMessagesDelayed",
+}
+# The worker that consumes each queue, by the queue's name in the pipeline.
+WORKER_OF_QUEUE = {"like": "like_worker", "adoption": "adopt_worker"}
+
+
+def queue_counts(sqs_client: Any, queue_url: str) -> dict[str, int]:
+    """The queue's messages visible, in flight and delayed (QUEUE_COUNTS), from one GetQueueAttributes."""
+    answer = sqs_client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(QUEUE_COUNTS.values()))
+    attributes = answer.get("Attributes", {})
+    return {key: int(attributes.get(name, 0)) for key, name in QUEUE_COUNTS.items()}
+
+
+def seconds_since_poll(status: Mapping[str, Any], now: float) -> float | None:
+    """How long ago the worker of a status file last polled, to a tenth of a second; None if never."""
+    last_poll = status.get("lastPollAt")
+    return None if last_poll is None else round(max(now - float(last_poll), 0.0), 1)

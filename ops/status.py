@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from monolith.dynamodb import DynamoMysfitRepository
-from mysfits_common.metrics import COUNTS, read_status_files
+from mysfits_common.metrics import COUNTS, queue_counts, read_status_files, seconds_since_poll
 from ops.output import ago, table
 from ops.switch import current_modes
 from ops.target import Target
@@ -39,11 +39,6 @@ __all__ = ["collect", "render"]
 
 T = TypeVar("T")
 
-_ATTRIBUTES = {
-    "visible": "ApproximateNumberOfMessages",
-    "inFlight": "ApproximateNumberOfMessagesNotVisible",
-    "delayed": "ApproximateNumberOfMessagesDelayed",
-}
 
 
 def collect(target: Target, status_dir: Path | None) -> dict[str, Any]:
@@ -91,9 +86,7 @@ def _name(url: str) -> str:
 
 
 def _counts(target: Target, url: str) -> dict[str, int]:
-    attributes = target.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=list(_ATTRIBUTES.values()))
-    values = attributes.get("Attributes", {})
-    return {key: int(values.get(name, 0)) for key, name in _ATTRIBUTES.items()}
+    return queue_counts(target.client("sqs"), url)
 
 
 def _oldest_ages(target: Target, urls: list[str]) -> dict[str, float | None]:
@@ -151,9 +144,7 @@ def _workers(target: Target, status_dir: Path | None, unknown: dict[str, str]) -
             {
                 "service": worker,
                 "source": "status file",
-                "lastPollSecondsAgo": None
-                if status.get("lastPollAt") is None
-                else round(now - status["lastPollAt"], 1),
+                "lastPollSecondsAgo": seconds_since_poll(status, now),
                 "counts": status["counts"],
             }
             for worker in workers

@@ -16,6 +16,7 @@ from deploy.endpoints import Endpoints, with_emulator_credentials
 from deploy.local import data_stack_name, messaging_stack_name
 from deploy.stacks import DeployError, stack_outputs, stack_status
 from mysfits_common import aws
+from mysfits_common.metrics import WORKER_OF_QUEUE
 
 __all__ = ["QUEUES", "Pipeline", "QueuePair", "Target", "queue_outputs"]
 
@@ -25,7 +26,6 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # The services ops touches; a target is local only when every one of them is.
 _SERVICES = ("cloudformation", "sqs", "sns", "ssm", "dynamodb", "cloudwatch")
 QUEUES = {"like": "Like", "adoption": "Adoption"}  # queue name -> prefix of its stack outputs
-_WORKERS = {"like": "like_worker", "adoption": "adopt_worker"}
 # The outputs the pipeline is read from (the mode parameters are optional: older stacks lack them).
 _DATA_OUTPUTS = ("MysfitsTableName", "ProcessedEventsTableName")
 
@@ -127,7 +127,8 @@ class Target:
             self._cloudformation_beside("sqs"), messaging_stack_name(self.project), _MESSAGING_OUTPUTS
         )
         queues = {
-            name: QueuePair(name, _WORKERS[name], *(messaging[key] for key in queue_outputs(name))) for name in QUEUES
+            name: QueuePair(name, WORKER_OF_QUEUE[name], *(messaging[key] for key in queue_outputs(name)))
+            for name in QUEUES
         }
         return Pipeline(
             topic_arn=messaging["EventsTopicArn"],
