@@ -11,12 +11,13 @@ a wobble of SSM must neither fail requests nor flip the switch.
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -28,14 +29,16 @@ Feature = Literal["like", "adopt"]
 FEATURES: tuple[Feature, ...] = ("like", "adopt")
 
 
-class ModeSource(Protocol):
+class ModeSource(abc.ABC):
+    """Where the strangler switch's position comes from."""
+
+    @abc.abstractmethod
     def mode(self, feature: Feature) -> Mode:
         """The feature's mode now."""
-        ...
 
 
 @dataclass(frozen=True)
-class FixedModes:
+class FixedModes(ModeSource):
     """Modes set once, from the environment."""
 
     like: Mode = "queue"
@@ -45,7 +48,7 @@ class FixedModes:
         return self.like if feature == "like" else self.adopt
 
 
-class ParameterModes:
+class ParameterModes(ModeSource):
     """Modes read from SSM parameters (``names``: feature -> parameter name), cached ``cache_seconds``."""
 
     def __init__(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import requests
 
@@ -35,14 +36,20 @@ class FulfilResult:
         return self.status_code == 409
 
 
-class MonolithPort(Protocol):
+class MonolithPort(abc.ABC):
     """What a worker's handler needs from the monolith; MonolithClient is the HTTP adapter."""
 
-    def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None: ...
+    @abc.abstractmethod
+    def get_mysfit(self, mysfit_id: str) -> dict[str, Any] | None:
+        """The mysfit's profile, None if there is no such mysfit."""
 
-    def fulfil(self, action: str, event: Event) -> FulfilResult: ...
+    @abc.abstractmethod
+    def fulfil(self, action: str, event: Event) -> FulfilResult:
+        """Fulfil one event (``like``, ``adopt``); 2xx and 409 are results, failures raise."""
 
-    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]: ...
+    @abc.abstractmethod
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
+        """Fulfil a batch of likes in one call; the status of each event id."""
 
 
 class MonolithClient(MonolithPort):
