@@ -44,8 +44,8 @@ class Topology:
     events_topic_arn: str
     like_queue_url: str
     like_dlq_url: str
-    adopt_queue_url: str
-    adopt_dlq_url: str
+    adoption_queue_url: str
+    adoption_dlq_url: str
     like_mode_parameter: str = ""
     adopt_mode_parameter: str = ""
 
@@ -58,8 +58,8 @@ def topology_from_outputs(outputs: Mapping[str, str]) -> Topology:
         events_topic_arn=outputs["EventsTopicArn"],
         like_queue_url=outputs["LikeQueueUrl"],
         like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
-        adopt_queue_url=outputs["AdoptionQueueUrl"],
-        adopt_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
+        adoption_queue_url=outputs["AdoptionQueueUrl"],
+        adoption_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
         like_mode_parameter=outputs["LikeModeParameterName"],
         adopt_mode_parameter=outputs["AdoptModeParameterName"],
     )

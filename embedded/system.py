@@ -169,7 +169,7 @@ class EmbeddedSystem:
         assert self.topology is not None
         if name in self.workers:
             self.workers[name].stop()
-        queue_url = self.topology.like_queue_url if name == "like_worker" else self.topology.adopt_queue_url
+        queue_url = self.topology.like_queue_url if name == "like_worker" else self.topology.adoption_queue_url
         env = {
             **self._service_env(),
             "QUEUE_URL": queue_url,
@@ -232,8 +232,8 @@ class EmbeddedSystem:
             "PIPELINE_VIEW": "1" if self.config.pipeline_view else "0",
             "LIKE_QUEUE_URL": self.topology.like_queue_url,
             "LIKE_DLQ_URL": self.topology.like_dlq_url,
-            "ADOPTION_QUEUE_URL": self.topology.adopt_queue_url,
-            "ADOPTION_DLQ_URL": self.topology.adopt_dlq_url,
+            "ADOPTION_QUEUE_URL": self.topology.adoption_queue_url,
+            "ADOPTION_DLQ_URL": self.topology.adoption_dlq_url,
             "WORKER_STATUS_DIR": str(self.status_dir),
             "FULFIL_SECRET": self.config.fulfil_secret,
             "CORS_ALLOWED_ORIGINS": self._cors_allowed_origins(),

@@ -40,7 +40,8 @@ def topology(deployed: Topology) -> Topology:
     for table in (deployed.mysfits_table, deployed.processed_events_table):
         _empty_table(dynamodb, table)
     sqs = boto3.client("sqs", region_name="us-east-1")
-    for queue_url in (deployed.like_queue_url, deployed.like_dlq_url, deployed.adopt_queue_url, deployed.adopt_dlq_url):
+    queues = (deployed.like_queue_url, deployed.like_dlq_url, deployed.adoption_queue_url, deployed.adoption_dlq_url)
+    for queue_url in queues:
         sqs.purge_queue(QueueUrl=queue_url)  # in flight or not
     return deployed
 

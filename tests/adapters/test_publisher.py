@@ -58,7 +58,7 @@ def test_a_batch_arrives_as_single_publishes_do_envelope_attribute_and_filter_un
     # THEN each entry was accepted, and each queue holds exactly its own events, raw, with their type attribute
     assert results == {event.event_id: None for event in [*likes, adoption]}
     like_messages = _received(sqs, topology.like_queue_url)
-    adoption_messages = _received(sqs, topology.adopt_queue_url)
+    adoption_messages = _received(sqs, topology.adoption_queue_url)
     assert sorted(json.loads(m["Body"])["eventId"] for m in like_messages) == sorted(e.event_id for e in likes)
     assert [json.loads(m["Body"]) for m in adoption_messages] == [adoption.to_message()]
     by_id = {json.loads(m["Body"])["eventId"]: m for m in like_messages}

@@ -98,7 +98,7 @@ class Aws:
     def drained(self) -> bool:
         return all(
             self.depth(url) == 0
-            for url in (self.topology.like_queue_url, self.topology.adopt_queue_url)
+            for url in (self.topology.like_queue_url, self.topology.adoption_queue_url)
         )
 
     def take_all(self, queue_url: str) -> list[str]:
@@ -113,7 +113,7 @@ class Aws:
         return bodies
 
     def dead_letters(self) -> int:
-        return self.depth(self.topology.like_dlq_url) + self.depth(self.topology.adopt_dlq_url)
+        return self.depth(self.topology.like_dlq_url) + self.depth(self.topology.adoption_dlq_url)
 
     def outcomes(self, mysfit_id: str) -> dict[str, int]:
         """How many processed-event markers of each outcome the mysfit has."""

@@ -106,8 +106,8 @@ def test_topology_points_at_the_stack_outputs(deployed: Deployed) -> None:
     assert t.events_topic_arn.endswith(f":{PROJECT}-events")
     assert t.like_queue_url.endswith(f"/{PROJECT}-like-requests")
     assert t.like_dlq_url.endswith(f"/{PROJECT}-like-requests-dlq")
-    assert t.adopt_queue_url.endswith(f"/{PROJECT}-adoption-requests")
-    assert t.adopt_dlq_url.endswith(f"/{PROJECT}-adoption-requests-dlq")
+    assert t.adoption_queue_url.endswith(f"/{PROJECT}-adoption-requests")
+    assert t.adoption_dlq_url.endswith(f"/{PROJECT}-adoption-requests-dlq")
     with pytest.raises(AttributeError):
         t.mysfits_table = "other"  # type: ignore[misc]
 
@@ -283,7 +283,7 @@ def _drain(deployed: Deployed, url: str) -> None:
 @pytest.fixture
 def empty_queues(deployed: Deployed) -> Iterator[None]:
     t = deployed.topology
-    urls = (t.like_queue_url, t.like_dlq_url, t.adopt_queue_url, t.adopt_dlq_url)
+    urls = (t.like_queue_url, t.like_dlq_url, t.adoption_queue_url, t.adoption_dlq_url)
     for url in urls:
         _drain(deployed, url)
     yield
@@ -318,8 +318,8 @@ def _publish(deployed: Deployed, event_type: str) -> str:
 @pytest.mark.parametrize(
     ("event_type", "target", "other"),
     [
-        ("LikeRequested", "like_queue_url", "adopt_queue_url"),
-        ("AdoptionRequested", "adopt_queue_url", "like_queue_url"),
+        ("LikeRequested", "like_queue_url", "adoption_queue_url"),
+        ("AdoptionRequested", "adoption_queue_url", "like_queue_url"),
     ],
 )
 def test_events_reach_only_their_queue_raw(deployed: Deployed, event_type: str, target: str, other: str) -> None:
@@ -335,13 +335,16 @@ def test_events_of_other_types_reach_no_queue(deployed: Deployed) -> None:
     _publish(deployed, "MysfitRenamed")
     deployed.clients.sns.publish(TopicArn=deployed.topology.events_topic_arn, Message="no attributes")
     assert _receive(deployed, deployed.topology.like_queue_url) == []
-    assert _receive(deployed, deployed.topology.adopt_queue_url) == []
+    assert _receive(deployed, deployed.topology.adoption_queue_url) == []
 
 
 @pytest.mark.usefixtures("empty_queues")
 @pytest.mark.parametrize(
     ("event_type", "queue", "dlq"),
-    [("LikeRequested", "like_queue_url", "like_dlq_url"), ("AdoptionRequested", "adopt_queue_url", "adopt_dlq_url")],
+    [
+        ("LikeRequested", "like_queue_url", "like_dlq_url"),
+        ("AdoptionRequested", "adoption_queue_url", "adoption_dlq_url"),
+    ],
 )
 def test_a_message_never_deleted_lands_in_the_dlq(deployed: Deployed, event_type: str, queue: str, dlq: str) -> None:
     body = _publish(deployed, event_type)

@@ -166,7 +166,7 @@ def test_localstacks_cloudformation_deploys_the_messaging_template_as_written(
     max_receives = int(template["Parameters"]["MaxReceiveCount"]["Default"])
     for queue, dlq in (
         (topology.like_queue_url, topology.like_dlq_url),
-        (topology.adopt_queue_url, topology.adopt_dlq_url),
+        (topology.adoption_queue_url, topology.adoption_dlq_url),
     ):
         attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
