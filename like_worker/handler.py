@@ -1,4 +1,4 @@
-"""The like processing logic: a pure function of the event and the monolith port."""
+"""The like processing logic: each like checked against the monolith (known ids cached), then handed over in batches."""
 
 from __future__ import annotations
 
