@@ -6,7 +6,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,6 +34,7 @@ _NO_REASON = "None"  # DynamoDB's code for an item of a cancelled transaction th
 _VALIDATION_ERROR = "ValidationError"
 # A transaction holds at most 100 items: an ADD per mysfit plus a marker per event.
 _ITEMS_PER_TRANSACTION = 100
+_KEYS_PER_BATCH_GET = 100
 # A whole request refused because the table or an item is over its rate, or an item is in another
 # transaction: nothing was written, and it may pass a moment later (botocore retries only some).
 _BUSY_ERRORS = frozenset({
@@ -110,19 +111,35 @@ class DynamoMysfitRepository(MysfitRepository):
         self._marker_ttl = marker_ttl_seconds
 
     def find(self, by: tuple[Filter, str] | None = None) -> list[Mysfit]:
+        """The whole catalogue (a scan), or the mysfits whose ``by`` attribute has a value: their keys
+        from its index, which projects keys only (so that a like, which changes Likes, writes no
+        index), then the items themselves. While the index is missing or still being built (a
+        deploy that changes an index removes it, then builds it again), a scan filtered by value."""
         if by is None:
-            pages = self._pages("scan", TableName=self._table)
-        else:
-            attribute, value = by
-            pages = self._pages(
-                "query",
-                TableName=self._table,
-                IndexName=_INDEXES[attribute],
-                KeyConditionExpression="#attribute = :value",
-                ExpressionAttributeNames={"#attribute": attribute.value},
-                ExpressionAttributeValues={":value": {"S": value}},
-            )
-        return list(readable(item for page in pages for item in page))
+            return list(readable(item for page in self._pages("scan", TableName=self._table) for item in page))
+        attribute, value = by
+        condition = {
+            "ExpressionAttributeNames": {"#attribute": attribute.value},
+            "ExpressionAttributeValues": {":value": {"S": value}},
+        }
+        try:
+            with _unavailable_on_error(unless=_index_unavailable):
+                keys = [
+                    self._key(item["MysfitId"]["S"])
+                    for page in self._ddb.get_paginator("query").paginate(
+                        TableName=self._table,
+                        IndexName=_INDEXES[attribute],
+                        KeyConditionExpression="#attribute = :value",
+                        **condition,
+                    )
+                    for item in page.get("Items", [])
+                ]
+        except ClientError as error:
+            extra = {"index": _INDEXES[attribute], "error": str(error)}
+            logger.warning("Index unavailable: filtering a scan", extra=extra)
+            pages = self._pages("scan", TableName=self._table, FilterExpression="#attribute = :value", **condition)
+            return sorted(readable(item for page in pages for item in page), key=lambda mysfit: mysfit.mysfit_id)
+        return list(readable(self._items(keys)))
 
     def get(self, mysfit_id: str) -> Mysfit | None:
         with _unavailable_on_error():
@@ -313,6 +330,26 @@ class DynamoMysfitRepository(MysfitRepository):
         outcome = item.get("Item", {}).get("Outcome", {}).get("S")
         return str(outcome) if outcome else None
 
+    def _items(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The items of ``keys`` that exist, in the keys' order: ``BatchGetItem`` by 100 keys, what it
+        leaves unprocessed (throttled) asked again after a jittered pause, a few times."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), _KEYS_PER_BATCH_GET):
+            pending = {self._table: {"Keys": keys[start:start + _KEYS_PER_BATCH_GET]}}
+            for attempt in range(_BUSY_ATTEMPTS + 1):
+                if attempt:
+                    time.sleep(_busy_pause(attempt - 1))
+                with _unavailable_on_error():
+                    answer = self._ddb.batch_get_item(RequestItems=pending)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    found[item["MysfitId"]["S"]] = item
+                pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise DependencyUnavailable(f"{self._table}: keys left unprocessed {_BUSY_ATTEMPTS + 1} times")
+        return (found[key["MysfitId"]["S"]] for key in keys if key["MysfitId"]["S"] in found)
+
     def _pages(self, operation: str, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
         with _unavailable_on_error():
             for page in self._ddb.get_paginator(operation).paginate(**kwargs):
@@ -323,9 +360,20 @@ class DynamoMysfitRepository(MysfitRepository):
         return {"MysfitId": {"S": mysfit_id}}
 
 
+def _index_unavailable(error: ClientError) -> bool:
+    """Whether a query failed because its index is missing or not yet built (not an outage)."""
+    message = error.response["Error"].get("Message", "")
+    return error.response["Error"]["Code"] == "ValidationException" and "index" in message.lower()
+
+
 @contextmanager
-def _unavailable_on_error() -> Iterator[None]:
+def _unavailable_on_error(unless: Callable[[ClientError], bool] = lambda error: False) -> Iterator[None]:
+    """DynamoDB's errors as DependencyUnavailable, but for the client errors ``unless`` lets through."""
     try:
         yield
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
+        if unless(error):
+            raise
+        raise DependencyUnavailable(str(error)) from error
+    except BotoCoreError as error:
         raise DependencyUnavailable(str(error)) from error

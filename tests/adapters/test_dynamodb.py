@@ -105,9 +105,41 @@ def test_filters_query_the_indexes(repository: DynamoMysfitRepository, attribute
     field = {Filter.GOOD_EVIL: "good_evil", Filter.LAW_CHAOS: "law_chaos"}[attribute]
     expected = {m.mysfit_id for m in catalogue() if getattr(m, field) == value}
 
+    liked = sorted(expected)[0]
+    repository.apply_likes([LikeRequested(liked), LikeRequested(liked)])
+
     found = repository.find((attribute, value))
 
-    assert {m.mysfit_id for m in found} == expected and expected
+    # every attribute of each mysfit, its likes as counted, read from the table (the indexes hold keys)
+    assert [m.mysfit_id for m in found] == sorted(expected) and expected
+    assert found == [repository.get(mysfit_id) for mysfit_id in sorted(expected)]
+    assert next(m for m in found if m.mysfit_id == liked).likes == 2
+
+
+def test_while_an_index_is_rebuilt_its_filter_reads_a_filtered_scan(
+    repository: DynamoMysfitRepository, dynamodb: Any, topology: Topology
+) -> None:
+    # GIVEN a deploy that changes GoodEvilIndex, which removes it before building it again
+    expected = repository.find((Filter.GOOD_EVIL, "Good"))
+    index = next(i for i in dynamodb.describe_table(TableName=topology.mysfits_table)["Table"]["GlobalSecondaryIndexes"]
+                 if i["IndexName"] == "GoodEvilIndex")
+    dynamodb.update_table(TableName=topology.mysfits_table,
+                          GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "GoodEvilIndex"}}])
+    try:
+        # WHEN the filter is asked meanwhile
+        found = repository.find((Filter.GOOD_EVIL, "Good"))
+    finally:
+        dynamodb.update_table(
+            TableName=topology.mysfits_table,
+            AttributeDefinitions=[{"AttributeName": "GoodEvil", "AttributeType": "S"},
+                                  {"AttributeName": "MysfitId", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[
+                {"Create": {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}}
+            ],
+        )
+
+    # THEN it answers the same mysfits, not an outage
+    assert found == expected and expected
 
 
 def test_a_batch_is_one_transaction_that_settles_replays_and_unknown_ids(
