@@ -17,9 +17,10 @@ from monolith.config import Settings
 from monolith.service import MysfitsService
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
-from mysfits_common.handlers import EachEvent, Outcome, PermanentError, TransientError
+from mysfits_common.handlers import EachEvent, Handled, PermanentError, TransientError
 from mysfits_common.logs import JsonFormatter
 from mysfits_common.metrics import COUNTS, WorkerStatus, read_status_files
+from mysfits_common.outcomes import Outcome
 from tests.factories import sqs_message
 from tests.fakes import FakeRepository, FakeSqs, RecordingPublisher
 
@@ -74,15 +75,15 @@ def test_a_worker_writes_one_emf_line_per_batch_counting_each_event_once(
     log_lines: Callable[[], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     # GIVEN a batch of 7: 3 counted, 1 duplicate, 1 rejected, 1 poison, 1 that fails transiently
-    fates = ["applied"] * 3 + ["duplicate", "rejected", "transient"]
+    fates = [Outcome.PROCESSED] * 3 + [Outcome.DUPLICATE, Outcome.REJECTED, "transient"]
     events = [LikeRequested(mysfit_id=f"m{index}") for index in range(len(fates))]
     fate_of = {event.event_id: fate for event, fate in zip(events, fates, strict=True)}
 
-    def handler(event: Event) -> Outcome:
+    def handler(event: Event) -> Handled:
         fate = fate_of[event.event_id]
         if fate == "transient":
             raise TransientError("monolith down")
-        return Outcome(fate, "Like processed.")
+        return Handled(Outcome(fate), "Like processed.")
 
     sqs = FakeSqs([[*map(sqs_message, events), sqs_message("not json")], [sqs_message(events[0])]])
     status = WorkerStatus("like_worker", "LikeRequested", str(tmp_path / "like_worker.json"))
@@ -119,7 +120,7 @@ def test_an_empty_receive_writes_no_line_but_records_the_poll(
     log_lines: Callable[[], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     status = WorkerStatus("adopt_worker", "AdoptionRequested", str(tmp_path / "adopt_worker.json"))
-    consumer = _consumer(FakeSqs([]), lambda event: Outcome("applied", "Adoption processed."), status)
+    consumer = _consumer(FakeSqs([]), lambda event: Handled(Outcome.PROCESSED, "Adoption processed."), status)
 
     consumer.poll_once()
     status.polled()
