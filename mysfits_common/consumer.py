@@ -52,7 +52,7 @@ from mysfits_common.handlers import (
     Unstarted,
 )
 from mysfits_common.leases import Leases
-from mysfits_common.metrics import BatchCounts, WorkerStatus
+from mysfits_common.metrics import BatchCounts, WorkerMetrics
 from mysfits_common.outcomes import Outcome
 from mysfits_common.polls import Poll, answer_within
 from mysfits_common.prefetch import Prefetch
@@ -89,7 +89,7 @@ class Consumer:
         *,
         authorised: Callable[[], bool] | None = None,
         stopping: threading.Event | None = None,
-        metrics: WorkerStatus | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         """``stopping`` is the stop signal, shared with an EachEvent handler so that stop() also
         keeps it from starting events; ``authorised`` probes whether the monolith accepts the

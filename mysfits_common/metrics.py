@@ -33,7 +33,7 @@ __all__ = [
     "QUEUE_COUNTS",
     "WORKER_OF_QUEUE",
     "BatchCounts",
-    "WorkerStatus",
+    "WorkerMetrics",
     "emf_record",
     "queue_counts",
     "read_status_files",
@@ -98,7 +98,7 @@ def emit_batch(service: str, event_type: str, counts: BatchCounts) -> None:
 
 
 @dataclass
-class WorkerStatus:
+class WorkerMetrics:
     """A worker's metrics: the EMF line per batch, and its totals and last poll in ``status_file``."""
 
     service: str
