@@ -59,7 +59,7 @@ def test_fulfil_like_then_its_replay(base_url: str, repository: FakeRepository) 
     assert repository.mysfits[event.mysfit_id].likes == 1
 
 
-def test_a_lost_adoption_is_a_conflict_result(base_url: str, repository: FakeRepository) -> None:
+def test_a_lost_adoption_is_rejected(base_url: str, repository: FakeRepository) -> None:
     client = MonolithClient(base_url, SECRET)
     mysfit_id = first_mysfit(repository).mysfit_id
     client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit_id))
