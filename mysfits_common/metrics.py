@@ -4,12 +4,12 @@ A batch's events are counted by what became of them, each under exactly one
 :class:`~mysfits_common.outcomes.Outcome` (``processed``, ``duplicate``, ``rejected``, ``failed``,
 ``retried``: the metrics are named by the outcomes' values), with ``batchSize`` (their sum) and
 ``handlingTime`` (milliseconds). The line is an ordinary JSON log line (the services' logs are
-JSON) that also carries the ``_aws`` metadata of the EMF specification,
-so CloudWatch Logs turns it into metrics in the namespace ``METRICS_NAMESPACE`` with dimensions
-``service`` and ``eventType``: nothing is sent to CloudWatch from the hot path. Locally there is no
-CloudWatch to extract them, so a worker also keeps its running totals and the time of its last
-poll in a small JSON file (``WORKER_STATUS_FILE``) that ``python -m ops status`` and the pipeline
-view read: the same counts, since the worker started.
+JSON) that also carries the ``_aws`` metadata of the EMF specification, so CloudWatch Logs turns it
+into metrics in the namespace ``METRICS_NAMESPACE`` with dimensions ``service`` and ``eventType``:
+nothing is sent to CloudWatch from the hot path. Locally there is no CloudWatch to extract them,
+so a worker also keeps its running totals and the time of its last poll in a small JSON file
+(``WORKER_STATUS_FILE``) that ``python -m ops status`` and the pipeline view read: the same counts,
+since the worker started.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ __all__ = [
 logger = logging.getLogger("mysfits.metrics")
 DEFAULT_NAMESPACE = "mysfits"
 KEPT_FAILURES = 100
-# The metrics that count events, one an outcome, by name.
+# The names of the metrics that count events, one an outcome.
 COUNTS = tuple(outcome.value for outcome in Outcome)
 
 
@@ -58,8 +58,8 @@ class BatchCounts:
     def batch_size(self) -> int:
         return self.events.total()
 
-    def add(self, outcome: Outcome, events: int = 1) -> None:
-        self.events[outcome] += events
+    def add(self, outcome: Outcome, count: int = 1) -> None:
+        self.events[outcome] += count
 
     def by_name(self) -> dict[str, int]:
         """The count of each outcome, by its metric's name (all of :data:`COUNTS`, zeros too)."""
