@@ -15,7 +15,7 @@ from mysfits_common import aws
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.handlers import BatchHandler, EachEvent
 from mysfits_common.logs import configure_logging
-from mysfits_common.metrics import WorkerStatus
+from mysfits_common.metrics import WorkerMetrics
 from mysfits_common.monolith_client import MonolithClient
 from mysfits_common.settings import SettingError, number, whole_number
 
@@ -101,7 +101,7 @@ def run_worker(name: str, make_handler: HandlerFactory, event_type: str, gather_
         handler,
         authorised=monolith.authorised,
         stopping=stopping,
-        metrics=WorkerStatus(name, event_type, settings.status_file),
+        metrics=WorkerMetrics(name, event_type, settings.status_file),
     )
 
     try:
