@@ -66,15 +66,17 @@ class Prefetch:
         while not self._done.is_set() and self._keep_going():
             with self._lock:
                 room = self._limit - len(self._buffer)
-            if room < self._batch_size:
+            if room <= 0:
                 return
+            asked = min(self._batch_size, room)  # the last receive asks for what is left: the limit, not below
             try:
-                messages = list(self._sqs.receive_message(**self._request).get("Messages", []))
+                answer = self._sqs.receive_message(**{**self._request, "MaxNumberOfMessages": asked})
             except (BotoCoreError, ClientError) as error:  # the loop's own receive will see it too
                 logger.warning("Prefetch receive failed", extra={"error": str(error)})
                 return
+            messages = list(answer.get("Messages", []))
             self._leases.track(messages)
             with self._lock:
                 self._buffer.extend(messages)
-            if len(messages) < self._batch_size:
+            if len(messages) < asked:
                 return

@@ -286,7 +286,8 @@ class FakeSqs:
         return {"Messages": self.batches.pop(0)} if self.batches else {}
 
     def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        self.deleted += [entry["ReceiptHandle"] for entry in Entries]
+        with self.lock:
+            self.deleted += [entry["ReceiptHandle"] for entry in Entries]
         return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
 
     def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:

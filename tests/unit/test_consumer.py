@@ -651,6 +651,47 @@ def test_under_a_backlog_receives_overlap_the_handling_and_the_next_call_gets_al
     assert sqs.waits[0] == 20 and set(sqs.waits[1:5]) == {0}  # the prefetch never long-polls
 
 
+class CountingBacklogSqs(BacklogSqs):
+    """A backlog of single messages: each receive takes as many as it asks for."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__([])
+        self.backlog = [sqs_message(LikeRequested(mysfit_id=f"m{n % 12}")) for n in range(count)]
+        self.asked: list[int] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        with self.lock:
+            self.waits.append(kwargs["WaitTimeSeconds"])
+            self.asked.append(kwargs["MaxNumberOfMessages"])
+            count = kwargs["MaxNumberOfMessages"]
+            taken, self.backlog = self.backlog[:count], self.backlog[count:]
+            return {"Messages": taken} if taken else {}
+
+
+def test_the_prefetch_fills_a_call_to_its_limit_asking_the_last_receive_for_what_is_left() -> None:
+    # GIVEN a backlog of 200 likes, a limit of 88 a call, and a handler slow on its first call
+    sqs = CountingBacklogSqs(200)
+    sizes: list[int] = []
+
+    def handle(events: list[Event]) -> dict[str, Handled | Exception]:
+        sizes.append(len(events))
+        if len(sizes) == 1:
+            wait_until(lambda: len(sqs.asked) >= 10)  # the prefetch stops at its limit meanwhile
+        if len(sizes) == 2:
+            loop.stop()
+        return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
+
+    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    runner.join(10)
+
+    # THEN the second call holds 88 likes (a transaction's worth with the 12 mysfits), not 80
+    assert not runner.is_alive()
+    assert sizes[:2] == [10, 88]
+    assert sqs.asked[1:10] == [10] * 8 + [8]
+
+
 def test_a_receive_that_is_not_full_is_handled_at_once_without_a_prefetch() -> None:
     sqs = BacklogSqs([[sqs_message(LikeRequested(mysfit_id="alone"))]])
     sizes: list[int] = []
