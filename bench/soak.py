@@ -8,7 +8,7 @@ it, before the next one starts. Per slice it prints likes per second accepted an
 spent per 1,000 likes and the RSS of each, then the ratio of the last slice to the first and whether the soak
 targets are met. The targets are shown, not enforced: the exit status is non-zero only when a like was lost or
 counted twice, or when the system failed (did not start, or a slice did not drain); then one line says why,
-``bench.soak failed: <why> (logs: DIR)``, with an exit code as :mod:`deploy.cli` lists them.
+``bench.soak failed: <why> (logs: DIR)``, with an exit code as :mod:`mysfits_common.cli` lists them.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import requests
 from bench.failures import report_benchmark
 from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
 from bench.procstat import MB, cpu_between, rss_mb, snapshot
-from deploy.cli import CommandError, configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
+from mysfits_common.cli import CommandError, configure_command_logging
 
 logger = logging.getLogger("bench.soak")
 

@@ -13,9 +13,10 @@ import logging
 import os
 from collections.abc import Mapping
 
-from deploy.cli import configure_command_logging, report_failures
+from deploy.cli import EXPECTED_FAILURES, explain
 from deploy.endpoints import Endpoints
 from deploy.local import deploy_and_seed
+from mysfits_common.cli import configure_command_logging, report_failures
 from mysfits_common.settings import whole_number
 
 __all__ = ["main"]
@@ -38,7 +39,7 @@ def main(env: Mapping[str, str] = os.environ) -> int:
         )
         logger.info("deployed %s; topic %s; seeded %d", topology.mysfits_table, topology.events_topic_arn, inserted)
 
-    return report_failures("mysfits-init", deploy)
+    return report_failures("mysfits-init", deploy, expected=EXPECTED_FAILURES, explained=explain)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from deploy.cli import EXPECTED_FAILURES, CommandError, Exit, configure_command_logging, explain
+from deploy.cli import EXPECTED_FAILURES, explain
+from mysfits_common.cli import CommandError, Exit, configure_command_logging, report_failures
 from ops import catalogue, peek, status, switch
 from ops.output import print_json, table
 from ops.redrive import RedriveFailed, RedriveQueues, redrive
@@ -117,39 +117,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Exit codes as :mod:`deploy.cli` lists them; 130 on Ctrl-C (0 for ``status --watch``)."""
+    """Exit codes as :mod:`mysfits_common.cli` lists them; 130 on Ctrl-C (0 for ``status --watch``)."""
     args = build_parser().parse_args(argv)
-    configure_command_logging(f"ops {args.command}")
+    tool = f"ops {args.command}"
+    configure_command_logging(tool)
     try:
-        if args.command == "switch" and args.feature is not None and args.mode is None:
-            raise CommandError("switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them",
-                               Exit.USAGE)
-        target = Target.from_environment(args.project, args.endpoint_url)
-        return _COMMANDS[args.command](target, args)
+        return report_failures(
+            tool, lambda: _run(args), expected=EXPECTED_FAILURES, explained=explain, as_json=args.json
+        )
     except KeyboardInterrupt:
         return Exit.OK if getattr(args, "watch", False) else 130
-    except EXPECTED_FAILURES as error:  # anything else is a bug, and keeps its traceback
-        failure = explain(error)
-        if args.json:
-            print_json({"error": {"code": failure.code.name.lower(), "message": str(failure)}}, sys.stderr)
-        else:
-            print(f"ops {args.command} failed: {failure}", file=sys.stderr)
-        return int(failure.code)
 
 
-def _show(args: argparse.Namespace, data: Any, text: str) -> int:
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "switch" and args.feature is not None and args.mode is None:
+        raise CommandError("switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them",
+                           Exit.USAGE)
+    _COMMANDS[args.command](Target.from_environment(args.project, args.endpoint_url), args)
+
+
+def _show(args: argparse.Namespace, data: Any, text: str) -> None:
     if args.json:
         print_json(data)
     else:
         print(text, flush=True)
-    return Exit.OK
 
 
-def _status(target: Target, args: argparse.Namespace) -> int:
+def _status(target: Target, args: argparse.Namespace) -> None:
     status_dir = args.status_dir if args.status_dir.is_dir() else None
     if not args.watch:
         current = status.collect(target, status_dir)
-        return _show(args, current, status.render(current))
+        _show(args, current, status.render(current))
+        return
     # Ctrl-C sets a flag rather than raising: a KeyboardInterrupt that lands in a finaliser (a
     # closing connection) is printed and ignored by Python, and the watch would go on.
     interrupted = threading.Event()
@@ -165,47 +164,46 @@ def _status(target: Target, args: argparse.Namespace) -> int:
             interrupted.wait(args.interval)
     finally:
         signal.signal(signal.SIGINT, previous)
-    return Exit.OK
 
 
-def _peek(target: Target, args: argparse.Namespace) -> int:
+def _peek(target: Target, args: argparse.Namespace) -> None:
     if args.max < 1:
         raise CommandError("--max must be at least 1", Exit.USAGE)
     messages = peek.peek(target, args.dlq, args.max, args.status_dir if args.status_dir.is_dir() else None)
-    return _show(args, {"dlq": args.dlq, "messages": messages}, peek.render(args.dlq, messages))
+    _show(args, {"dlq": args.dlq, "messages": messages}, peek.render(args.dlq, messages))
 
 
-def _redrive(target: Target, args: argparse.Namespace) -> int:
+def _redrive(target: Target, args: argparse.Namespace) -> None:
     pair = target.pipeline.queues[args.queue]
     queues = RedriveQueues(source_url=pair.url, source_arn=pair.arn, dlq_url=pair.dlq_url, dlq_arn=pair.dlq_arn)
     try:
         moved = redrive(target.client("sqs"), queues)
     except RedriveFailed as error:  # its timeout, a TimeoutError, is an expected failure anyway
         raise CommandError(str(error)) from error
-    return _show(
+    _show(
         args,
         {"queue": args.queue, "moved": moved, "from": pair.dlq_url, "to": pair.url},
         f"Moved {moved} message(s) from {pair.dlq_url} back to {pair.url}",
     )
 
 
-def _switch(target: Target, args: argparse.Namespace) -> int:
+def _switch(target: Target, args: argparse.Namespace) -> None:
     modes = switch.current_modes(target) if args.feature is None else switch.set_mode(target, args.feature, args.mode)
     text = table(
         ["feature", "mode"],
         [[feature, mode or "(no parameter: LIKE_MODE/ADOPT_MODE)"] for feature, mode in modes.items()],
     )
-    return _show(args, {"modes": modes}, text)
+    _show(args, {"modes": modes}, text)
 
 
-def _seed(target: Target, args: argparse.Namespace) -> int:
+def _seed(target: Target, args: argparse.Namespace) -> None:
     result = catalogue.seed_catalogue(target)
-    return _show(args, result, f"Added {result['added']} mysfit(s) to {target.pipeline.mysfits_table}")
+    _show(args, result, f"Added {result['added']} mysfit(s) to {target.pipeline.mysfits_table}")
 
 
-def _reset(target: Target, args: argparse.Namespace) -> int:
+def _reset(target: Target, args: argparse.Namespace) -> None:
     result = catalogue.reset(target, yes_really=args.yes_really)
-    return _show(
+    _show(
         args,
         result,
         f"Reset {target.describe()}: removed {result['mysfitsRemoved']} mysfit(s) and "
@@ -214,7 +212,7 @@ def _reset(target: Target, args: argparse.Namespace) -> int:
     )
 
 
-_COMMANDS: dict[str, Callable[[Target, argparse.Namespace], int]] = {
+_COMMANDS: dict[str, Callable[[Target, argparse.Namespace], object]] = {
     "status": _status,
     "peek": _peek,
     "redrive": _redrive,

@@ -11,10 +11,11 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ProfileNotFound
 from botocore.stub import Stubber
 
-from deploy.cli import Exit, explain
+from deploy.cli import explain
 from deploy.endpoints import Endpoints, MixedEndpoints
 from deploy.stacks import MissingStack
 from monolith.domain import DependencyUnavailable
+from mysfits_common.cli import Exit
 from ops import cli
 from ops.output import table
 from ops.target import Pipeline, QueuePair, Target
