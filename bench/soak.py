@@ -180,7 +180,7 @@ def queue_depths(system: EmbeddedSystem) -> tuple[int, int]:
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
         return sum(int(attributes[name]) for name in names)
 
-    return depth(system.topology.like_queue_url), depth(system.topology.like_dlq_url)
+    return depth(system.topology.queues["like"].url), depth(system.topology.queues["like"].dlq_url)
 
 
 def settle(system: EmbeddedSystem, timeout: float) -> tuple[int, int]:

@@ -6,25 +6,14 @@ CloudFormation falls short, the embedded emulator itself is fixed (:mod:`embedde
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.endpoints import Endpoints
 from deploy.stacks import deploy_stack
+from deploy.topology import Topology, data_stack_name, messaging_stack_name, topology_from_outputs
 from monolith.seed import seed_table
 
-__all__ = [
-    "DATA_TEMPLATE",
-    "MESSAGING_TEMPLATE",
-    "TEMPLATE_DIR",
-    "Topology",
-    "data_stack_name",
-    "deploy_and_seed",
-    "deploy_local_topology",
-    "messaging_stack_name",
-    "topology_from_outputs",
-]
+__all__ = ["DATA_TEMPLATE", "MESSAGING_TEMPLATE", "TEMPLATE_DIR", "deploy_and_seed", "deploy_local_topology"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "infra" / "cloudformation"
 DATA_TEMPLATE = TEMPLATE_DIR / "data.yaml"
@@ -33,44 +22,6 @@ MESSAGING_TEMPLATE = TEMPLATE_DIR / "messaging.yaml"
 # Emulators finish stack operations in well under a second; AWS's waiters default to 30 s polls.
 _LOCAL_POLL_DELAY = 1.0
 _LOCAL_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class Topology:
-    """Names and addresses of the deployed data and messaging resources."""
-
-    mysfits_table: str
-    processed_events_table: str
-    events_topic_arn: str
-    like_queue_url: str
-    like_dlq_url: str
-    adoption_queue_url: str
-    adoption_dlq_url: str
-    like_mode_parameter: str = ""
-    adopt_mode_parameter: str = ""
-
-
-def topology_from_outputs(outputs: Mapping[str, str]) -> Topology:
-    """The topology named by the outputs of the data and messaging stacks, merged."""
-    return Topology(
-        mysfits_table=outputs["MysfitsTableName"],
-        processed_events_table=outputs["ProcessedEventsTableName"],
-        events_topic_arn=outputs["EventsTopicArn"],
-        like_queue_url=outputs["LikeQueueUrl"],
-        like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
-        adoption_queue_url=outputs["AdoptionQueueUrl"],
-        adoption_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
-        like_mode_parameter=outputs["LikeModeParameterName"],
-        adopt_mode_parameter=outputs["AdoptModeParameterName"],
-    )
-
-
-def data_stack_name(project: str) -> str:
-    return f"{project}-data"
-
-
-def messaging_stack_name(project: str) -> str:
-    return f"{project}-messaging"
 
 
 def _as_endpoints(endpoints: Endpoints | str | None) -> Endpoints:

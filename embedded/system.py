@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from deploy.endpoints import Endpoints, with_emulator_credentials
-from deploy.local import Topology, deploy_and_seed
+from deploy.local import deploy_and_seed
+from deploy.topology import Topology
 from embedded.config import SystemConfig
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.website import WebsiteServer
@@ -169,7 +170,7 @@ class EmbeddedSystem:
         assert self.topology is not None
         if name in self.workers:
             self.workers[name].stop()
-        queue_url = self.topology.like_queue_url if name == "like_worker" else self.topology.adoption_queue_url
+        (queue_url,) = (queue.url for queue in self.topology.queues.values() if queue.worker == name)
         env = {
             **self._service_env(),
             "QUEUE_URL": queue_url,
@@ -226,14 +227,14 @@ class EmbeddedSystem:
             "EVENTS_TOPIC_ARN": self.topology.events_topic_arn,
             "LIKE_MODE": self.config.like_mode,
             "ADOPT_MODE": self.config.adopt_mode,
-            "LIKE_MODE_PARAMETER": self.topology.like_mode_parameter,
-            "ADOPT_MODE_PARAMETER": self.topology.adopt_mode_parameter,
+            "LIKE_MODE_PARAMETER": self.topology.mode_parameters["like"],
+            "ADOPT_MODE_PARAMETER": self.topology.mode_parameters["adopt"],
             "SWITCH_CACHE_SECONDS": str(self.config.switch_cache_seconds),
             "PIPELINE_VIEW": "1" if self.config.pipeline_view else "0",
-            "LIKE_QUEUE_URL": self.topology.like_queue_url,
-            "LIKE_DLQ_URL": self.topology.like_dlq_url,
-            "ADOPTION_QUEUE_URL": self.topology.adoption_queue_url,
-            "ADOPTION_DLQ_URL": self.topology.adoption_dlq_url,
+            "LIKE_QUEUE_URL": self.topology.queues["like"].url,
+            "LIKE_DLQ_URL": self.topology.queues["like"].dlq_url,
+            "ADOPTION_QUEUE_URL": self.topology.queues["adoption"].url,
+            "ADOPTION_DLQ_URL": self.topology.queues["adoption"].dlq_url,
             "WORKER_STATUS_DIR": str(self.status_dir),
             "FULFIL_SECRET": self.config.fulfil_secret,
             "CORS_ALLOWED_ORIGINS": self._cors_allowed_origins(),

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from deploy.cli import EXPECTED_FAILURES, explain
+from deploy.topology import QUEUES
 from mysfits_common.cli import CommandError, Exit, configure_command_logging, report_failures
 from ops import catalogue, peek, status, switch
 from ops.output import print_json, table
-from ops.redrive import RedriveFailed, RedriveQueues, redrive
+from ops.redrive import RedriveFailed, redrive
 from ops.redrive import __doc__ as redrive_doc
-from ops.target import QUEUES, Target
+from ops.target import Target
 
 _REPO_STATUS_DIR = Path(__file__).resolve().parent.parent / ".run" / "status"
 _CLEAR = "\x1b[H\x1b[2J"
@@ -175,9 +176,8 @@ def _peek(target: Target, args: argparse.Namespace) -> None:
 
 def _redrive(target: Target, args: argparse.Namespace) -> None:
     pair = target.pipeline.queues[args.queue]
-    queues = RedriveQueues(source_url=pair.url, source_arn=pair.arn, dlq_url=pair.dlq_url, dlq_arn=pair.dlq_arn)
     try:
-        moved = redrive(target.client("sqs"), queues)
+        moved = redrive(target.client("sqs"), pair)
     except RedriveFailed as error:  # its timeout, a TimeoutError, is an expected failure anyway
         raise CommandError(str(error)) from error
     _show(
