@@ -31,6 +31,7 @@ from deploy.topology import Topology
 from embedded.emulator.request_count import read_counts, reset_counts
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.system import EmbeddedSystem
+from monolith.config import EVENTS_TOPIC_ARN
 
 OBSERVER = "bench-observer"
 POLL_SECONDS = 0.02
@@ -240,7 +241,7 @@ def bare_baseline(system: EmbeddedSystem, mysfit_ids: list[str], threads: int, l
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(gunicorn["workers"]), "--threads",
             str(gunicorn["threads"]), "--bind", f"127.0.0.1:{port}", "bench.bare_app:app"]
-    env = {**system.config.extra_env, **_service_env(system), "EVENTS_TOPIC_ARN": system.topology.events_topic_arn}
+    env = {**system.config.extra_env, **_service_env(system), **EVENTS_TOPIC_ARN.env(system.topology.events_topic_arn)}
     app = ManagedProcess("bare_app", argv, env, log_dir / "bare_app.log").start()
     try:
         url = f"http://127.0.0.1:{port}"

@@ -256,9 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--likes, --slice and --threads must be positive")
     configure_command_logging("bench.soak", timestamps=True)
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-soak-"))
-    extra_env = {} if args.marker_ttl is None else {"MARKER_TTL_SECONDS": str(args.marker_ttl)}
     config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False, log_dir=logs,
-                          extra_env=extra_env)
+                          marker_ttl_seconds=args.marker_ttl)
     logger.info("starting the embedded system (logs: %s)", logs)
 
     def run() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from deploy.cli import EXPECTED_FAILURES, explain
 from deploy.topology import QUEUES
+from monolith.config import WORKER_STATUS_DIR
 from mysfits_common.cli import CommandError, Exit, configure_command_logging, report_failures
 from ops import catalogue, peek, status, switch
 from ops.output import print_json, table
@@ -44,7 +45,7 @@ def _status_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--status-dir",
         type=Path,
-        default=Path(os.environ.get("WORKER_STATUS_DIR") or _REPO_STATUS_DIR),
+        default=Path(WORKER_STATUS_DIR.read(os.environ) or _REPO_STATUS_DIR),
         help="where local workers write their status files (default: WORKER_STATUS_DIR, else .run/status of make run)",
     )
 
