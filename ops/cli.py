@@ -59,61 +59,35 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     common = [_common()]
 
-    status_parser = commands.add_parser(
-        "status",
-        parents=common,
-        help="queues, DLQs, subscriptions, workers, totals",
-        description=status.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    def command(name: str, summary: str, doc: str | None) -> argparse.ArgumentParser:
+        """A command with the common options; ``doc`` (its module's docstring) is its description."""
+        return commands.add_parser(
+            name, parents=common, help=summary, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+
+    status_parser = command("status", "queues, DLQs, subscriptions, workers, totals", status.__doc__)
     _status_dir_option(status_parser)
     status_parser.add_argument(
         "--watch", action="store_true", help="refresh in place until Ctrl-C (with --json: a line per refresh)"
     )
     status_parser.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes (default: 2)")
 
-    peek_parser = commands.add_parser(
-        "peek",
-        parents=common,
-        help="a DLQ's messages, without consuming them",
-        description=peek.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    peek_parser = command("peek", "a DLQ's messages, without consuming them", peek.__doc__)
     peek_parser.add_argument("--dlq", choices=sorted(QUEUES), required=True, help="which dead-letter queue")
     peek_parser.add_argument("--max", type=int, default=100, help="at most this many messages (default: 100)")
     _status_dir_option(peek_parser)
 
-    redrive_parser = commands.add_parser(
-        "redrive", parents=common, help="move a DLQ's messages back to their queue", description=redrive_doc
-    )
+    redrive_parser = command("redrive", "move a DLQ's messages back to their queue", redrive_doc)
     redrive_parser.add_argument("--queue", choices=sorted(QUEUES), required=True, help="whose DLQ to redrive")
 
-    switch_parser = commands.add_parser(
-        "switch",
-        parents=common,
-        help="show or flip the strangler switch",
-        description=switch.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    switch_parser = command("switch", "show or flip the strangler switch", switch.__doc__)
     switch_parser.add_argument(
         "feature", nargs="?", choices=switch.FEATURES, help="like or adopt (none: show the modes)"
     )
     switch_parser.add_argument("mode", nargs="?", choices=("inline", "queue"), help="inline or queue")
 
-    commands.add_parser(
-        "seed",
-        parents=common,
-        help="add the catalogue's missing mysfits",
-        description=catalogue.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    reset_parser = commands.add_parser(
-        "reset",
-        parents=common,
-        help="empty queues and tables, then seed (local only)",
-        description=catalogue.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    command("seed", "add the catalogue's missing mysfits", catalogue.__doc__)
+    reset_parser = command("reset", "empty queues and tables, then seed (local only)", catalogue.__doc__)
     reset_parser.add_argument("--yes-really", action="store_true", help="reset a target that is not a local emulator")
     return parser
 
