@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from mysfits_common.events import AdoptionRequested, Event
-from mysfits_common.handlers import Outcome, PermanentError
+from mysfits_common.handlers import Handled, PermanentError
 from mysfits_common.monolith_client import MonolithPort
+from mysfits_common.outcomes import Outcome
 
 
 class AdoptionHandler:
@@ -17,12 +18,12 @@ class AdoptionHandler:
     def __init__(self, monolith: MonolithPort) -> None:
         self._monolith = monolith
 
-    def __call__(self, event: Event) -> Outcome:
+    def __call__(self, event: Event) -> Handled:
         if not isinstance(event, AdoptionRequested):
             raise PermanentError(f"the adoption worker does not handle {event.event_type}")
         if self._monolith.get_mysfit(event.mysfit_id) is None:
             raise PermanentError(f"unknown mysfit {event.mysfit_id}")
-        result = self._monolith.fulfil("adopt", event)
-        if result.conflict:
-            return Outcome("rejected", "Adoption rejected: already adopted.")
-        return Outcome(str(result.body.get("status", "applied")), "Adoption processed.")
+        outcome = self._monolith.fulfil("adopt", event).outcome
+        if outcome is Outcome.REJECTED:
+            return Handled(outcome, "Adoption rejected: already adopted.")
+        return Handled(outcome, "Adoption processed.")

@@ -10,8 +10,9 @@ Starts the embedded default (emulator counting its requests, monolith, workers) 
 3. saturation with the publish batcher (the default): AWS requests per like by service and action,
    DynamoDB write units per like by table and index, CPU per 1,000 likes; then like-to-visible
    latency at light load (one like at a time);
-4. the like worker one batch at a time (``WORKER_GATHER_MAX=10``, the consuming side before): drain
-   and saturation again;
+   then a viral stretch (every like on one mysfit: how often its item is written);
+4. before issue 24: the like worker one batch at a time (``WORKER_GATHER_MAX=10``) and the table's
+   indexes projecting ``ALL`` (rebuilt so, one at a time, then back): drain, saturation and latency;
 5. the same with one Publish per like (``PUBLISH_BATCH_ENTRIES=1``, the publish side before);
 6. inline mode (a second monolith on the same emulator): latency, throughput and write units per
    like (a transaction per like: the figure the batch transaction is compared with).
@@ -40,6 +41,7 @@ from bench.pipeline import (
     inline_rate,
     latencies,
     peak_rss_mb,
+    project_indexes,
     roots_of,
     saturate,
     table_roles,
@@ -50,7 +52,7 @@ from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
 from mysfits_common.cli import CommandError, configure_command_logging
 
-STEPS = 10
+STEPS = 11
 
 
 def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) -> Results:
@@ -76,18 +78,25 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) 
             drain = drain_rate(system, observer, load, likes, warm, counted)
             progress.step(f"saturation, batched publish: {likes} likes from {threads} threads")
             batched = saturate(system, observer, load, likes, counted)
+            progress.step(f"viral: {likes} likes on one mysfit from {threads} threads")
+            load.mysfit_ids = ids[:1]
+            viral = saturate(system, observer, load, likes, counted)
+            load.mysfit_ids = ids
             progress.step(f"latency, batched publish: {samples} likes one at a time")
             latency_batched = latencies(system.api_url, ids[0], samples)
             peaks = peak_rss_mb(roots_of(system))
-            progress.step(f"one batch at a time (WORKER_GATHER_MAX=10): drain of {likes} likes again")
+            progress.step(f"before issue 24 (WORKER_GATHER_MAX=10, indexes projecting ALL): drain of {likes} likes")
             one_at_a_time = {"WORKER_GATHER_MAX": "10"}
             system.config.extra_env.update(one_at_a_time)
+            project_indexes(system.endpoint_url, config.region, system.topology.mysfits_table, "ALL")
             system.workers.pop("like_worker").stop()
             drain_before = drain_rate(system, observer, load, likes, 0, counted)
-            progress.step(f"one batch at a time: saturation, {likes} likes from {threads} threads")
+            progress.step(f"before issue 24: saturation, {likes} likes from {threads} threads, then latency")
             batched_before = saturate(system, observer, load, likes, counted)
+            latency_before = latencies(system.api_url, ids[0], samples)
             for name in one_at_a_time:
                 del system.config.extra_env[name]
+            project_indexes(system.endpoint_url, config.region, system.topology.mysfits_table, "KEYS_ONLY")
             system.start_worker("like_worker")
             progress.step("one Publish per like: monolith restarted, saturation and latency again")
             system.config.extra_env["PUBLISH_BATCH_ENTRIES"] = "1"
@@ -118,7 +127,7 @@ def run(likes: int, threads: int, samples: int, logs: Path, progress: Progress) 
         progress.step("stopping")
     progress.done()
     return Results(batched, unbatched, drain, inline_per_second, inline_window, tables, bare, latency_batched,
-                   latency_unbatched, latency_inline, peaks, drain_before, batched_before)
+                   latency_unbatched, latency_inline, peaks, drain_before, batched_before, latency_before, viral)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
@@ -39,6 +40,7 @@ from deploy.cli import EXPECTED_FAILURES, explain
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
+from deploy.indexes import step_through_indexes
 from deploy.parameters import ApiOrigin, NatChoice, stack_name, stack_parameters
 from deploy.preflight import Finding, run_preflight
 from deploy.retained import import_retained_tables
@@ -226,23 +228,25 @@ class AwsDeployer:
         parameters = stack_parameters(component, self.options, image_tag, outputs)
         waiting = {"poll_delay": self.options.poll_delay, "timeout": self.options.timeout}
         tags = {"project": self.options.project}
-        if component == "data":
-            import_retained_tables(cfn, self.client("dynamodb"), name, template, parameters, tags=tags, **waiting)
-        capabilities = _CAPABILITIES.get(component, ())
         bucket = outputs.get("registry", {}).get("TemplatesBucketName")
-        store = S3TemplateStore(self.client("s3"), bucket) if bucket else None
-        return deploy_stack(
+        deploy = partial(
+            deploy_stack,
             cfn,
             name,
-            template,
-            parameters,
-            capabilities=capabilities,
+            parameters=parameters,
+            capabilities=_CAPABILITIES.get(component, ()),
             tags=tags,
-            template_store=store,
+            template_store=S3TemplateStore(self.client("s3"), bucket) if bucket else None,
             keep_previous=True,
             announce=self._announce,
-            **waiting,
+            poll_delay=self.options.poll_delay,
+            timeout=self.options.timeout,
         )
+        if component == "data":
+            dynamodb = self.client("dynamodb")
+            import_retained_tables(cfn, dynamodb, name, template, parameters, tags=tags, **waiting)
+            step_through_indexes(dynamodb, template, parameters, deploy, **waiting)  # one index change per update
+        return deploy(template)
 
     def _announce(self, change: str) -> None:
         self.out.write(f"changing {change}\n")

@@ -6,9 +6,11 @@ CloudFormation falls short, the embedded emulator itself is fixed (:mod:`embedde
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from deploy.endpoints import Endpoints
+from deploy.indexes import step_through_indexes
 from deploy.stacks import deploy_stack
 from deploy.topology import Topology, data_stack_name, messaging_stack_name, topology_from_outputs
 from monolith.config import ADOPT_MODE, LIKE_MODE, Mode
@@ -84,16 +86,12 @@ def deploy_local_topology(
     )
     outputs: dict[str, str] = {}
     for stack_name, template, parameters, services in stacks:
-        outputs.update(
-            deploy_stack(
-                endpoints.cloudformation_beside(*services),
-                stack_name,
-                template,
-                parameters,
-                poll_delay=_LOCAL_POLL_DELAY,
-                timeout=_LOCAL_TIMEOUT,
-            )
-        )
+        deploy = partial(deploy_stack, endpoints.cloudformation_beside(*services), stack_name,
+                         parameters=parameters, poll_delay=_LOCAL_POLL_DELAY, timeout=_LOCAL_TIMEOUT)
+        if template == DATA_TEMPLATE:  # an index that changed, one change per update
+            step_through_indexes(endpoints.client("dynamodb"), template, parameters, deploy,
+                                 poll_delay=_LOCAL_POLL_DELAY, timeout=_LOCAL_TIMEOUT)
+        outputs.update(deploy(template))
 
     return topology_from_outputs(outputs)
 

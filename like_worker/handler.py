@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from mysfits_common.events import Event, LikeRequested
-from mysfits_common.handlers import Busy, Outcome, PermanentError, TransientError
+from mysfits_common.handlers import Handled, PermanentError, TransientError
 from mysfits_common.monolith_client import MonolithPort
+from mysfits_common.outcomes import Outcome
 from mysfits_common.ttl_set import TtlSet
 
 
@@ -22,8 +23,8 @@ class LikeHandler:
         self._monolith = monolith
         self._known = TtlSet(known_ttl_seconds)
 
-    def __call__(self, events: list[Event]) -> dict[str, Outcome | Exception]:
-        results: dict[str, Outcome | Exception] = {}
+    def __call__(self, events: list[Event]) -> dict[str, Handled | Exception]:
+        results: dict[str, Handled | Exception] = {}
         likes: list[Event] = []
         for event in events:
             if not isinstance(event, LikeRequested):
@@ -42,22 +43,22 @@ class LikeHandler:
             results.update(self._fulfil(likes))
         return results
 
-    def _fulfil(self, likes: list[Event]) -> dict[str, Outcome | Exception]:
+    def _fulfil(self, likes: list[Event]) -> dict[str, Handled | Exception]:
         """The monolith's outcome per like; a refused batch is split until the refused event is alone.
 
         A TransientError (the monolith is down or overloaded) is raised for the whole batch: an
         outage is not one bad event, and the consumer backs the whole batch off.
         """
         try:
-            statuses = self._monolith.fulfil_likes(likes)
+            results = self._monolith.fulfil_likes(likes)
         except PermanentError as error:
             if len(likes) == 1:
                 return {likes[0].event_id: error}
-            results: dict[str, Outcome | Exception] = {}
+            split: dict[str, Handled | Exception] = {}
             for like in likes:
-                results.update(self._fulfil([like]))
-            return results
-        return {event.event_id: _outcome(statuses.get(event.event_id)) for event in likes}
+                split.update(self._fulfil([like]))
+            return split
+        return {event.event_id: _handled(results.get(event.event_id)) for event in likes}
 
     def _exists(self, mysfit_id: str) -> bool:
         if mysfit_id not in self._known:
@@ -67,13 +68,7 @@ class LikeHandler:
         return True
 
 
-def _outcome(status: str | None) -> Outcome | Exception:
-    if status in ("applied", "duplicate"):
-        return Outcome(status, "Like processed.")
-    if status == "not_found":
-        return PermanentError("the monolith knows no such mysfit")
-    if status == "failed":
-        return PermanentError("the mysfit's item cannot take a like (a corrupt record); see the monolith's log")
-    if status == "retry":
-        return Busy("the mysfit's item was busy; nothing was written")
-    return TransientError(f"no result for the event from the monolith ({status})")
+def _handled(result: Outcome | Exception | None) -> Handled | Exception:
+    if result is None:
+        return TransientError("no result for the event from the monolith")
+    return result if isinstance(result, Exception) else Handled(result, "Like processed.")

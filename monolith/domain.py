@@ -1,4 +1,5 @@
-"""The catalogue's domain: a mysfit, the outcomes of fulfilling an event, and the domain's errors."""
+"""The catalogue's domain: a mysfit and the domain's errors (an event's outcome is
+:class:`mysfits_common.outcomes.Outcome`, shared with the workers)."""
 
 from __future__ import annotations
 
@@ -21,18 +22,6 @@ class Mysfit:
     likes: int = 0
     adopted: bool = False
     adopted_by: str | None = None  # the eventId of the adoption that won
-
-
-class FulfilStatus(enum.StrEnum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"  # the event was fulfilled before: at-least-once delivery, nothing changes
-    NOT_FOUND = "not_found"  # no such mysfit: nothing was written (only reported per event of a batch)
-    # The mysfit's item cannot take the event as it is (a corrupt record): nothing was written for
-    # it; retrying helps only once the item is repaired, so the worker lets it go to the DLQ.
-    FAILED = "failed"
-    # The mysfit's item was busy (a conflicting transaction, throttling): nothing was written for
-    # the event; it can be delivered again.
-    RETRY = "retry"
 
 
 class Filter(enum.StrEnum):

@@ -15,13 +15,14 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from monolith.domain import AlreadyAdopted, FulfilStatus, MysfitNotFound
+from monolith.domain import AlreadyAdopted, MysfitNotFound, UnprocessableEvent
 from monolith.errors import ApiError
 from monolith.http_input import checked_mysfit_id, current_service, json_body
 from mysfits_common.budgets import BUDGET_HEADER, Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, parse_event
 from mysfits_common.metrics import BatchCounts, emit_batch
 from mysfits_common.monolith_client import FULFIL_SECRET_HEADER
+from mysfits_common.outcomes import NOT_FOUND, Outcome, to_word
 
 bp = Blueprint("fulfil", __name__)
 # What a worker may hand over at once: one transaction's worth at most (a marker per event, an ADD per
@@ -55,53 +56,55 @@ def _event_for(mysfit_id: str, expected: type[E]) -> E:
     return event
 
 
-_COUNTED_AS = {
-    FulfilStatus.APPLIED: "processed",
-    FulfilStatus.DUPLICATE: "duplicate",
-    FulfilStatus.NOT_FOUND: "failed",
-    FulfilStatus.FAILED: "failed",
-    FulfilStatus.RETRY: "retried",
-}
+def _outcome_of(result: Outcome | Exception) -> Outcome:
+    """What became of an event: the service's outcome, or what the failure it raised or gave means."""
+    if isinstance(result, Outcome):
+        return result
+    if isinstance(result, AlreadyAdopted):
+        return Outcome.REJECTED
+    if isinstance(result, MysfitNotFound | UnprocessableEvent):
+        return Outcome.FAILED
+    return Outcome.RETRIED  # a dependency failed, or the item stayed busy: the worker retries
+
+
+def batch_word(result: Outcome | Exception) -> str:
+    """An event's result as the batch route answers it (docs/openapi.yaml): its outcome's word, or
+    ``not_found`` for a failure because there is no such mysfit."""
+    return NOT_FOUND if isinstance(result, MysfitNotFound) else to_word(_outcome_of(result))
 
 
 @contextmanager
-def _metrics(event_type: str) -> Iterator[Callable[[FulfilStatus], None]]:
+def _metrics(event_type: str) -> Iterator[Callable[[Outcome | Exception], None]]:
     """One EMF line per fulfil call (a whole batch of likes, or one event): what became of each event."""
     counts, started = BatchCounts(), time.monotonic()
     try:
-        yield lambda status: counts.add(_COUNTED_AS[status])
-    except AlreadyAdopted:
-        counts.add("rejected")
-        raise
-    except MysfitNotFound:
-        counts.add("failed")
-        raise
-    except Exception:  # a dependency failed: the worker retries
-        counts.add("retried")
+        yield lambda result: counts.add(_outcome_of(result))
+    except Exception as error:
+        counts.add(_outcome_of(error))
         raise
     finally:
         counts.handling_ms = (time.monotonic() - started) * 1000
         emit_batch("monolith", event_type, counts)
 
 
+def _fulfil_one(mysfit_id: str, kind: type[E], fulfil: Callable[[E, Deadline], Outcome]) -> Response:
+    event = _event_for(mysfit_id, kind)
+    with _metrics(kind.event_type) as count:
+        outcome = fulfil(event, _deadline())
+        count(outcome)
+    return jsonify({"status": to_word(outcome), "eventId": event.event_id})
+
+
 @bp.post("/mysfits/<mysfit_id>/fulfill-like")
 def fulfil_like(mysfit_id: str) -> Response:
     """Count a like exactly once per eventId; a replay answers 200 and changes nothing."""
-    event = _event_for(mysfit_id, LikeRequested)
-    with _metrics(LikeRequested.event_type) as count:
-        status = current_service().fulfil_like(event, _deadline())
-        count(status)
-    return jsonify({"status": status.value, "eventId": event.event_id})
+    return _fulfil_one(mysfit_id, LikeRequested, current_service().fulfil_like)
 
 
 @bp.post("/mysfits/<mysfit_id>/fulfill-adopt")
 def fulfil_adopt(mysfit_id: str) -> Response:
     """Adopt exactly once: the first event wins, its replays answer 200, rivals answer 409."""
-    event = _event_for(mysfit_id, AdoptionRequested)
-    with _metrics(AdoptionRequested.event_type) as count:
-        status = current_service().fulfil_adoption(event, _deadline())
-        count(status)
-    return jsonify({"status": status.value, "eventId": event.event_id})
+    return _fulfil_one(mysfit_id, AdoptionRequested, current_service().fulfil_adoption)
 
 
 @bp.post("/mysfits/batch/fulfill-likes")
@@ -117,7 +120,7 @@ def fulfil_likes() -> Response:
     if len(likes) != len(events):
         raise ApiError(400, "wrong_event_type", "a like batch holds LikeRequested events only")
     with _metrics(LikeRequested.event_type) as count:
-        statuses = current_service().fulfil_likes(likes, _deadline())
-        for status in statuses.values():
-            count(status)
-    return jsonify({"results": [{"eventId": e.event_id, "status": statuses[e.event_id].value} for e in likes]})
+        results = current_service().fulfil_likes(likes, _deadline())
+        for result in results.values():
+            count(result)
+    return jsonify({"results": [{"eventId": e.event_id, "status": batch_word(results[e.event_id])} for e in likes]})

@@ -5,9 +5,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from monolith.domain import Filter, FulfilStatus, ItemBusy, Mysfit, MysfitNotFound, UnprocessableEvent
+from monolith.domain import Filter, Mysfit
 from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, LikeRequested
+from mysfits_common.outcomes import Outcome
 
 
 class MysfitRepository(abc.ABC):
@@ -18,29 +19,26 @@ class MysfitRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, mysfit_id: str) -> Mysfit | None: ...
 
-    def apply_like(self, event: LikeRequested, deadline: Deadline | None = None) -> FulfilStatus:
-        """Count the like once per event id (a batch of one); raise MysfitNotFound for an unknown id,
-        UnprocessableEvent for an item that cannot take it, ItemBusy when it may succeed soon."""
-        status = self.apply_likes([event], deadline)[event.event_id]
-        if status is FulfilStatus.NOT_FOUND:
-            raise MysfitNotFound(event.mysfit_id)
-        if status is FulfilStatus.FAILED:
-            raise UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
-        if status is FulfilStatus.RETRY:
-            raise ItemBusy(f"mysfit {event.mysfit_id} is busy")
-        return status
+    def apply_like(self, event: LikeRequested, deadline: Deadline | None = None) -> Outcome:
+        """Count the like once per event id (a batch of one): PROCESSED or DUPLICATE; raise what
+        :meth:`apply_likes` gives for a failure."""
+        result = self.apply_likes([event], deadline)[event.event_id]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     @abc.abstractmethod
     def apply_likes(
         self, events: Sequence[LikeRequested], deadline: Deadline | None = None
-    ) -> dict[str, FulfilStatus]:
-        """Count a batch of likes, each once; the status of each event id (NOT_FOUND for unknown ids,
-        FAILED for an item that cannot take them, RETRY for one that stayed busy until ``deadline``)."""
+    ) -> dict[str, Outcome | Exception]:
+        """Count a batch of likes, each once; per event id PROCESSED or DUPLICATE, or the exception
+        that says why it failed: MysfitNotFound for an unknown id, UnprocessableEvent for an item that
+        cannot take it, ItemBusy for one that stayed busy until ``deadline``."""
 
     @abc.abstractmethod
-    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
-        """Adopt once per event id; raise MysfitNotFound, AlreadyAdopted if another event won, ItemBusy
-        if its item stayed busy until ``deadline``."""
+    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> Outcome:
+        """Adopt once per event id: PROCESSED or DUPLICATE; raise MysfitNotFound, AlreadyAdopted if
+        another event won, ItemBusy if its item stayed busy until ``deadline``."""
 
     @abc.abstractmethod
     def add_if_absent(self, mysfit: Mysfit) -> bool:

@@ -13,7 +13,6 @@ from monolith.domain import (
     AlreadyAdopted,
     DependencyUnavailable,
     Filter,
-    FulfilStatus,
     Mysfit,
     MysfitNotFound,
 )
@@ -21,6 +20,7 @@ from monolith.repository import MysfitRepository
 from monolith.switch import FEATURES, FixedModes, ModeSource
 from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested, event_id_for_key
+from mysfits_common.outcomes import Outcome
 from mysfits_common.publisher import EventPublisher, PublishError
 from mysfits_common.ttl_set import TtlSet
 
@@ -88,15 +88,15 @@ class MysfitsService:
             raise AlreadyAdopted(mysfit_id)
         return self._dispatch(event, self._modes.mode("adopt"), self._repository.apply_adoption, deadline)
 
-    def fulfil_like(self, event: LikeRequested, deadline: Deadline | None = None) -> FulfilStatus:
+    def fulfil_like(self, event: LikeRequested, deadline: Deadline | None = None) -> Outcome:
         return self._repository.apply_like(event, deadline)
 
     def fulfil_likes(
         self, events: Sequence[LikeRequested], deadline: Deadline | None = None
-    ) -> dict[str, FulfilStatus]:
+    ) -> dict[str, Outcome | Exception]:
         return self._repository.apply_likes(events, deadline)
 
-    def fulfil_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
+    def fulfil_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> Outcome:
         return self._repository.apply_adoption(event, deadline)
 
     def modes(self) -> dict[str, Mode]:
@@ -133,7 +133,7 @@ class MysfitsService:
         self,
         event: E,
         mode: Mode,
-        apply_inline: Callable[[E, Deadline | None], FulfilStatus],
+        apply_inline: Callable[[E, Deadline | None], Outcome],
         deadline: Deadline | None,
     ) -> Accepted:
         """The strangler switch: process in this request, or publish for the worker (within ``deadline``)."""

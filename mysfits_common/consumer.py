@@ -3,8 +3,8 @@
 The loop hands each receive's valid events to a batch handler in one call (the like worker sends a
 whole batch to the monolith at once); a handler that works one event at a time is made a batch
 handler by :class:`~mysfits_common.handlers.EachEvent`, which runs it ``concurrency`` events at a time. Per event the
-handler returns an Outcome or the exception that says what the failure means; the loop decides
-what that means for the message:
+handler returns what it did (Handled) or the exception that says what the failure means; the loop
+decides what that means for the message, and counts the event under its Outcome:
 
 - success: the message is deleted (in one batch call per receive);
 - TransientError or any unexpected exception: the message stays, its visibility is set to an
@@ -45,14 +45,15 @@ from mysfits_common.events import Event, InvalidEvent, parse_event
 from mysfits_common.handlers import (
     BatchHandler,
     Busy,
+    Handled,
     NotAuthorised,
-    Outcome,
     PermanentError,
     TransientError,
     Unstarted,
 )
 from mysfits_common.leases import Leases
-from mysfits_common.metrics import BatchCounts, WorkerStatus
+from mysfits_common.metrics import BatchCounts, WorkerMetrics
+from mysfits_common.outcomes import Outcome
 from mysfits_common.polls import Poll, answer_within
 from mysfits_common.prefetch import Prefetch
 
@@ -88,7 +89,7 @@ class Consumer:
         *,
         authorised: Callable[[], bool] | None = None,
         stopping: threading.Event | None = None,
-        metrics: WorkerStatus | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         """``stopping`` is the stop signal, shared with an EachEvent handler so that stop() also
         keeps it from starting events; ``authorised`` probes whether the monolith accepts the
@@ -275,7 +276,7 @@ class Consumer:
         if self._stopping.is_set():
             self._leases.untrack(messages)  # prefetched ones were leased on receipt
             logger.info("Returned unstarted: stopping", extra={"messages": len(messages)})
-            counts.retried = len(messages)
+            counts.add(Outcome.RETRIED, len(messages))
             self._count(counts, 0.0)
             return [0] * len(messages)
         started = time.monotonic()
@@ -288,17 +289,17 @@ class Consumer:
                 results[index] = self._settle(message, None, error, started, counts)
         self._leases.track(messages)
         try:
-            outcomes = self._handle(list(events.values()))
-            self._retry_busy(list(events.values()), outcomes)
+            handled = self._handle(list(events.values()))
+            self._retry_busy(list(events.values()), handled)
         finally:
             self._leases.untrack(messages)
         for index, event in events.items():
-            outcome = outcomes.get(event.event_id, TransientError("the batch handler gave no outcome"))
-            results[index] = self._settle(messages[index], event, outcome, started, counts)
+            result = handled.get(event.event_id, TransientError("the batch handler gave no result"))
+            results[index] = self._settle(messages[index], event, result, started, counts)
         self._count(counts, (time.monotonic() - started) * 1000)
         return results
 
-    def _handle(self, events: list[Event]) -> dict[str, Outcome | Exception]:
+    def _handle(self, events: list[Event]) -> dict[str, Handled | Exception]:
         if not events:
             return {}
         try:
@@ -306,20 +307,20 @@ class Consumer:
         except Exception as error:  # the whole batch failed: each message is retried
             return dict.fromkeys((event.event_id for event in events), error)
 
-    def _retry_busy(self, events: list[Event], outcomes: dict[str, Outcome | Exception]) -> None:
+    def _retry_busy(self, events: list[Event], handled: dict[str, Handled | Exception]) -> None:
         """Hand the events whose items were busy to the handler again, after jittered pauses, while
         the messages are held, until none is busy, ``busy_retry_seconds`` have passed, or a stop."""
         give_up_at = time.monotonic() + self._settings.busy_retry_seconds
         pause = self._settings.busy_pause_seconds
         while True:
-            busy = [event for event in events if isinstance(outcomes.get(event.event_id), Busy)]
+            busy = [event for event in events if isinstance(handled.get(event.event_id), Busy)]
             if not busy or time.monotonic() + pause > give_up_at:
                 return
             # Full jitter: workers that collided on one item do not come back at the same moment.
             if self._stopping.wait(random.uniform(pause / 2, pause)):
                 return
             logger.info("Item busy; retrying while the messages are held", extra={"events": len(busy)})
-            outcomes.update(self._handle(busy))
+            handled.update(self._handle(busy))
             pause = min(pause * 2, 5.0)
 
     def _count(self, counts: BatchCounts, handling_ms: float) -> None:
@@ -331,20 +332,20 @@ class Consumer:
         self,
         message: dict[str, Any],
         event: Event | None,
-        result: Outcome | Exception,
+        result: Handled | Exception,
         started: float,
         counts: BatchCounts,
     ) -> int | None:
         """Log what happened to the message (one line), count it, and say whether to delete or retry it."""
-        counts.add(_counted_as(result))
+        counts.add(_outcome_of(result))
         receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         fields: dict[str, Any] = {"messageId": message["MessageId"], "receiveCount": receive_count}
         if event is not None:
             fields.update(eventId=event.event_id, correlationId=event.correlation_id,
                           eventType=event.event_type, mysfitId=event.mysfit_id)
-        if isinstance(result, Outcome):
+        if isinstance(result, Handled):
             duration_ms = round((time.monotonic() - started) * 1000, 1)
-            logger.info(result.message, extra={**fields, "outcome": result.status, "durationMs": duration_ms})
+            logger.info(result.message, extra={**fields, "outcome": result.outcome, "durationMs": duration_ms})
             return None
         if isinstance(result, Unstarted):
             logger.info("Returned unstarted: stopping", extra=fields)
@@ -382,10 +383,10 @@ class Consumer:
             os.replace(staged, path)
 
 
-def _counted_as(result: Outcome | Exception) -> str:
-    """The metric an event's result counts under (mysfits_common.metrics)."""
-    if isinstance(result, Outcome):
-        return result.status if result.status in ("duplicate", "rejected") else "processed"
+def _outcome_of(result: Handled | Exception) -> Outcome:
+    """What became of an event, by what the handler did or the failure's meaning for its message."""
+    if isinstance(result, Handled):
+        return result.outcome
     if isinstance(result, InvalidEvent | PermanentError):
-        return "failed"
-    return "retried"
+        return Outcome.FAILED
+    return Outcome.RETRIED

@@ -1,6 +1,7 @@
-"""What a worker's handler promises the consumer loop (:mod:`mysfits_common.consumer`): per event an
-:class:`Outcome`, or the exception that says what the failure means; and :class:`EachEvent`, which
-makes a handler of one event at a time into a batch handler."""
+"""What a worker's handler promises the consumer loop (:mod:`mysfits_common.consumer`): per event
+:class:`Handled` (its :class:`~mysfits_common.outcomes.Outcome` and log line), or the exception that
+says what the failure means; and :class:`EachEvent`, which makes a handler of one event at a time
+into a batch handler."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mysfits_common.events import Event
+from mysfits_common.outcomes import Outcome
 
 __all__ = [
     "BatchHandler",
     "Busy",
     "EachEvent",
+    "Handled",
     "Handler",
     "NotAuthorised",
-    "Outcome",
     "PermanentError",
     "TransientError",
     "Unstarted",
@@ -47,17 +49,18 @@ class Unstarted(Exception):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a handler did with an event; `message` is the log line (e.g. "Like processed.")."""
+class Handled:
+    """What a handler did with an event (processed, a duplicate, rejected); `message` is the log line
+    (e.g. "Like processed.")."""
 
-    status: str
+    outcome: Outcome
     message: str
 
 
-Handler = Callable[[Event], Outcome]
-# Handles a whole receive at once (one downstream call per batch); per event id an outcome or the
+Handler = Callable[[Event], Handled]
+# Handles a whole receive at once (one downstream call per batch); per event id what it did or the
 # exception that says what the failure means.
-BatchHandler = Callable[[list[Event]], dict[str, "Outcome | Exception"]]
+BatchHandler = Callable[[list[Event]], dict[str, "Handled | Exception"]]
 
 
 class EachEvent:
@@ -70,7 +73,7 @@ class EachEvent:
         self._stopping = stopping or threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="handler")
 
-    def __call__(self, events: list[Event]) -> dict[str, Outcome | Exception]:
+    def __call__(self, events: list[Event]) -> dict[str, Handled | Exception]:
         futures = {event.event_id: self._pool.submit(self._handle, event) for event in events}
         return {event_id: future.result() for event_id, future in futures.items()}
 
@@ -78,7 +81,7 @@ class EachEvent:
         """Wait for events being handled, and let the handler threads go."""
         self._pool.shutdown(wait=True)
 
-    def _handle(self, event: Event) -> Outcome | Exception:
+    def _handle(self, event: Event) -> Handled | Exception:
         if self._stopping.is_set():
             return Unstarted()
         try:

@@ -1,20 +1,15 @@
 """Metrics: one CloudWatch embedded-metric-format (EMF) log line per batch, and a local status file.
 
-A batch's events are counted by what became of them, each in exactly one of:
-
-- ``processed``: done and written (the like counted, the adoption made);
-- ``duplicate``: done before (a redelivery); nothing changed;
-- ``rejected``: decided against (an adoption of a mysfit already adopted);
-- ``failed``: can never succeed (a poison message, a 4xx): left to the DLQ;
-- ``retried``: not done now (a dependency down or busy, a worker stopping): delivered again later.
-
-with ``batchSize`` (their sum) and ``handlingTime`` (milliseconds). The line is an ordinary JSON log
-line (the services' logs are JSON) that also carries the ``_aws`` metadata of the EMF specification,
-so CloudWatch Logs turns it into metrics in the namespace ``METRICS_NAMESPACE`` with dimensions
-``service`` and ``eventType``: nothing is sent to CloudWatch from the hot path. Locally there is no
-CloudWatch to extract them, so a worker also keeps its running totals and the time of its last
-poll in a small JSON file (``WORKER_STATUS_FILE``) that ``python -m ops status`` and the pipeline
-view read: the same counts, since the worker started.
+A batch's events are counted by what became of them, each under exactly one
+:class:`~mysfits_common.outcomes.Outcome` (``processed``, ``duplicate``, ``rejected``, ``failed``,
+``retried``: the metrics are named by the outcomes' values), with ``batchSize`` (their sum) and
+``handlingTime`` (milliseconds). The line is an ordinary JSON log line (the services' logs are
+JSON) that also carries the ``_aws`` metadata of the EMF specification, so CloudWatch Logs turns it
+into metrics in the namespace ``METRICS_NAMESPACE`` with dimensions ``service`` and ``eventType``:
+nothing is sent to CloudWatch from the hot path. Locally there is no CloudWatch to extract them,
+so a worker also keeps its running totals and the time of its last poll in a small JSON file
+(``WORKER_STATUS_FILE``) that ``python -m ops status`` and the pipeline view read: the same counts,
+since the worker started.
 """
 
 from __future__ import annotations
@@ -24,10 +19,13 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from mysfits_common.outcomes import Outcome
 
 __all__ = [
     "COUNTS",
@@ -35,7 +33,7 @@ __all__ = [
     "QUEUE_COUNTS",
     "WORKER_OF_QUEUE",
     "BatchCounts",
-    "WorkerStatus",
+    "WorkerMetrics",
     "emf_record",
     "queue_counts",
     "read_status_files",
@@ -45,27 +43,27 @@ __all__ = [
 logger = logging.getLogger("mysfits.metrics")
 DEFAULT_NAMESPACE = "mysfits"
 KEPT_FAILURES = 100
-COUNTS = ("processed", "duplicate", "rejected", "failed", "retried")
+# The names of the metrics that count events, one an outcome.
+COUNTS = tuple(outcome.value for outcome in Outcome)
 
 
 @dataclass
 class BatchCounts:
     """What became of one batch's events (see the module's docstring)."""
 
-    processed: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    failed: int = 0
-    retried: int = 0
+    events: Counter[Outcome] = field(default_factory=Counter)
     handling_ms: float = 0.0
 
     @property
     def batch_size(self) -> int:
-        return self.processed + self.duplicate + self.rejected + self.failed + self.retried
+        return self.events.total()
 
-    def add(self, outcome: str) -> None:
-        """Count one event under ``outcome``, one of :data:`COUNTS`."""
-        setattr(self, outcome, getattr(self, outcome) + 1)
+    def add(self, outcome: Outcome, count: int = 1) -> None:
+        self.events[outcome] += count
+
+    def by_name(self) -> dict[str, int]:
+        """The count of each outcome, by its metric's name (all of :data:`COUNTS`, zeros too)."""
+        return {outcome.value: self.events[outcome] for outcome in Outcome}
 
 
 def emf_record(
@@ -87,7 +85,7 @@ def emf_record(
         },
         "service": service,
         "eventType": event_type,
-        **{name: getattr(counts, name) for name in COUNTS},
+        **counts.by_name(),
         "batchSize": counts.batch_size,
         "handlingTime": round(counts.handling_ms, 1),
     }
@@ -100,17 +98,7 @@ def emit_batch(service: str, event_type: str, counts: BatchCounts) -> None:
 
 
 @dataclass
-class _Totals:
-    processed: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    failed: int = 0
-    retried: int = 0
-    batches: int = 0
-
-
-@dataclass
-class WorkerStatus:
+class WorkerMetrics:
     """A worker's metrics: the EMF line per batch, and its totals and last poll in ``status_file``."""
 
     service: str
@@ -118,7 +106,8 @@ class WorkerStatus:
     status_file: str | None = None
     started_at: float = field(default_factory=time.time)
     last_poll_at: float | None = None
-    totals: _Totals = field(default_factory=_Totals)
+    totals: BatchCounts = field(default_factory=BatchCounts)
+    batches: int = 0
     # Why the latest messages given up on failed, by SQS message id (ops peek shows it beside the DLQ).
     failures: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -138,14 +127,13 @@ class WorkerStatus:
     def batch(self, counts: BatchCounts) -> None:
         emit_batch(self.service, self.event_type, counts)
         with self._lock:
-            for name in COUNTS:
-                setattr(self.totals, name, getattr(self.totals, name) + getattr(counts, name))
-            self.totals.batches += 1
+            self.totals.events.update(counts.events)
+            self.batches += 1
         self._write()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            totals = asdict(self.totals)
+            totals = {**self.totals.by_name(), "batches": self.batches}
             failures = dict(self.failures)
         return {
             "service": self.service,
@@ -185,8 +173,7 @@ def read_status_files(directory: str | Path) -> dict[str, dict[str, Any]]:
         if isinstance(status, Mapping) and isinstance(status.get("service"), str):
             raw = status.get("counts")
             counts: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-            known = {f.name for f in fields(_Totals)}
-            status = {**status, "counts": {name: int(counts.get(name, 0)) for name in known}}
+            status = {**status, "counts": {name: int(counts.get(name, 0)) for name in (*COUNTS, "batches")}}
             found[str(status["service"])] = dict(status)
     return found
 

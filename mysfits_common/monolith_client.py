@@ -15,6 +15,7 @@ import requests
 from mysfits_common.budgets import BUDGET_HEADER, FULFIL_CALL_SECONDS
 from mysfits_common.events import CORRELATION_HEADER, Event
 from mysfits_common.handlers import Busy, NotAuthorised, PermanentError, TransientError
+from mysfits_common.outcomes import NOT_FOUND, Outcome, from_word
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,14 @@ class FulfilResult:
     body: dict[str, Any]
 
     @property
-    def conflict(self) -> bool:
-        return self.status_code == 409
+    def outcome(self) -> Outcome:
+        """What became of the event: a 409 is a rival's adoption (REJECTED), else the answer's word."""
+        if self.status_code == 409:
+            return Outcome.REJECTED
+        try:
+            return from_word(str(self.body.get("status")))
+        except ValueError:  # a 2xx without a word we know: the event was done
+            return Outcome.PROCESSED
 
 
 class MonolithPort(abc.ABC):
@@ -45,11 +52,12 @@ class MonolithPort(abc.ABC):
 
     @abc.abstractmethod
     def fulfil(self, action: str, event: Event) -> FulfilResult:
-        """Fulfil one event (``like``, ``adopt``); 2xx and 409 are results, failures raise."""
+        """Fulfil one event (``like``, ``adopt``); 2xx and 409 are results (their ``outcome``), failures raise."""
 
     @abc.abstractmethod
-    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
-        """Fulfil a batch of likes in one call; the status of each event id."""
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, Outcome | Exception]:
+        """Fulfil a batch of likes in one call; per event id the outcome (processed, a duplicate), or
+        the exception that says what its failure means (see :func:`result_of`)."""
 
 
 class MonolithClient(MonolithPort):
@@ -99,8 +107,8 @@ class MonolithClient(MonolithPort):
             self._raise_for_status(response)
         return FulfilResult(response.status_code, _json_or_empty(response))
 
-    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
-        """POST a batch of likes in one call; the status of each event id (applied, duplicate, not_found)."""
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, Outcome | Exception]:
+        """POST a batch of likes in one call; per event id its outcome or failure (:func:`result_of`)."""
         response = self._request(
             "POST",
             _BATCH_FULFIL_PATH,
@@ -109,7 +117,7 @@ class MonolithClient(MonolithPort):
         )
         self._raise_for_status(response)
         results = _json_or_empty(response).get("results", [])
-        return {str(result["eventId"]): str(result["status"]) for result in results}
+        return {str(result["eventId"]): result_of(str(result["status"])) for result in results}
 
     def authorised(self) -> bool:
         """Whether the monolith accepts this worker's secret now, without fulfilling anything.
@@ -172,6 +180,22 @@ class MonolithClient(MonolithPort):
     def _raise_for_status(response: requests.Response) -> None:
         if response.status_code >= 400:
             raise PermanentError(f"monolith answered {response.status_code}: {response.text[:200]}")
+
+
+def result_of(word: str) -> Outcome | Exception:
+    """What the batch fulfil route's word for one event means to a worker: an outcome, or the
+    exception that says what the failure means for its message."""
+    try:
+        outcome = from_word(word)
+    except ValueError:
+        return TransientError(f"no result for the event from the monolith ({word})")
+    if word == NOT_FOUND:
+        return PermanentError("the monolith knows no such mysfit")
+    if outcome is Outcome.FAILED:
+        return PermanentError("the mysfit's item cannot take a like (a corrupt record); see the monolith's log")
+    if outcome is Outcome.RETRIED:
+        return Busy("the mysfit's item was busy; nothing was written")
+    return outcome
 
 
 def _json_or_empty(response: requests.Response) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from mysfits_common import aws
 from mysfits_common.consumer import Consumer
 from mysfits_common.handlers import BatchHandler, EachEvent
 from mysfits_common.logs import configure_logging
-from mysfits_common.metrics import WorkerStatus
+from mysfits_common.metrics import WorkerMetrics
 from mysfits_common.monolith_client import MonolithClient
 from mysfits_common.settings import SettingError
 from mysfits_common.worker_settings import WorkerSettings
@@ -46,7 +46,7 @@ def run_worker(name: str, make_handler: HandlerFactory, event_type: str, gather_
         handler,
         authorised=monolith.authorised,
         stopping=stopping,
-        metrics=WorkerStatus(name, event_type, settings.status_file),
+        metrics=WorkerMetrics(name, event_type, settings.status_file),
     )
 
     try:

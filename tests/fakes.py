@@ -16,18 +16,19 @@ from monolith.domain import (
     CorruptRecord,
     DependencyUnavailable,
     Filter,
-    FulfilStatus,
     ItemBusy,
     Mysfit,
     MysfitNotFound,
     UnprocessableEvent,
 )
+from monolith.fulfil import batch_word
 from monolith.repository import MysfitRepository
 from monolith.seed import catalogue
 from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
 from mysfits_common.handlers import PermanentError, TransientError
-from mysfits_common.monolith_client import FulfilResult, MonolithPort
+from mysfits_common.monolith_client import FulfilResult, MonolithPort, result_of
+from mysfits_common.outcomes import Outcome, to_word
 from mysfits_common.publisher import EventPublisher, PublishError
 
 
@@ -42,7 +43,7 @@ class FakeRepository(MysfitRepository):
 
     def __init__(self, mysfits: list[Mysfit] | None = None) -> None:
         self.mysfits = {m.mysfit_id: m for m in (catalogue() if mysfits is None else mysfits)}
-        self.markers: dict[str, str] = {}
+        self.markers: dict[str, Outcome] = {}
         self.reads = 0
         self.finds: list[tuple[Filter, str] | None] = []
         self.down = False
@@ -64,23 +65,23 @@ class FakeRepository(MysfitRepository):
 
     def apply_likes(
         self, events: Sequence[LikeRequested], deadline: Deadline | None = None
-    ) -> dict[str, FulfilStatus]:
-        """As the DynamoDB adapter applies a batch: a status per event, settled per item (a
+    ) -> dict[str, Outcome | Exception]:
+        """As the DynamoDB adapter applies a batch: a result per event, settled per item (a
         duplicate marker, a missing, busy or corrupt mysfit fail only their own events), and the rest
         written together, one write per mysfit whatever its number of likes."""
         self.deadlines.append(deadline)
         self._raise_if_down()
-        results: dict[str, FulfilStatus] = {}
+        results: dict[str, Outcome | Exception] = {}
         pending: dict[str, LikeRequested] = {}
         for event in events:
             if event.event_id in self.markers:
-                results[event.event_id] = FulfilStatus.DUPLICATE
+                results[event.event_id] = Outcome.DUPLICATE
             elif event.mysfit_id not in self.mysfits:
-                results[event.event_id] = FulfilStatus.NOT_FOUND
+                results[event.event_id] = MysfitNotFound(event.mysfit_id)
             elif event.mysfit_id in self.busy:
-                results[event.event_id] = FulfilStatus.RETRY
+                results[event.event_id] = ItemBusy(f"mysfit {event.mysfit_id} is busy")
             elif event.mysfit_id in self.corrupt:
-                results[event.event_id] = FulfilStatus.FAILED
+                results[event.event_id] = UnprocessableEvent(event.mysfit_id, "its item cannot take a like")
             else:
                 pending[event.event_id] = event  # one marker per id, as in one transaction
         for mysfit_id, count in Counter(event.mysfit_id for event in pending.values()).items():
@@ -88,25 +89,24 @@ class FakeRepository(MysfitRepository):
             self.mysfits[mysfit_id] = dataclasses.replace(mysfit, likes=mysfit.likes + count)
             self.item_writes[mysfit_id] = self.item_writes.get(mysfit_id, 0) + 1
         for event_id in pending:
-            self.markers[event_id] = "applied"
-            results[event_id] = FulfilStatus.APPLIED
+            self.markers[event_id] = results[event_id] = Outcome.PROCESSED
         return results
 
-    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> FulfilStatus:
+    def apply_adoption(self, event: AdoptionRequested, deadline: Deadline | None = None) -> Outcome:
         self._raise_if_down()
         if event.event_id in self.markers:  # decided before: the same decision again
-            if self.markers[event.event_id] == "rejected":
+            if self.markers[event.event_id] is Outcome.REJECTED:
                 raise AlreadyAdopted(event.mysfit_id)
-            return FulfilStatus.DUPLICATE
+            return Outcome.DUPLICATE
         if event.mysfit_id in self.busy:
             raise ItemBusy(f"mysfit {event.mysfit_id} is busy")
         mysfit = self._existing(event.mysfit_id)
         if mysfit.adopted:
-            self.markers[event.event_id] = "rejected"
+            self.markers[event.event_id] = Outcome.REJECTED
             raise AlreadyAdopted(mysfit.mysfit_id)
         self.mysfits[mysfit.mysfit_id] = dataclasses.replace(mysfit, adopted=True, adopted_by=event.event_id)
-        self.markers[event.event_id] = "applied"
-        return FulfilStatus.APPLIED
+        self.markers[event.event_id] = Outcome.PROCESSED
+        return Outcome.PROCESSED
 
     def add_if_absent(self, mysfit: Mysfit) -> bool:
         self._raise_if_down()
@@ -163,20 +163,20 @@ class FakeMonolith(MonolithPort):
         try:
             with _as_the_client_raises():
                 if isinstance(event, LikeRequested):
-                    status = self.repository.apply_like(event)
+                    outcome = self.repository.apply_like(event)
                 else:
                     assert isinstance(event, AdoptionRequested)
-                    status = self.repository.apply_adoption(event)
+                    outcome = self.repository.apply_adoption(event)
         except AlreadyAdopted:
             return FulfilResult(409, {"error": {"code": "already_adopted"}})
-        return FulfilResult(200, {"status": status.value, "eventId": event.event_id})
+        return FulfilResult(200, {"status": to_word(outcome), "eventId": event.event_id})
 
-    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, Outcome | Exception]:
         self.fulfilled += [("likes", event) for event in events]
         likes = [event for event in events if isinstance(event, LikeRequested)]
         with _as_the_client_raises():
-            statuses = self.repository.apply_likes(likes)
-        return {event_id: status.value for event_id, status in statuses.items()}
+            results = self.repository.apply_likes(likes)
+        return {event_id: result_of(batch_word(result)) for event_id, result in results.items()}
 
 
 @contextmanager

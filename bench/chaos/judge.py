@@ -18,11 +18,12 @@ from typing import Any
 
 from bench.chaos.load import Answer, Ledger, Request
 from bench.pipeline import Observer
-from monolith.domain import FulfilStatus
+from mysfits_common.outcomes import Outcome, to_word
 
 __all__ = ["Audit", "DeadLetter", "FinalState", "Marker", "MysfitState", "Verdict", "Violation", "judge", "read_state"]
 
 LIKE, ADOPTION = "LikeRequested", "AdoptionRequested"
+_PROCESSED = to_word(Outcome.PROCESSED)  # the Outcome a marker of a processed event stores
 _KIND_OF = {"like": LIKE, "adopt": ADOPTION}
 EXAMPLES = 5  # evidence lines per violation
 
@@ -90,7 +91,7 @@ class Verdict:
 
 def judge(ledger: Ledger, state: FinalState) -> Verdict:
     verdict = Verdict()
-    applied_likes = [m for m in state.markers.values() if m.event_type == LIKE and m.outcome == FulfilStatus.APPLIED]
+    applied_likes = [m for m in state.markers.values() if m.event_type == LIKE and m.outcome == _PROCESSED]
     counted = Counter(marker.mysfit_id for marker in applied_likes)
     verdict.add("likes counted but not by one marker each", (
         f"{mysfit_id}: Likes went up by {state.mysfits[mysfit_id].likes - before}, {counted[mysfit_id]} like events "
@@ -127,13 +128,13 @@ def judge(ledger: Ledger, state: FinalState) -> Verdict:
 def _fulfilled(event: Published, state: FinalState) -> bool:
     """Whether the event took effect: a like counted, an adoption decided (won or rejected)."""
     marker = state.markers.get(event.event_id)
-    return marker is not None and (event.event_type != LIKE or marker.outcome == FulfilStatus.APPLIED)
+    return marker is not None and (event.event_type != LIKE or marker.outcome == _PROCESSED)
 
 
 def _applied(event_id: str, state: FinalState) -> bool:
     """Whether the event changed something: a like counted, an adoption won (a rejected one changes nothing)."""
     marker = state.markers.get(event_id)
-    return marker is not None and marker.outcome == FulfilStatus.APPLIED
+    return marker is not None and marker.outcome == _PROCESSED
 
 
 def _judge_requests(verdict: Verdict, requests: dict[str, Request], state: FinalState) -> None:
@@ -172,7 +173,7 @@ def _judge_adoptions(verdict: Verdict, ledger: Ledger, state: FinalState) -> Non
     requests = ledger.by_key()
     winners: dict[str, list[str]] = defaultdict(list)
     for marker in state.markers.values():
-        if marker.event_type == ADOPTION and marker.outcome == FulfilStatus.APPLIED:
+        if marker.event_type == ADOPTION and marker.outcome == _PROCESSED:
             winners[marker.mysfit_id].append(marker.event_id)
     wanted = sorted({request.mysfit_id for request in accepted.values()} | set(winners))
     wrong, unseen = [], []

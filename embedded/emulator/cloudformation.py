@@ -8,7 +8,10 @@ For ``data.yaml`` and ``messaging.yaml`` that was:
 - ``AWS::SNS::Subscription``: no class, so the topic had no subscriptions and every event was lost;
 - ``AWS::SQS::QueuePolicy``: no class, so the queues had no policy;
 - ``AWS::DynamoDB::Table``: ``TimeToLiveSpecification`` and ``PointInTimeRecoverySpecification``
-  ignored, and no update at all (a changed table became ``None`` in moto's stack);
+  ignored, and no update at all (a changed table became ``None`` in moto's stack). Its global
+  secondary indexes now change as CloudFormation changes them: one created or deleted per update;
+  more, or an index whose keys or projection changed, fails the update with CloudFormation's own
+  reason, and the stack rolls back (UPDATE_ROLLBACK_COMPLETE, the reason in its events);
 - ``AWS::SQS::Queue`` on update: only ``VisibilityTimeout`` and ``ReceiveMessageWaitTimeSeconds``
   changed, so a new ``MaxReceiveCount`` never reached the redrive policy;
 - ``AWS::SSM::Parameter``: ``Tags`` is a map in CloudFormation (a list of Key/Value pairs in SSM's
@@ -22,10 +25,11 @@ the stack, as CloudFormation does.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moto.cloudformation import parsing
+from moto.cloudformation.models import Event, Stack
 from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
@@ -36,7 +40,7 @@ from moto.utilities.arns import parse_arn
 
 from embedded.emulator.patching import after_create, before_create
 
-__all__ = ["QueuePolicy", "SubscriptionResource", "install"]
+__all__ = ["QueuePolicy", "ResourceUpdateFailed", "SubscriptionResource", "install"]
 
 # Subscription properties that are subscription attributes, in the order they must be set
 # (a filter policy's scope before the policy).
@@ -262,6 +266,46 @@ def _apply_table_settings(table: Table, properties: Mapping[str, Any], account_i
     backend.update_continuous_backups(table.name, {"PointInTimeRecoveryEnabled": enabled})
 
 
+_CHANGED_INDEX = (
+    "Cannot update GSI's properties other than Provisioned Throughput and Contributor Insights "
+    "Specification. You can create a new GSI with a different name."
+)
+_MORE_THAN_ONE_INDEX = "Cannot perform more than one GSI creation or deletion in a single update"
+
+
+class ResourceUpdateFailed(Exception):
+    """CloudFormation refuses to update one resource as the template asks: the stack rolls back."""
+
+    def __init__(self, physical_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.physical_id = physical_id
+        self.reason = reason
+
+
+def _index_definition(index: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What of an index an update may not change: its keys and its projection."""
+    projection = index.get("Projection") or {}
+    return (
+        tuple((key["AttributeName"], key["KeyType"]) for key in index["KeySchema"]),
+        projection.get("ProjectionType", "ALL"),
+        tuple(sorted(projection.get("NonKeyAttributes", []))),
+    )
+
+
+def _update_indexes(table: Table, properties: Mapping[str, Any], account_id: str, region_name: str) -> None:
+    wanted = {index["IndexName"]: index for index in properties.get("GlobalSecondaryIndexes") or []}
+    live = {index.name: {"KeySchema": index.schema, "Projection": index.projection} for index in table.global_indexes}
+    if any(_index_definition(wanted[name]) != _index_definition(live[name]) for name in wanted.keys() & live.keys()):
+        raise ResourceUpdateFailed(table.name, _CHANGED_INDEX)
+    updates = [{"Create": wanted[name]} for name in wanted.keys() - live.keys()]
+    updates += [{"Delete": {"IndexName": name}} for name in live.keys() - wanted.keys()]
+    if len(updates) > 1:
+        raise ResourceUpdateFailed(table.name, _MORE_THAN_ONE_INDEX)
+    if updates:
+        dynamodb_backends[account_id][region_name].update_table_global_indexes(table, updates)
+        table.attr = list(properties.get("AttributeDefinitions") or table.attr)
+
+
 def _update_table(
     cls: type[Table],
     original_resource: Table,
@@ -270,9 +314,44 @@ def _update_table(
     account_id: str,
     region_name: str,
 ) -> Table:
-    """TTL and point-in-time recovery follow the template; keys and indexes are left as they are."""
-    _apply_table_settings(original_resource, cloudformation_json["Properties"], account_id, region_name)
+    """Indexes, TTL and point-in-time recovery follow the template; the keys are left as they are."""
+    properties = cloudformation_json["Properties"]
+    _update_indexes(original_resource, properties, account_id, region_name)
+    _apply_table_settings(original_resource, properties, account_id, region_name)
     return original_resource
+
+
+def _rolled_back_on_failure(update: Callable[..., None]) -> Callable[..., None]:
+    """``Stack.update`` that, when a resource refuses its update, ends as CloudFormation's does:
+    the resource UPDATE_FAILED with the reason, the stack UPDATE_ROLLBACK_COMPLETE with its previous
+    template. (moto undoes nothing: a resource updated before the failing one keeps its update.)"""
+
+    def update_or_roll_back(self: Stack, template: str, *args: Any, **kwargs: Any) -> None:
+        previous = self.template
+        try:
+            update(self, template, *args, **kwargs)
+        except ResourceUpdateFailed as failure:
+            logical, resource_type = next(
+                ((name, type(resource).cloudformation_type())
+                 for name, resource in self.resource_map.items()
+                 if getattr(resource, "physical_resource_id", None) == failure.physical_id),
+                (failure.physical_id, "AWS::CloudFormation::CustomResource"),
+            )
+            self.events.append(Event(
+                stack_id=self.stack_id, stack_name=self.name, logical_resource_id=logical,
+                physical_resource_id=failure.physical_id, resource_type=resource_type,
+                resource_status="UPDATE_FAILED", resource_status_reason=failure.reason, resource_properties=None,
+            ))
+            self._add_stack_event(
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                resource_status_reason=f"The following resource(s) failed to update: [{logical}]. ",
+            )
+            self.template = previous
+            self._parse_template()
+            self._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            self.status = "UPDATE_ROLLBACK_COMPLETE"
+
+    return update_or_roll_back
 
 
 def _tags_as_list(properties: dict[str, Any]) -> dict[str, Any]:
@@ -288,6 +367,7 @@ def install() -> None:
     Queue.update_from_cloudformation_json = classmethod(_update_queue)  # type: ignore[assignment,method-assign]
     after_create(Table, _apply_table_settings)
     Table.update_from_cloudformation_json = classmethod(_update_table)  # type: ignore[assignment,method-assign]
+    Stack.update = _rolled_back_on_failure(Stack.update)  # type: ignore[method-assign]
     # moto caches its map of resource types on first use; the classes above must be in it.
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()

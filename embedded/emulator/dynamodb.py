@@ -15,6 +15,9 @@
    item it meets (``ADD`` to a number stored as a string, an item grown too large) cancels the
    transaction with the reason ``ValidationError`` for that item, as DynamoDB does; moto rejected
    the whole request instead, so a caller could not tell which item was bad.
+3. **A query of an index the table does not have is a ValidationException**, "The table does not
+   have the specified index: <name>", as DynamoDB answers it (moto answered ResourceNotFoundException,
+   which says the table is missing): a deploy that changes an index removes it first, meanwhile.
 """
 
 from __future__ import annotations
@@ -228,7 +231,20 @@ def _serialised(call_action: Callable[[DynamoHandler], Any]) -> Callable[[Dynamo
     return serialised_call_action
 
 
+def _missing_index_invalid(get_schema: Callable[..., list[dict[str, Any]]]) -> Callable[..., list[dict[str, Any]]]:
+    def get_schema_of_an_index_that_exists(
+        self: DynamoDBBackend, table_name: str, index_name: str | None
+    ) -> list[dict[str, Any]]:
+        table = self.get_table(table_name)  # a missing table stays ResourceNotFoundException
+        if index_name and index_name not in {index.name for index in table.all_indexes()}:
+            raise MockValidationException(f"The table does not have the specified index: {index_name}")
+        return get_schema(self, table_name, index_name)
+
+    return get_schema_of_an_index_that_exists
+
+
 def install() -> None:
     """Patch moto's DynamoDB backend and request handler in this process."""
     DynamoHandler.call_action = _serialised(DynamoHandler.call_action)  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend.get_schema = _missing_index_invalid(DynamoDBBackend.get_schema)  # type: ignore[method-assign]

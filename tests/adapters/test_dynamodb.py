@@ -10,7 +10,6 @@ from monolith.domain import (
     AlreadyAdopted,
     CorruptRecord,
     Filter,
-    FulfilStatus,
     ItemBusy,
     MysfitNotFound,
     UnprocessableEvent,
@@ -19,6 +18,7 @@ from monolith.dynamodb import DynamoMysfitRepository
 from monolith.seed import catalogue, seed
 from mysfits_common.budgets import Deadline
 from mysfits_common.events import AdoptionRequested, LikeRequested
+from mysfits_common.outcomes import Outcome
 from tests.fakes import ContendedDynamoDB
 
 
@@ -48,8 +48,8 @@ def test_likes_and_adoption_read_back_as_int_and_bool(repository: DynamoMysfitRe
 def test_a_like_replayed_changes_nothing(repository: DynamoMysfitRepository) -> None:
     event = LikeRequested(mysfit_id=catalogue()[0].mysfit_id)
 
-    assert repository.apply_like(event) is FulfilStatus.APPLIED
-    assert repository.apply_like(event) is FulfilStatus.DUPLICATE
+    assert repository.apply_like(event) is Outcome.PROCESSED
+    assert repository.apply_like(event) is Outcome.DUPLICATE
 
     stored = repository.get(event.mysfit_id)
     assert stored is not None and stored.likes == 1
@@ -82,10 +82,10 @@ def test_adoption_is_won_once_and_rivals_are_rejected_and_recorded(
     mysfit_id = catalogue()[1].mysfit_id
     winner, rival = AdoptionRequested(mysfit_id=mysfit_id), AdoptionRequested(mysfit_id=mysfit_id)
 
-    assert repository.apply_adoption(winner) is FulfilStatus.APPLIED
+    assert repository.apply_adoption(winner) is Outcome.PROCESSED
     with pytest.raises(AlreadyAdopted):
         repository.apply_adoption(rival)
-    assert repository.apply_adoption(winner) is FulfilStatus.DUPLICATE
+    assert repository.apply_adoption(winner) is Outcome.DUPLICATE
     with pytest.raises(AlreadyAdopted):
         repository.apply_adoption(rival)  # a replayed rejection stays a rejection
 
@@ -105,9 +105,41 @@ def test_filters_query_the_indexes(repository: DynamoMysfitRepository, attribute
     field = {Filter.GOOD_EVIL: "good_evil", Filter.LAW_CHAOS: "law_chaos"}[attribute]
     expected = {m.mysfit_id for m in catalogue() if getattr(m, field) == value}
 
+    liked = sorted(expected)[0]
+    repository.apply_likes([LikeRequested(liked), LikeRequested(liked)])
+
     found = repository.find((attribute, value))
 
-    assert {m.mysfit_id for m in found} == expected and expected
+    # every attribute of each mysfit, its likes as counted, read from the table (the indexes hold keys)
+    assert [m.mysfit_id for m in found] == sorted(expected) and expected
+    assert found == [repository.get(mysfit_id) for mysfit_id in sorted(expected)]
+    assert next(m for m in found if m.mysfit_id == liked).likes == 2
+
+
+def test_while_an_index_is_rebuilt_its_filter_reads_a_filtered_scan(
+    repository: DynamoMysfitRepository, dynamodb: Any, topology: Topology
+) -> None:
+    # GIVEN a deploy that changes GoodEvilIndex, which removes it before building it again
+    expected = repository.find((Filter.GOOD_EVIL, "Good"))
+    index = next(i for i in dynamodb.describe_table(TableName=topology.mysfits_table)["Table"]["GlobalSecondaryIndexes"]
+                 if i["IndexName"] == "GoodEvilIndex")
+    dynamodb.update_table(TableName=topology.mysfits_table,
+                          GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "GoodEvilIndex"}}])
+    try:
+        # WHEN the filter is asked meanwhile
+        found = repository.find((Filter.GOOD_EVIL, "Good"))
+    finally:
+        dynamodb.update_table(
+            TableName=topology.mysfits_table,
+            AttributeDefinitions=[{"AttributeName": "GoodEvil", "AttributeType": "S"},
+                                  {"AttributeName": "MysfitId", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[
+                {"Create": {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}}
+            ],
+        )
+
+    # THEN it answers the same mysfits, not an outage
+    assert found == expected and expected
 
 
 def test_a_batch_is_one_transaction_that_settles_replays_and_unknown_ids(
@@ -121,15 +153,15 @@ def test_a_batch_is_one_transaction_that_settles_replays_and_unknown_ids(
     ghost = LikeRequested(mysfit_id="ghost")
 
     # WHEN it is applied
-    statuses = repository.apply_likes([replayed, *fresh, fresh[0], ghost])
+    results = repository.apply_likes([replayed, *fresh, fresh[0], ghost])
 
     # THEN each event counts once, the replay not again, and the unknown id creates nothing
-    assert statuses[replayed.event_id] is FulfilStatus.DUPLICATE
-    assert {statuses[e.event_id] for e in fresh} == {FulfilStatus.APPLIED}
-    assert statuses[ghost.event_id] is FulfilStatus.NOT_FOUND
+    assert results[replayed.event_id] is Outcome.DUPLICATE
+    assert {results[e.event_id] for e in fresh} == {Outcome.PROCESSED}
+    assert isinstance(results[ghost.event_id], MysfitNotFound)
     assert [repository.get(m).likes for m in (first, second)] == [3, 1]  # type: ignore[union-attr]
     assert repository.get("ghost") is None
-    assert repository.apply_likes(fresh) == dict.fromkeys((e.event_id for e in fresh), FulfilStatus.DUPLICATE)
+    assert repository.apply_likes(fresh) == dict.fromkeys((e.event_id for e in fresh), Outcome.DUPLICATE)
 
 
 def _corrupt_likes(dynamodb: Any, topology: Topology, mysfit_id: str) -> None:
@@ -152,11 +184,11 @@ def test_a_corrupt_item_fails_only_its_own_events_of_a_batch(
     bad = [LikeRequested(mysfit_id=corrupt) for _ in range(2)]
 
     # WHEN the batch is applied
-    statuses = repository.apply_likes([bad[0], *good, bad[1]])
+    results = repository.apply_likes([bad[0], *good, bad[1]])
 
     # THEN the healthy likes count and the corrupt mysfit's events fail alone, with no marker
-    assert {statuses[e.event_id] for e in good} == {FulfilStatus.APPLIED}
-    assert {statuses[e.event_id] for e in bad} == {FulfilStatus.FAILED}
+    assert {results[e.event_id] for e in good} == {Outcome.PROCESSED}
+    assert all(isinstance(results[e.event_id], UnprocessableEvent) for e in bad)
     assert repository.get(healthy).likes == 3  # type: ignore[union-attr]
     markers = dynamodb.scan(TableName=topology.processed_events_table)["Items"]
     assert {m["EventId"]["S"] for m in markers} == {e.event_id for e in good}
@@ -167,7 +199,7 @@ def test_a_corrupt_item_fails_only_its_own_events_of_a_batch(
         UpdateExpression="SET Likes = :zero",
         ExpressionAttributeValues={":zero": {"N": "0"}},
     )
-    assert set(repository.apply_likes(bad).values()) == {FulfilStatus.APPLIED}
+    assert set(repository.apply_likes(bad).values()) == {Outcome.PROCESSED}
 
 
 def test_a_single_like_of_a_corrupt_item_is_unprocessable_not_an_outage(
@@ -203,9 +235,9 @@ def test_a_batch_larger_than_one_transaction_is_split_in_transactions_of_at_most
     seed(repository)
     events = [LikeRequested(mysfit_id=mysfit.mysfit_id) for mysfit in catalogue() for _ in range(10)]
 
-    statuses = repository.apply_likes(events)
+    results = repository.apply_likes(events)
 
-    assert set(statuses.values()) == {FulfilStatus.APPLIED} and len(statuses) == 120
+    assert set(results.values()) == {Outcome.PROCESSED} and len(results) == 120
     assert client.transactions and max(client.transactions) <= 100
     assert len(client.transactions) == 2  # 90 likes of 9 mysfits (99 items), then 30 of 3
     assert sum(mysfit.likes for mysfit in repository.find()) == 120
@@ -235,10 +267,10 @@ def test_likes_of_a_contended_item_are_retried_in_place_and_counted_once(
     likes = [LikeRequested(mysfit_id=hot), LikeRequested(mysfit_id=hot), LikeRequested(mysfit_id=quiet)]
 
     # WHEN a worker hands over a batch of its likes
-    statuses = repository.apply_likes(likes, Deadline(30))
+    results = repository.apply_likes(likes, Deadline(30))
 
     # THEN the monolith retried until the item was free: nothing goes back to the queue for it
-    assert set(statuses.values()) == {FulfilStatus.APPLIED}
+    assert set(results.values()) == {Outcome.PROCESSED}
     assert contended.transactions == 4
     assert [repository.get(mysfit_id).likes for mysfit_id in (hot, quiet)] == [2, 1]  # type: ignore[union-attr]
 
@@ -249,7 +281,7 @@ def test_a_throttled_request_is_retried_in_place_like_a_conflict(topology: Topol
     seed(repository)
     event = LikeRequested(mysfit_id=catalogue()[0].mysfit_id)
 
-    assert repository.apply_likes([event], Deadline(30)) == {event.event_id: FulfilStatus.APPLIED}
+    assert repository.apply_likes([event], Deadline(30)) == {event.event_id: Outcome.PROCESSED}
 
 
 def test_an_item_busy_past_the_callers_budget_leaves_only_its_own_likes_to_retry(
@@ -262,10 +294,10 @@ def test_an_item_busy_past_the_callers_budget_leaves_only_its_own_likes_to_retry
     seed(repository)
     busy, free = LikeRequested(mysfit_id=hot), LikeRequested(mysfit_id=quiet)
 
-    statuses = repository.apply_likes([busy, free], Deadline(0))
+    results = repository.apply_likes([busy, free], Deadline(0))
 
-    # THEN its likes are RETRY with nothing written, and the other mysfit's like still counted
-    assert statuses == {busy.event_id: FulfilStatus.RETRY, free.event_id: FulfilStatus.APPLIED}
+    # THEN its likes are left busy with nothing written, and the other mysfit's like still counted
+    assert isinstance(results[busy.event_id], ItemBusy) and results[free.event_id] is Outcome.PROCESSED
     assert [repository.get(mysfit_id).likes for mysfit_id in (hot, quiet)] == [0, 1]  # type: ignore[union-attr]
 
 
@@ -277,7 +309,7 @@ def test_an_adoption_of_a_contended_item_is_retried_in_place_then_reported_busy(
     repository = DynamoMysfitRepository(contended, topology.mysfits_table, topology.processed_events_table)
     seed(repository)
 
-    assert repository.apply_adoption(AdoptionRequested(mysfit_id=mysfit_id), Deadline(30)) is FulfilStatus.APPLIED
+    assert repository.apply_adoption(AdoptionRequested(mysfit_id=mysfit_id), Deadline(30)) is Outcome.PROCESSED
 
     other = catalogue()[1].mysfit_id
     contended.contended, contended.conflicts = {other}, 1000

@@ -18,6 +18,7 @@ from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from mysfits_common.handlers import Busy, NotAuthorised, PermanentError, TransientError
 from mysfits_common.monolith_client import MonolithClient
+from mysfits_common.outcomes import Outcome
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
 
 SECRET = "client-test-secret"
@@ -58,12 +59,12 @@ def test_fulfil_like_then_its_replay(base_url: str, repository: FakeRepository) 
     assert repository.mysfits[event.mysfit_id].likes == 1
 
 
-def test_a_lost_adoption_is_a_conflict_result(base_url: str, repository: FakeRepository) -> None:
+def test_a_lost_adoption_is_rejected(base_url: str, repository: FakeRepository) -> None:
     client = MonolithClient(base_url, SECRET)
     mysfit_id = first_mysfit(repository).mysfit_id
     client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit_id))
 
-    assert client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit_id)).conflict
+    assert client.fulfil("adopt", AdoptionRequested(mysfit_id=mysfit_id)).outcome is Outcome.REJECTED
 
 
 def test_an_unknown_mysfit_is_permanent(base_url: str) -> None:
@@ -113,10 +114,13 @@ def test_a_batch_of_likes_in_one_call(base_url: str, repository: FakeRepository)
     client = MonolithClient(base_url, SECRET)
     events = [LikeRequested(mysfit_id=first_mysfit(repository).mysfit_id) for _ in range(3)]
 
-    statuses = client.fulfil_likes([*events, LikeRequested(mysfit_id="ghost")])
+    ghost = LikeRequested(mysfit_id="ghost")
 
-    assert sorted(statuses.values()) == ["applied", "applied", "applied", "not_found"]
-    assert set(client.fulfil_likes(events).values()) == {"duplicate"}
+    results = client.fulfil_likes([*events, ghost])
+
+    assert [results[event.event_id] for event in events] == [Outcome.PROCESSED] * 3
+    assert isinstance(results[ghost.event_id], PermanentError) and "no such mysfit" in str(results[ghost.event_id])
+    assert set(client.fulfil_likes(events).values()) == {Outcome.DUPLICATE}
 
 
 def test_each_handler_thread_uses_a_session_of_its_own(base_url: str, repository: FakeRepository) -> None:

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE
-from deploy.stacks import deploy_stack
+from deploy.stacks import DeployError, deploy_stack
 from deploy.templates import load_template
 from tests.infra.support import AwsClients
 
@@ -253,3 +253,62 @@ def test_a_load_balancer_is_updated_in_place_and_replaced_for_a_new_scheme(
     assert described["Scheme"] == "internal"
     arns = {lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]}
     assert created["Arn"] not in arns
+
+
+def _data_variant(tmp_path: Path, name: str, indexes: Any) -> Path:
+    """data.yaml whose mysfits table has the indexes ``indexes(template's indexes)``, with their key
+    attributes defined, written as JSON."""
+    template = load_template(DATA_TEMPLATE)
+    table = template["Resources"]["MysfitsTable"]["Properties"]
+    table["GlobalSecondaryIndexes"] = indexes(table["GlobalSecondaryIndexes"])
+    used = {key["AttributeName"] for index in table["GlobalSecondaryIndexes"] for key in index["KeySchema"]}
+    table["AttributeDefinitions"] = [a for a in table["AttributeDefinitions"]
+                                     if a["AttributeName"] in used | {"MysfitId"}]
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+    return path
+
+
+def _projection(projection_type: str) -> Any:
+    return lambda indexes: [{**index, "Projection": {"ProjectionType": projection_type}} for index in indexes]
+
+
+def _indexes(clients: AwsClients, table: str) -> dict[str, str]:
+    described = clients.dynamodb.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
+    return {index["IndexName"]: index["Projection"]["ProjectionType"] for index in described}
+
+
+def test_a_table_update_creates_or_deletes_one_index_and_refuses_more_or_a_changed_one_as_aws_does(
+    clients: AwsClients, tmp_path: Path
+) -> None:
+    # GIVEN a data stack whose two indexes project ALL
+    stack, parameters = "gsi-data", {"ProjectName": "gsiupd"}
+    table = _deploy(clients, stack, _data_variant(tmp_path, "all", _projection("ALL")), parameters)["MysfitsTableName"]
+    clients.dynamodb.put_item(TableName=table, Item={"MysfitId": {"S": "kept"}, "GoodEvil": {"S": "Good"},
+                                                     "LawChaos": {"S": "Lawful"}})
+
+    # WHEN an update changes both indexes' projection, THEN it fails and rolls back, as CloudFormation
+    # refuses a changed index (and more than one index created or deleted per update)
+    with pytest.raises(DeployError) as changed:
+        _deploy(clients, stack, _data_variant(tmp_path, "keys", _projection("KEYS_ONLY")), parameters)
+    assert "Cannot update GSI's properties other than Provisioned Throughput" in str(changed.value)
+    assert clients.cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == (
+        "UPDATE_ROLLBACK_COMPLETE"
+    )
+    with pytest.raises(DeployError) as two:
+        _deploy(clients, stack, _data_variant(tmp_path, "none", lambda indexes: []), parameters)
+    assert "Cannot perform more than one GSI creation or deletion in a single update" in str(two.value)
+    assert _indexes(clients, table) == {"GoodEvilIndex": "ALL", "LawChaosIndex": "ALL"}
+
+    # WHEN updates delete one index, then create it again projecting keys only
+    _deploy(clients, stack, _data_variant(tmp_path, "one", lambda indexes: _projection("ALL")(indexes)[1:]), parameters)
+    assert _indexes(clients, table) == {"LawChaosIndex": "ALL"}
+    _deploy(clients, stack, _data_variant(tmp_path, "back", lambda indexes: [
+        _projection("KEYS_ONLY")(indexes)[0], _projection("ALL")(indexes)[1]]), parameters)
+
+    # THEN each is applied, and the table keeps its items
+    assert _indexes(clients, table) == {"GoodEvilIndex": "KEYS_ONLY", "LawChaosIndex": "ALL"}
+    assert clients.dynamodb.get_item(TableName=table, Key={"MysfitId": {"S": "kept"}}).get("Item")
+    keys = clients.dynamodb.query(TableName=table, IndexName="GoodEvilIndex", KeyConditionExpression="GoodEvil = :g",
+                                  ExpressionAttributeValues={":g": {"S": "Good"}})["Items"]
+    assert keys == [{"MysfitId": {"S": "kept"}, "GoodEvil": {"S": "Good"}}]

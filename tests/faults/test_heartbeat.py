@@ -11,7 +11,8 @@ import pytest
 
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
-from mysfits_common.handlers import EachEvent, Outcome
+from mysfits_common.handlers import EachEvent, Handled
+from mysfits_common.outcomes import Outcome
 from tests.e2e.client import eventually
 from tests.faults.proxy import CuttableProxy
 
@@ -28,11 +29,11 @@ def handled_ids_with_two_competing_consumers(proxy: CuttableProxy, heartbeat_sec
     handled: list[str] = []
     handled_twice, first_handled = threading.Event(), threading.Event()
 
-    def slow(event: Event) -> Outcome:
+    def slow(event: Event) -> Handled:
         handled.append(event.event_id)
         (handled_twice if len(handled) > 1 else first_handled).set()
         handled_twice.wait(HOLD_SECONDS)
-        return Outcome("applied", "Like processed.")
+        return Handled(Outcome.PROCESSED, "Like processed.")
 
     settings = ConsumerSettings(
         queue_url=queue_url, wait_seconds=1, visibility_timeout=2, heartbeat_seconds=heartbeat_seconds

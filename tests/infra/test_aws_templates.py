@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from deploy.aws import COMPONENTS, DeployOptions, stack_parameters
 from deploy.stacks import check_parameters
 from deploy.templates import MAX_TEMPLATE_BODY_BYTES, load_template
 from mysfits_common.metrics import COUNTS, BatchCounts, emf_record
+from mysfits_common.outcomes import Outcome
 from tests.infra.support import REPO_ROOT, TEMPLATE_DIR
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -467,7 +469,7 @@ def test_alarm_on_dead_letters_message_age_and_5xx() -> None:
 
 def test_alarm_on_the_workers_own_metrics_by_the_names_and_dimensions_they_emit() -> None:
     # GIVEN what a worker's EMF line declares (mysfits_common.metrics)
-    record = emf_record("like_worker", "LikeRequested", BatchCounts(failed=1), namespace="prod")
+    record = emf_record("like_worker", "LikeRequested", BatchCounts(Counter({Outcome.FAILED: 1})), namespace="prod")
     emitted = {metric["Name"] for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     (dimensions,) = record["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
 

@@ -158,14 +158,10 @@ class StubbedAws:
 
     def create(self, component: str) -> None:
         name = stack_name(PROJECT, component)
-        if component == "data":  # no stack, and no table retained by an earlier one to import
+        if component == "data":  # no stack, and no table retained by an earlier one to import...
             self.stack_absent(name)
-            for table in OUTPUTS["data"].values():
-                self.stubs["dynamodb"].add_client_error(
-                    "describe_table",
-                    service_error_code="ResourceNotFoundException",
-                    expected_params={"TableName": table},
-                )
+            self.tables_absent()
+            self.tables_absent()  # ...nor any whose indexes to change one at a time
         self.stack_absent(name)
         expected = {
             "StackName": name,
@@ -178,6 +174,12 @@ class StubbedAws:
         self.stubs["cloudformation"].add_response("create_stack", {"StackId": name}, expected)
         self.stack(name, "CREATE_COMPLETE")  # the waiter
         self.stack(name, "CREATE_COMPLETE", OUTPUTS[component])  # the outputs
+
+    def tables_absent(self) -> None:
+        for table in OUTPUTS["data"].values():
+            self.stubs["dynamodb"].add_client_error(
+                "describe_table", service_error_code="ResourceNotFoundException", expected_params={"TableName": table}
+            )
 
     def __enter__(self) -> StubbedAws:
         for stub in self.stubs.values():

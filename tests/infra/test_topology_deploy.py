@@ -10,12 +10,14 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE, deploy_local_topology
+from deploy.stacks import deploy_stack
 from deploy.templates import load_template
 from deploy.topology import Topology, data_stack_name, messaging_stack_name
 from tests.infra.support import AwsClients
@@ -351,3 +353,33 @@ def test_a_message_never_deleted_lands_in_the_dlq(deployed: Deployed, event_type
     dead = _receive(deployed, dlq_url, wait=2)
     assert [m["Body"] for m in dead] == [body]
     assert _receive(deployed, queue_url) == []
+
+
+def test_a_data_stack_whose_indexes_projected_all_is_brought_to_the_template_one_index_at_a_time(
+    emulator: str, tmp_path: Path
+) -> None:
+    # GIVEN a data stack deployed before the indexes projected keys only (both ALL), with a mysfit
+    project = f"upgrade{uuid.uuid4().hex[:6]}"
+    clients = AwsClients.from_session(boto3.session.Session(region_name="us-east-1"), emulator)
+    template = load_template(DATA_TEMPLATE)
+    for index in template["Resources"]["MysfitsTable"]["Properties"]["GlobalSecondaryIndexes"]:
+        index["Projection"] = {"ProjectionType": "ALL"}
+    before = tmp_path / "data-before.json"
+    before.write_text(json.dumps(template), encoding="utf-8")
+    table = deploy_stack(clients.cloudformation, data_stack_name(project), before, {"ProjectName": project},
+                         poll_delay=0.2, timeout=60)["MysfitsTableName"]
+    mysfit = {"MysfitId": {"S": "m-1"}, "GoodEvil": {"S": "Good"}, "LawChaos": {"S": "Lawful"}, "Likes": {"N": "7"}}
+    clients.dynamodb.put_item(TableName=table, Item=mysfit)
+
+    # WHEN the project is deployed as it is now (CloudFormation could not change both at once)
+    deploy_local_topology(emulator, project=project)
+
+    # THEN the indexes are the template's, the stack is complete, and the mysfit is still there
+    declared = {g["IndexName"]: g for g in load_template(DATA_TEMPLATE)["Resources"]["MysfitsTable"]["Properties"][
+        "GlobalSecondaryIndexes"]}
+    described = clients.dynamodb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+    assert {g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in described} == {
+        name: (g["KeySchema"], g["Projection"]) for name, g in declared.items()}
+    stack = clients.cloudformation.describe_stacks(StackName=data_stack_name(project))["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert clients.dynamodb.get_item(TableName=table, Key={"MysfitId": {"S": "m-1"}})["Item"] == mysfit

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import Event, LikeRequested
-from mysfits_common.handlers import Busy, EachEvent, NotAuthorised, Outcome, PermanentError, TransientError
+from mysfits_common.handlers import Busy, EachEvent, Handled, NotAuthorised, PermanentError, TransientError
+from mysfits_common.outcomes import Outcome
 from tests.factories import sqs_message
 from tests.fakes import FakeSqs
 
@@ -24,8 +25,8 @@ def consumer(sqs: FakeSqs, handler: Any, concurrency: int = 10, **settings: Any)
     return Consumer(sqs, ConsumerSettings(queue_url="http://queue", **settings), handler, stopping=stopping)
 
 
-def processed(event: Event) -> Outcome:
-    return Outcome("applied", "Like processed.")
+def processed(event: Event) -> Handled:
+    return Handled(Outcome.PROCESSED, "Like processed.")
 
 
 def test_handled_messages_are_deleted_in_one_batch_and_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -55,7 +56,7 @@ def test_a_poison_message_is_left_to_the_redrive_policy_at_once(body: str) -> No
 
 
 def test_a_permanent_failure_is_not_retried_with_back_off() -> None:
-    def refuse(event: Event) -> Outcome:
+    def refuse(event: Event) -> Handled:
         raise PermanentError("unknown mysfit")
 
     message = sqs_message(LikeRequested(mysfit_id="m1"), receive_count=3)
@@ -69,7 +70,7 @@ def test_a_permanent_failure_is_not_retried_with_back_off() -> None:
 
 @pytest.mark.parametrize(("receive_count", "delay"), [(1, 2), (2, 4), (4, 16), (20, 300)])
 def test_a_transient_failure_backs_off_exponentially(receive_count: int, delay: int) -> None:
-    def flaky(event: Event) -> Outcome:
+    def flaky(event: Event) -> Handled:
         raise TransientError("monolith down")
 
     message = sqs_message(LikeRequested(mysfit_id="m1"), receive_count=receive_count)
@@ -82,7 +83,7 @@ def test_a_transient_failure_backs_off_exponentially(receive_count: int, delay: 
 
 
 def test_an_unexpected_error_is_retried_not_fatal() -> None:
-    def broken(event: Event) -> Outcome:
+    def broken(event: Event) -> Handled:
         raise KeyError("bug")
 
     message = sqs_message(LikeRequested(mysfit_id="m1"))
@@ -98,7 +99,7 @@ def test_concurrency_is_bounded_and_used() -> None:
     active, peak, lock = 0, 0, threading.Lock()
     barrier, broken = threading.Barrier(3, timeout=5), []
 
-    def meeting(event: Event) -> Outcome:
+    def meeting(event: Event) -> Handled:
         nonlocal active, peak
         with lock:
             active += 1
@@ -109,7 +110,7 @@ def test_concurrency_is_bounded_and_used() -> None:
             broken.append(event.event_id)
         with lock:
             active -= 1
-        return Outcome("applied", "ok")
+        return Handled(Outcome.PROCESSED, "ok")
 
     sqs = FakeSqs([[sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(9)]])
 
@@ -124,10 +125,10 @@ def test_after_stop_unstarted_messages_go_back_at_once_and_in_flight_ones_finish
     started: list[str] = []
     holder: dict[str, Consumer] = {}
 
-    def handler(event: Event) -> Outcome:
+    def handler(event: Event) -> Handled:
         started.append(event.event_id)
         holder["consumer"].stop()
-        return Outcome("applied", "ok")
+        return Handled(Outcome.PROCESSED, "ok")
 
     messages = [sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(4)]
     sqs = FakeSqs([messages])
@@ -170,9 +171,9 @@ def test_a_stop_lets_the_long_poll_answer_and_returns_what_it_received_at_once(
     sqs = LongPollingSqs()
     handled: list[Event] = []
 
-    def handle(event: Event) -> Outcome:
+    def handle(event: Event) -> Handled:
         handled.append(event)
-        return Outcome("applied", "ok")
+        return Handled(Outcome.PROCESSED, "ok")
 
     loop = consumer(sqs, handle)
     runner = threading.Thread(target=loop.run)
@@ -245,10 +246,10 @@ def test_a_failed_receive_is_logged_and_polling_goes_on(caplog: pytest.LogCaptur
     sqs = FailingSqs([throttled], [[message]])
     handled: list[Event] = []
 
-    def handle(event: Event) -> Outcome:
+    def handle(event: Event) -> Handled:
         handled.append(event)
         loop.stop()
-        return Outcome("applied", "ok")
+        return Handled(Outcome.PROCESSED, "ok")
 
     loop = consumer(sqs, handle, idle_pause_seconds=0.01)
     runner = threading.Thread(target=loop.run)
@@ -274,9 +275,9 @@ def test_a_receive_that_fails_unexpectedly_ends_the_loop_with_its_error() -> Non
 def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
     release = threading.Event()
 
-    def slow(event: Event) -> Outcome:
+    def slow(event: Event) -> Handled:
         release.wait(5)
-        return Outcome("applied", "ok")
+        return Handled(Outcome.PROCESSED, "ok")
 
     message = sqs_message(LikeRequested(mysfit_id="m1"))
     sqs = FakeSqs([[message]])
@@ -300,10 +301,10 @@ def test_the_heartbeat_keeps_a_slow_message_invisible() -> None:
 def test_whole_batches_failing_transiently_pause_polling_until_one_succeeds() -> None:
     healthy = False
 
-    def monolith(event: Event) -> Outcome:
+    def monolith(event: Event) -> Handled:
         if not healthy:
             raise TransientError("monolith down")
-        return Outcome("applied", "ok")
+        return Handled(Outcome.PROCESSED, "ok")
 
     batches = [[sqs_message(LikeRequested(mysfit_id="m1"))] for _ in range(3)]
     sqs = FakeSqs(batches)
@@ -332,10 +333,10 @@ def test_a_batch_handler_gets_the_valid_events_in_one_call_and_each_message_is_s
     calls: list[list[str]] = []
     good, refused, flaky = (LikeRequested(mysfit_id=m) for m in ("good", "refused", "flaky"))
 
-    def batch(events: list[Event]) -> dict[str, Outcome | Exception]:
+    def batch(events: list[Event]) -> dict[str, Handled | Exception]:
         calls.append([event.event_id for event in events])
         return {
-            good.event_id: Outcome("applied", "Like processed."),
+            good.event_id: Handled(Outcome.PROCESSED, "Like processed."),
             refused.event_id: PermanentError("unknown mysfit"),
             flaky.event_id: TransientError("monolith down"),
         }
@@ -354,7 +355,7 @@ def test_a_batch_handler_gets_the_valid_events_in_one_call_and_each_message_is_s
 
 
 def test_a_batch_handler_that_fails_as_a_whole_retries_every_message() -> None:
-    def down(events: list[Event]) -> dict[str, Outcome | Exception]:
+    def down(events: list[Event]) -> dict[str, Handled | Exception]:
         raise TransientError("monolith down")
 
     messages = [sqs_message(LikeRequested(mysfit_id="m1")) for _ in range(3)]
@@ -388,7 +389,7 @@ def test_an_extension_in_flight_never_lands_after_the_back_off() -> None:
     message = sqs_message(LikeRequested(mysfit_id="m1"))
     sqs = SlowHeartbeatSqs([[message]], heartbeat_visibility=30)
 
-    def fails_during_the_extension(event: Event) -> Outcome:
+    def fails_during_the_extension(event: Event) -> Handled:
         assert sqs.heartbeat_calls.wait(5)
         raise TransientError("the monolith is down")
 
@@ -418,7 +419,7 @@ def test_a_visibility_change_the_queue_refuses_is_logged(caplog: pytest.LogCaptu
 
     message = sqs_message(LikeRequested(mysfit_id="m1"))
 
-    def fails(event: Event) -> Outcome:
+    def fails(event: Event) -> Handled:
         raise TransientError("down")
 
     consumer(RefusingSqs([[message]]), fails).poll_once()
@@ -503,10 +504,10 @@ def test_a_secret_refused_while_running_stops_receiving_until_it_is_authorised_a
     started = threading.Event()
     health = tmp_path / "health"
 
-    def fulfil(event: Event) -> Outcome:
+    def fulfil(event: Event) -> Handled:
         if not rotated.is_set():
             raise NotAuthorised("the monolith answered 401")
-        return Outcome("applied", "Like processed.")
+        return Handled(Outcome.PROCESSED, "Like processed.")
 
     def authorised() -> bool:
         first_probe = not started.is_set()
@@ -557,11 +558,11 @@ def test_a_busy_item_is_retried_while_its_message_is_held_and_spends_no_receive(
     sqs = FakeSqs([[busy_message, {"MessageId": "p", "ReceiptHandle": "rh-p", "Body": "not json"}]])
     attempts: list[str] = []
 
-    def fulfil(event: Event) -> Outcome:
+    def fulfil(event: Event) -> Handled:
         attempts.append(event.mysfit_id)
         if len(attempts) <= 2:
             raise Busy("the mysfit's item was busy; nothing was written")
-        return Outcome("applied", "Like processed.")
+        return Handled(Outcome.PROCESSED, "Like processed.")
 
     loop = consumer(sqs, fulfil, busy_pause_seconds=0.01)
 
@@ -578,7 +579,7 @@ def test_an_item_busy_for_longer_than_the_worker_retries_is_backed_off_as_transi
     message = sqs_message(LikeRequested(mysfit_id="hot"))
     sqs = FakeSqs([[message]])
 
-    def fulfil(event: Event) -> Outcome:
+    def fulfil(event: Event) -> Handled:
         raise Busy("still busy")
 
     consumer(sqs, fulfil, busy_pause_seconds=0.01, busy_retry_seconds=0.1).poll_once()
@@ -628,14 +629,14 @@ def test_under_a_backlog_receives_overlap_the_handling_and_the_next_call_gets_al
     sizes: list[int] = []
     first_call = threading.Event()
 
-    def handle(events: list[Event]) -> dict[str, Outcome | Exception]:
+    def handle(events: list[Event]) -> dict[str, Handled | Exception]:
         sizes.append(len(events))
         if not first_call.is_set():
             first_call.set()
             wait_until(lambda: not sqs.batches)  # the prefetch takes the rest meanwhile
         if sum(sizes) == 41:
             loop.stop()
-        return {event.event_id: Outcome("applied", "ok") for event in events}
+        return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
     loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
     runner = threading.Thread(target=loop.run)
@@ -654,10 +655,10 @@ def test_a_receive_that_is_not_full_is_handled_at_once_without_a_prefetch() -> N
     sqs = BacklogSqs([[sqs_message(LikeRequested(mysfit_id="alone"))]])
     sizes: list[int] = []
 
-    def handle(events: list[Event]) -> dict[str, Outcome | Exception]:
+    def handle(events: list[Event]) -> dict[str, Handled | Exception]:
         sizes.append(len(events))
         loop.stop()
-        return {event.event_id: Outcome("applied", "ok") for event in events}
+        return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
     loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
     runner = threading.Thread(target=loop.run)
@@ -673,10 +674,10 @@ def test_what_the_prefetch_gathered_goes_back_unstarted_at_a_stop() -> None:
     batches = full_batches(3)
     sqs = BacklogSqs(batches)
 
-    def handle(events: list[Event]) -> dict[str, Outcome | Exception]:
+    def handle(events: list[Event]) -> dict[str, Handled | Exception]:
         wait_until(lambda: not sqs.batches)
         loop.stop()
-        return {event.event_id: Outcome("applied", "ok") for event in events}
+        return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
     loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
     runner = threading.Thread(target=loop.run)

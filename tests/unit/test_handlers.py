@@ -8,12 +8,13 @@ import pytest
 from adopt_worker.handler import AdoptionHandler
 from like_worker.handler import LikeHandler
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
-from mysfits_common.handlers import Outcome, PermanentError, TransientError
+from mysfits_common.handlers import Handled, PermanentError, TransientError
+from mysfits_common.outcomes import Outcome
 from tests.fakes import FakeMonolith, first_mysfit
 
 
-def like_one(handler: LikeHandler, event: Event) -> Outcome:
-    """The like handler's outcome for a batch of one event; its failure raised."""
+def like_one(handler: LikeHandler, event: Event) -> Handled:
+    """What the like handler did for a batch of one event; its failure raised."""
     result = handler([event])[event.event_id]
     if isinstance(result, Exception):
         raise result
@@ -28,10 +29,10 @@ def monolith() -> FakeMonolith:
 def test_a_like_is_fulfilled_and_logged_as_processed(monolith: FakeMonolith) -> None:
     mysfit = first_mysfit(monolith.repository)
 
-    outcome = like_one(LikeHandler(monolith), LikeRequested(mysfit_id=mysfit.mysfit_id))
+    handled = like_one(LikeHandler(monolith), LikeRequested(mysfit_id=mysfit.mysfit_id))
 
-    assert outcome.message == "Like processed."
-    assert outcome.status == "applied"
+    assert handled.message == "Like processed."
+    assert handled.outcome is Outcome.PROCESSED
     assert monolith.repository.mysfits[mysfit.mysfit_id].likes == 1
 
 
@@ -41,9 +42,9 @@ def test_the_same_like_delivered_twice_counts_once(monolith: FakeMonolith) -> No
     handler = LikeHandler(monolith)
 
     like_one(handler, event)
-    outcome = like_one(handler, event)
+    handled = like_one(handler, event)
 
-    assert outcome.status == "duplicate"
+    assert handled.outcome is Outcome.DUPLICATE
     assert monolith.repository.mysfits[mysfit.mysfit_id].likes == 1
 
 
@@ -79,8 +80,8 @@ def test_of_two_adoptions_the_first_wins_and_the_second_is_rejected(monolith: Fa
     first, second = AdoptionRequested(mysfit_id=mysfit.mysfit_id), AdoptionRequested(mysfit_id=mysfit.mysfit_id)
 
     assert handler(first).message == "Adoption processed."
-    assert handler(second).status == "rejected"
-    assert handler(first).status == "duplicate"  # the winner redelivered is still the winner
+    assert handler(second).outcome is Outcome.REJECTED
+    assert handler(first).outcome is Outcome.DUPLICATE  # the winner redelivered is still the winner
     assert monolith.repository.mysfits[mysfit.mysfit_id].adopted
 
 
@@ -97,7 +98,7 @@ def test_a_batch_of_likes_goes_to_the_monolith_in_one_call(monolith: FakeMonolit
     results = LikeHandler(monolith)([*events, ghost])
 
     outcomes = [results[e.event_id] for e in events]
-    assert all(isinstance(o, Outcome) and o.message == "Like processed." for o in outcomes)
+    assert all(isinstance(o, Handled) and o.message == "Like processed." for o in outcomes)
     assert isinstance(results[ghost.event_id], PermanentError)
     assert [action for action, _ in monolith.fulfilled] == ["likes"] * len(events)
     assert all(monolith.repository.mysfits[m.mysfit_id].likes == 3 for m in mysfits)
@@ -114,7 +115,7 @@ def test_a_corrupt_mysfit_fails_only_its_own_likes_and_they_go_to_the_dlq(monoli
     results = LikeHandler(monolith)([bad[0], *good, bad[1]])
 
     # THEN the healthy likes are processed; the corrupt ones are permanent failures (DLQ, no pause)
-    assert all(isinstance(results[e.event_id], Outcome) for e in good)
+    assert all(isinstance(results[e.event_id], Handled) for e in good)
     assert all(isinstance(results[e.event_id], PermanentError) for e in bad)
     assert (monolith.repository.mysfits[healthy].likes, monolith.repository.mysfits[corrupt].likes) == (4, 0)
 
@@ -131,12 +132,12 @@ def test_a_busy_item_leaves_its_like_to_be_delivered_again(monolith: FakeMonolit
 
     # THEN that like is transient (it stays in the queue) and its neighbour counts
     assert isinstance(results[like.event_id], TransientError)
-    assert isinstance(results[neighbour.event_id], Outcome)
+    assert isinstance(results[neighbour.event_id], Handled)
     assert monolith.repository.mysfits[busy].likes == 0
 
     # WHEN the item is free again and the like is delivered again, THEN it counts, once
     monolith.repository.busy.clear()
-    assert like_one(handler, like).status == "applied"
+    assert like_one(handler, like).outcome is Outcome.PROCESSED
     assert monolith.repository.mysfits[busy].likes == 1
 
 
@@ -149,7 +150,7 @@ def test_a_busy_item_leaves_an_adoption_to_be_delivered_again(monolith: FakeMono
         AdoptionHandler(monolith)(event)
     monolith.repository.busy.clear()
 
-    assert AdoptionHandler(monolith)(event).status == "applied"
+    assert AdoptionHandler(monolith)(event).outcome is Outcome.PROCESSED
 
 
 def test_while_dynamodb_is_down_a_batch_of_likes_is_transient_as_a_whole(monolith: FakeMonolith) -> None:
@@ -185,7 +186,7 @@ class HttpFailuresMonolith(FakeMonolith):
             raise TransientError("GET /mysfits/… failed after 3 attempts: HTTP 500")
         return super().get_mysfit(mysfit_id)
 
-    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, str]:
+    def fulfil_likes(self, events: Sequence[Event]) -> dict[str, Outcome | Exception]:
         self.batches.append(len(events))
         if self.refused & {event.event_id for event in events}:
             raise PermanentError("monolith answered 400: invalid_batch")
@@ -198,7 +199,7 @@ def test_a_mysfit_that_cannot_be_looked_up_fails_only_its_own_likes() -> None:
 
     results = LikeHandler(monolith)([unreadable, good])
 
-    assert isinstance(results[good.event_id], Outcome)
+    assert isinstance(results[good.event_id], Handled)
     assert isinstance(results[unreadable.event_id], TransientError)
 
 
@@ -213,6 +214,6 @@ def test_a_batch_the_monolith_refuses_is_handed_over_one_event_at_a_time() -> No
 
     # THEN only that event fails; the others are counted, each once
     assert isinstance(results[events[2].event_id], PermanentError)
-    assert all(isinstance(results[e.event_id], Outcome) for i, e in enumerate(events) if i != 2)
+    assert all(isinstance(results[e.event_id], Handled) for i, e in enumerate(events) if i != 2)
     assert monolith.repository.mysfits[monolith.healthy].likes == 4
     assert monolith.batches == [5, 1, 1, 1, 1, 1]

@@ -17,9 +17,10 @@ from monolith.config import Settings
 from monolith.service import MysfitsService
 from mysfits_common.consumer import Consumer, ConsumerSettings
 from mysfits_common.events import AdoptionRequested, Event, LikeRequested
-from mysfits_common.handlers import EachEvent, Outcome, PermanentError, TransientError
+from mysfits_common.handlers import EachEvent, Handled, PermanentError, TransientError
 from mysfits_common.logs import JsonFormatter
-from mysfits_common.metrics import COUNTS, WorkerStatus, read_status_files
+from mysfits_common.metrics import COUNTS, WorkerMetrics, read_status_files
+from mysfits_common.outcomes import Outcome
 from tests.factories import sqs_message
 from tests.fakes import FakeRepository, FakeSqs, RecordingPublisher
 
@@ -59,14 +60,14 @@ def assert_valid_emf(document: dict[str, Any]) -> None:
         assert metric["Unit"] in ("Count", "Milliseconds")
 
 
-def _consumer(sqs: FakeSqs, handler: Any, status: WorkerStatus) -> Consumer:
+def _consumer(sqs: FakeSqs, handler: Any, metrics: WorkerMetrics) -> Consumer:
     stopping = threading.Event()
     return Consumer(
         sqs,
         ConsumerSettings(queue_url="http://queue"),
         EachEvent(handler, 4, stopping),
         stopping=stopping,
-        metrics=status,
+        metrics=metrics,
     )
 
 
@@ -74,19 +75,19 @@ def test_a_worker_writes_one_emf_line_per_batch_counting_each_event_once(
     log_lines: Callable[[], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     # GIVEN a batch of 7: 3 counted, 1 duplicate, 1 rejected, 1 poison, 1 that fails transiently
-    fates = ["applied"] * 3 + ["duplicate", "rejected", "transient"]
+    fates = [Outcome.PROCESSED] * 3 + [Outcome.DUPLICATE, Outcome.REJECTED, "transient"]
     events = [LikeRequested(mysfit_id=f"m{index}") for index in range(len(fates))]
     fate_of = {event.event_id: fate for event, fate in zip(events, fates, strict=True)}
 
-    def handler(event: Event) -> Outcome:
+    def handler(event: Event) -> Handled:
         fate = fate_of[event.event_id]
         if fate == "transient":
             raise TransientError("monolith down")
-        return Outcome(fate, "Like processed.")
+        return Handled(Outcome(fate), "Like processed.")
 
     sqs = FakeSqs([[*map(sqs_message, events), sqs_message("not json")], [sqs_message(events[0])]])
-    status = WorkerStatus("like_worker", "LikeRequested", str(tmp_path / "like_worker.json"))
-    consumer = _consumer(sqs, handler, status)
+    metrics = WorkerMetrics("like_worker", "LikeRequested", str(tmp_path / "like_worker.json"))
+    consumer = _consumer(sqs, handler, metrics)
 
     # WHEN two receives are handled
     consumer.poll_once()
@@ -118,11 +119,11 @@ def test_a_worker_writes_one_emf_line_per_batch_counting_each_event_once(
 def test_an_empty_receive_writes_no_line_but_records_the_poll(
     log_lines: Callable[[], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
-    status = WorkerStatus("adopt_worker", "AdoptionRequested", str(tmp_path / "adopt_worker.json"))
-    consumer = _consumer(FakeSqs([]), lambda event: Outcome("applied", "Adoption processed."), status)
+    metrics = WorkerMetrics("adopt_worker", "AdoptionRequested", str(tmp_path / "adopt_worker.json"))
+    consumer = _consumer(FakeSqs([]), lambda event: Handled(Outcome.PROCESSED, "Adoption processed."), metrics)
 
     consumer.poll_once()
-    status.polled()
+    metrics.polled()
 
     assert _emf(log_lines) == []
     assert read_status_files(tmp_path)["adopt_worker"]["lastPollAt"] is not None
@@ -178,8 +179,8 @@ def test_a_broken_status_file_is_left_out(tmp_path: Path) -> None:
 
 
 def test_a_poison_reason_is_kept_for_the_last_hundred_messages() -> None:
-    status = WorkerStatus("like_worker", "LikeRequested")
+    metrics = WorkerMetrics("like_worker", "LikeRequested")
     for index in range(150):
-        status.failed(f"m{index}", PermanentError("unknown mysfit").args[0])
+        metrics.failed(f"m{index}", PermanentError("unknown mysfit").args[0])
 
-    assert len(status.failures) == 100 and "m149" in status.failures and "m0" not in status.failures
+    assert len(metrics.failures) == 100 and "m149" in metrics.failures and "m0" not in metrics.failures

@@ -11,7 +11,7 @@ from monolith.app import create_app
 from monolith.config import Settings
 from monolith.pipeline import PipelineView, QueueUrls
 from monolith.service import MysfitsService
-from mysfits_common.metrics import WorkerStatus
+from mysfits_common.metrics import WorkerMetrics
 from tests.fakes import FakeRepository, FakeSqs, RecordingPublisher
 
 
@@ -43,7 +43,7 @@ def test_it_answers_404_json_unless_configured() -> None:
 def test_it_reports_counts_and_no_message_body(tmp_path: Path) -> None:
     # GIVEN queues with messages, a like worker's status file, and a catalogue with likes
     sqs = FakeSqs(counts={"lq": (3, 2, 0), "ldlq": (1, 0, 0), "aq": (0, 0, 0), "adlq": (0, 0, 0)})
-    worker = WorkerStatus("like_worker", "LikeRequested", str(tmp_path / "like_worker.json"))
+    worker = WorkerMetrics("like_worker", "LikeRequested", str(tmp_path / "like_worker.json"))
     worker.failed("message-1", "unknown mysfit secret-body-text")
     worker.polled()
     repository = FakeRepository()

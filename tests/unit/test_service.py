@@ -8,13 +8,13 @@ from monolith.domain import (
     AlreadyAdopted,
     DependencyUnavailable,
     Filter,
-    FulfilStatus,
     MysfitNotFound,
     UnprocessableEvent,
 )
 from monolith.seed import catalogue
 from monolith.service import MysfitsService
 from mysfits_common.events import AdoptionRequested, LikeRequested
+from mysfits_common.outcomes import Outcome
 from tests.fakes import FakeRepository, RecordingPublisher, first_mysfit
 
 
@@ -101,8 +101,8 @@ def test_a_replayed_like_is_counted_once(service: MysfitsService, repository: Fa
     mysfit = first_mysfit(repository)
     event = LikeRequested(mysfit_id=mysfit.mysfit_id)
 
-    assert service.fulfil_like(event) is FulfilStatus.APPLIED
-    assert service.fulfil_like(event) is FulfilStatus.DUPLICATE
+    assert service.fulfil_like(event) is Outcome.PROCESSED
+    assert service.fulfil_like(event) is Outcome.DUPLICATE
 
     assert repository.mysfits[mysfit.mysfit_id].likes == 1
 
