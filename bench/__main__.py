@@ -20,7 +20,7 @@ Starts the embedded default (emulator counting its requests, monolith, workers) 
 Then it prints the table with the targets. Figures compare only within a run (the machine is
 shared); ``--quick`` runs a small load to keep the harness working (the test suite runs it).
 The exit status is non-zero only if a like was lost or counted twice, or the system failed: then
-one line says why, ``bench failed: <why> (logs: DIR)``, with an exit code as :mod:`deploy.cli` lists them.
+one line says why, ``bench failed: <why> (logs: DIR)``, with an exit code as :mod:`mysfits_common.cli` lists them.
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ from bench.pipeline import (
     table_roles,
 )
 from bench.report import Progress, Results, print_table
-from deploy.cli import CommandError, configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
+from mysfits_common.cli import CommandError, configure_command_logging
 
 STEPS = 11
 

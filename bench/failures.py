@@ -8,9 +8,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from deploy.cli import report_failures
+from deploy.cli import EXPECTED_FAILURES, explain
 from deploy.endpoints import with_emulator_credentials
 from embedded.system import SystemFailed
+from mysfits_common.cli import report_failures
 
 __all__ = ["SYSTEM_FAILURES", "report_benchmark"]
 
@@ -22,4 +23,6 @@ def report_benchmark(tool: str, action: Callable[[], object], logs: Path) -> int
     """Run ``action`` against the emulator (any key does for it: some when the environment has
     none); its exit code, and one line for a failure, with ``logs`` named."""
     os.environ.update(with_emulator_credentials(os.environ))
-    return report_failures(tool, action, also=SYSTEM_FAILURES, note=f"logs: {logs}")
+    return report_failures(
+        tool, action, expected=(*EXPECTED_FAILURES, *SYSTEM_FAILURES), explained=explain, note=f"logs: {logs}"
+    )

@@ -7,7 +7,7 @@ none) and prints, for each: the latency from POST /like to the count showing it 
 the time a burst of concurrent likes takes until all are counted (likes per second). The ratio
 queue/inline is the price of the asynchronous path on this machine, measured side by side. If the
 systems fail, one line says why, ``bench.like_latency failed: <why> (logs: DIR)``, with an exit code
-as :mod:`deploy.cli` lists them.
+as :mod:`mysfits_common.cli` lists them.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 import requests
 
 from bench.failures import report_benchmark
-from deploy.cli import configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
+from mysfits_common.cli import configure_command_logging
 
 
 def _likes(api: str, mysfit_id: str) -> int:

@@ -27,10 +27,11 @@ from botocore.config import Config
 
 from bench.load import LikeLoad
 from bench.procstat import ProcessStat, cpu_between, snapshot
-from deploy.local import Topology
+from deploy.topology import Topology
 from embedded.emulator.request_count import read_counts, reset_counts
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.system import EmbeddedSystem
+from monolith.config import EVENTS_TOPIC_ARN
 
 OBSERVER = "bench-observer"
 POLL_SECONDS = 0.02
@@ -68,7 +69,7 @@ class Observer:
         return sum(int(value) for value in attributes["Attributes"].values())
 
     def like_queue_depth(self) -> int:
-        return self.depth(self.topology.like_queue_url)
+        return self.depth(self.topology.queues["like"].url)
 
     def wait_counted(self, expected: int, on_progress: Callable[[int], None] = lambda _: None) -> float:
         """Until `expected` likes are counted and the like queue is empty; the time the last like was counted."""
@@ -259,7 +260,7 @@ def bare_baseline(system: EmbeddedSystem, mysfit_ids: list[str], threads: int, l
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(gunicorn["workers"]), "--threads",
             str(gunicorn["threads"]), "--bind", f"127.0.0.1:{port}", "bench.bare_app:app"]
-    env = {**system.config.extra_env, **_service_env(system), "EVENTS_TOPIC_ARN": system.topology.events_topic_arn}
+    env = {**system.config.extra_env, **_service_env(system), **EVENTS_TOPIC_ARN.env(system.topology.events_topic_arn)}
     app = ManagedProcess("bare_app", argv, env, log_dir / "bare_app.log").start()
     try:
         url = f"http://127.0.0.1:{port}"
@@ -274,7 +275,7 @@ def bare_baseline(system: EmbeddedSystem, mysfit_ids: list[str], threads: int, l
     finally:
         app.stop(timeout=10)
     consumer = subprocess.run(
-        [sys.executable, "-m", "bench.bare_consumer", system.topology.like_queue_url, str(warm + window.likes)],
+        [sys.executable, "-m", "bench.bare_consumer", system.topology.queues["like"].url, str(warm + window.likes)],
         env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=DRAIN_TIMEOUT_SECONDS,
     )
     drained = json.loads(consumer.stdout.strip().splitlines()[-1])

@@ -8,7 +8,7 @@ it, before the next one starts. Per slice it prints likes per second accepted an
 spent per 1,000 likes and the RSS of each, then the ratio of the last slice to the first and whether the soak
 targets are met. The targets are shown, not enforced: the exit status is non-zero only when a like was lost or
 counted twice, or when the system failed (did not start, or a slice did not drain); then one line says why,
-``bench.soak failed: <why> (logs: DIR)``, with an exit code as :mod:`deploy.cli` lists them.
+``bench.soak failed: <why> (logs: DIR)``, with an exit code as :mod:`mysfits_common.cli` lists them.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import requests
 from bench.failures import report_benchmark
 from bench.load import LikeLoad, Submitted, total_likes, wait_for_total
 from bench.procstat import MB, cpu_between, rss_mb, snapshot
-from deploy.cli import CommandError, configure_command_logging
 from embedded.config import SystemConfig
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem
+from mysfits_common.cli import CommandError, configure_command_logging
 
 logger = logging.getLogger("bench.soak")
 
@@ -180,7 +180,7 @@ def queue_depths(system: EmbeddedSystem) -> tuple[int, int]:
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
         return sum(int(attributes[name]) for name in names)
 
-    return depth(system.topology.like_queue_url), depth(system.topology.like_dlq_url)
+    return depth(system.topology.queues["like"].url), depth(system.topology.queues["like"].dlq_url)
 
 
 def settle(system: EmbeddedSystem, timeout: float) -> tuple[int, int]:
@@ -256,9 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--likes, --slice and --threads must be positive")
     configure_command_logging("bench.soak", timestamps=True)
     logs: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-soak-"))
-    extra_env = {} if args.marker_ttl is None else {"MARKER_TTL_SECONDS": str(args.marker_ttl)}
     config = SystemConfig(api_port=free_port(), emulator_port=free_port(), serve_website=False, log_dir=logs,
-                          extra_env=extra_env)
+                          marker_ttl_seconds=args.marker_ttl)
     logger.info("starting the embedded system (logs: %s)", logs)
 
     def run() -> None:

@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import Any, TextIO, get_args
 
 import boto3
-from botocore.exceptions import BotoCoreError
 
-from deploy.cli import Exit, configure_command_logging, explain, report_failures
+from deploy.cli import EXPECTED_FAILURES, explain
 from deploy.cloudfront import ORIGIN_FACING_PREFIX_LIST, origin_facing_prefix_list_id
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
 from deploy.images import REPO_ROOT, SERVICES, CommandRunner, Images, run_command
@@ -51,6 +50,7 @@ from deploy.stacks import deploy_stack, stack_parameters_now
 from deploy.teardown import Teardown
 from deploy.templates import S3TemplateStore
 from monolith.seed import seed_table
+from mysfits_common.cli import CommandError, Exit, configure_command_logging, report_failures
 
 __all__ = [
     "COMPONENTS",
@@ -327,26 +327,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, session: boto3.session.Session | None = None) -> int:
-    """Exit codes as :mod:`deploy.cli` lists them: 0 done, 1 failed (the message says where), 2 no
-    region, 4 no credentials, 6 teardown not confirmed."""
+    """Exit codes as :mod:`mysfits_common.cli` lists them: 0 done, 1 failed (the message says where),
+    2 no region, 4 no credentials, 6 teardown not confirmed."""
     args = _parser().parse_args(argv)
     tool = f"deploy.aws {args.command}"
     configure_command_logging(tool)
-    try:
-        session = session or boto3.session.Session(profile_name=args.profile, region_name=args.region)
-        require_credentials(session)
-    except (DeployFailure, BotoCoreError) as exc:
-        failure = explain(exc)
-        sys.stderr.write(f"{tool}: {exc}\n")
-        return int(failure.code)
-    options = deploy_options(args)
-    deployer = AwsDeployer.from_session(session, options)
-    if args.command == "teardown" and not args.yes and not _confirmed(args.project, session.region_name):
-        sys.stderr.write(f"{tool}: not confirmed; nothing was deleted\n")
-        return Exit.REFUSED
+    return report_failures(tool, lambda: _run(args, session), expected=EXPECTED_FAILURES, explained=explain)
+
+
+def _run(args: argparse.Namespace, session: boto3.session.Session | None) -> None:
+    session = session or boto3.session.Session(profile_name=args.profile, region_name=args.region)
+    require_credentials(session)
+    deployer = AwsDeployer.from_session(session, deploy_options(args))
     if args.command == "preflight":
-        return report_failures(tool, lambda: _passed(deployer.preflight()))
-    return report_failures(tool, deployer.deploy if args.command == "deploy" else deployer.teardown)
+        _passed(deployer.preflight())
+    elif args.command == "deploy":
+        deployer.deploy()
+    elif args.yes or _confirmed(args.project, session.region_name):
+        deployer.teardown()
+    else:
+        raise CommandError("not confirmed; nothing was deleted", Exit.REFUSED)
 
 
 def _passed(findings: Sequence[Finding]) -> None:

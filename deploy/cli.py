@@ -1,10 +1,12 @@
-"""The deploy tools' failures on top of :mod:`mysfits_common.cli`, the one way every tool reports
-(its exit codes are listed there): a missing stack, a template or parameters CloudFormation would
-refuse, endpoints that split a template, an unavailable store."""
+"""How the deploy tools' failures read, on top of boto3's in :mod:`mysfits_common.cli` (the one way
+every tool reports; its exit codes are listed there): a missing stack, a template or parameters
+CloudFormation would refuse, endpoints that split a template, an unavailable store. A tool that
+deploys or reads stacks passes both to :func:`mysfits_common.cli.report_failures`::
+
+    report_failures(tool, action, expected=deploy.cli.EXPECTED_FAILURES, explained=deploy.cli.explain)
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from deploy.endpoints import MixedEndpoints
 from deploy.errors import DeployFailure, MissingCredentials, MissingRegion
@@ -12,16 +14,9 @@ from deploy.stacks import DeployError, IncompleteStack, MissingStack
 from deploy.templates import TemplateError
 from monolith.domain import DependencyUnavailable
 from mysfits_common import cli
-from mysfits_common.cli import CommandError, Exit, configure_command_logging
+from mysfits_common.cli import CommandError, Exit
 
-__all__ = [
-    "EXPECTED_FAILURES",
-    "CommandError",
-    "Exit",
-    "configure_command_logging",
-    "explain",
-    "report_failures",
-]
+__all__ = ["EXPECTED_FAILURES", "explain"]
 
 #: What a deploy, ops or bench tool reports in one line; anything else is a bug and keeps its traceback.
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
@@ -44,20 +39,12 @@ def explain(error: BaseException) -> CommandError:
         )
     if isinstance(error, IncompleteStack):
         return CommandError(str(error), Exit.MISSING_STACK)
-    if isinstance(error, MissingCredentials):
-        return CommandError(f"no AWS credentials: {error}", Exit.CREDENTIALS)
+    if isinstance(error, MissingCredentials):  # its message says what to set
+        return CommandError(str(error), Exit.CREDENTIALS)
     if isinstance(error, MissingRegion):
-        return CommandError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION", Exit.USAGE)
+        return CommandError(str(error), Exit.USAGE)
     if isinstance(error, MixedEndpoints):
         return CommandError(f"{error} (point them at one with AWS_ENDPOINT_URL_<SERVICE>)", Exit.USAGE)
     if isinstance(error, DeployFailure | DeployError | TemplateError):  # their message says it all
         return CommandError(str(error))
     return cli.explain(error, unavailable=(DependencyUnavailable,))
-
-
-def report_failures(
-    tool: str, action: Callable[[], object], *, also: tuple[type[BaseException], ...] = (), note: str = ""
-) -> int:
-    """:func:`mysfits_common.cli.report_failures` with the deploy tools' failures, and ``also``: what
-    this tool expects besides."""
-    return cli.report_failures(tool, action, expected=(*EXPECTED_FAILURES, *also), explained=explain, note=note)

@@ -1,4 +1,4 @@
-"""The failures the deploy tools expect, reported as one line each (see :mod:`deploy.cli`)."""
+"""The failures the deploy tools expect, reported as one line each (read by :func:`deploy.cli.explain`)."""
 
 from __future__ import annotations
 

@@ -6,73 +6,40 @@ CloudFormation falls short, the embedded emulator itself is fixed (:mod:`embedde
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from deploy.endpoints import Endpoints
 from deploy.indexes import step_through_indexes
 from deploy.stacks import deploy_stack
+from deploy.topology import Topology, data_stack_name, messaging_stack_name, topology_from_outputs
+from monolith.config import ADOPT_MODE, LIKE_MODE, Mode
 from monolith.seed import seed_table
+from mysfits_common.settings import Setting, text, whole_number
+from mysfits_common.worker_settings import WORKER_VISIBILITY_TIMEOUT
 
 __all__ = [
     "DATA_TEMPLATE",
+    "MAX_RECEIVE_COUNT",
     "MESSAGING_TEMPLATE",
+    "PROJECT_NAME",
     "TEMPLATE_DIR",
-    "Topology",
-    "data_stack_name",
-    "deploy_and_seed",
     "deploy_local_topology",
-    "messaging_stack_name",
-    "topology_from_outputs",
+    "seed_topology",
 ]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "infra" / "cloudformation"
 DATA_TEMPLATE = TEMPLATE_DIR / "data.yaml"
 MESSAGING_TEMPLATE = TEMPLATE_DIR / "messaging.yaml"
 
+# The local deploy's own variables (the runner's and LocalStack's hook); the queues' visibility
+# timeout and the switch's initial modes are the worker's and the monolith's variables.
+PROJECT_NAME = Setting("PROJECT_NAME", "mysfits", text)
+MAX_RECEIVE_COUNT = Setting("MAX_RECEIVE_COUNT", 5, whole_number)
+
 # Emulators finish stack operations in well under a second; AWS's waiters default to 30 s polls.
 _LOCAL_POLL_DELAY = 1.0
 _LOCAL_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class Topology:
-    """Names and addresses of the deployed data and messaging resources."""
-
-    mysfits_table: str
-    processed_events_table: str
-    events_topic_arn: str
-    like_queue_url: str
-    like_dlq_url: str
-    adoption_queue_url: str
-    adoption_dlq_url: str
-    like_mode_parameter: str = ""
-    adopt_mode_parameter: str = ""
-
-
-def topology_from_outputs(outputs: Mapping[str, str]) -> Topology:
-    """The topology named by the outputs of the data and messaging stacks, merged."""
-    return Topology(
-        mysfits_table=outputs["MysfitsTableName"],
-        processed_events_table=outputs["ProcessedEventsTableName"],
-        events_topic_arn=outputs["EventsTopicArn"],
-        like_queue_url=outputs["LikeQueueUrl"],
-        like_dlq_url=outputs["LikeDeadLetterQueueUrl"],
-        adoption_queue_url=outputs["AdoptionQueueUrl"],
-        adoption_dlq_url=outputs["AdoptionDeadLetterQueueUrl"],
-        like_mode_parameter=outputs["LikeModeParameterName"],
-        adopt_mode_parameter=outputs["AdoptModeParameterName"],
-    )
-
-
-def data_stack_name(project: str) -> str:
-    return f"{project}-data"
-
-
-def messaging_stack_name(project: str) -> str:
-    return f"{project}-messaging"
 
 
 def _as_endpoints(endpoints: Endpoints | str | None) -> Endpoints:
@@ -84,11 +51,11 @@ def _as_endpoints(endpoints: Endpoints | str | None) -> Endpoints:
 
 def deploy_local_topology(
     endpoints: Endpoints | str | None = None,
-    project: str = "mysfits",
-    max_receive_count: int = 5,
-    visibility_timeout: int = 30,
-    like_mode: str = "queue",
-    adopt_mode: str = "queue",
+    project: str = PROJECT_NAME.default,
+    max_receive_count: int = MAX_RECEIVE_COUNT.default,
+    visibility_timeout: int = WORKER_VISIBILITY_TIMEOUT.default,
+    like_mode: Mode = LIKE_MODE.default,
+    adopt_mode: Mode = ADOPT_MODE.default,
 ) -> Topology:
     """Deploy ``data.yaml`` as ``{project}-data`` and ``messaging.yaml`` as ``{project}-messaging``
     and return the topology.
@@ -129,17 +96,8 @@ def deploy_local_topology(
     return topology_from_outputs(outputs)
 
 
-def deploy_and_seed(
-    endpoints: Endpoints | str | None = None,
-    project: str = "mysfits",
-    max_receive_count: int = 5,
-    visibility_timeout: int = 30,
-    like_mode: str = "queue",
-    adopt_mode: str = "queue",
-) -> tuple[Topology, int]:
-    """Deploy the topology (:func:`deploy_local_topology`), then add the catalogue's missing mysfits
-    to the table, where DynamoDB's endpoint points; return the topology and how many were added."""
-    endpoints = _as_endpoints(endpoints)
-    topology = deploy_local_topology(endpoints, project, max_receive_count, visibility_timeout, like_mode, adopt_mode)
-    inserted = seed_table(endpoints.client("dynamodb"), topology.mysfits_table, topology.processed_events_table)
-    return topology, inserted
+def seed_topology(endpoints: Endpoints | str | None, topology: Topology) -> int:
+    """Add the catalogue's missing mysfits to the topology's table, where DynamoDB's endpoint points;
+    return how many were added."""
+    dynamodb = _as_endpoints(endpoints).client("dynamodb")
+    return seed_table(dynamodb, topology.mysfits_table, topology.processed_events_table)

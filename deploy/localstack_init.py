@@ -3,7 +3,8 @@
 ``localstack/init/ready.d/10-deploy-mysfits.sh`` runs ``python -m deploy.localstack_init`` inside
 the LocalStack container; it works against any endpoint (the tests run it against moto).
 Settings: ``PROJECT_NAME`` (``mysfits``), ``MAX_RECEIVE_COUNT`` (5), ``WORKER_VISIBILITY_TIMEOUT``
-(30); endpoints (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``), region and credentials from
+(30), ``LIKE_MODE`` and ``ADOPT_MODE`` (``queue``), as the runner reads them; endpoints
+(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``), region and credentials from
 boto3's standard configuration. A setting that cannot be used is one line and exit code 2.
 """
 
@@ -13,10 +14,12 @@ import logging
 import os
 from collections.abc import Mapping
 
-from deploy.cli import configure_command_logging, report_failures
+from deploy.cli import EXPECTED_FAILURES, explain
 from deploy.endpoints import Endpoints
-from deploy.local import deploy_and_seed
-from mysfits_common.settings import whole_number
+from deploy.local import MAX_RECEIVE_COUNT, PROJECT_NAME, deploy_local_topology, seed_topology
+from monolith.config import ADOPT_MODE, LIKE_MODE
+from mysfits_common.cli import configure_command_logging, report_failures
+from mysfits_common.worker_settings import WORKER_VISIBILITY_TIMEOUT
 
 __all__ = ["main"]
 
@@ -28,17 +31,19 @@ def main(env: Mapping[str, str] = os.environ) -> int:
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
 
     def deploy() -> None:
-        topology, inserted = deploy_and_seed(
-            Endpoints(env, region),
-            project=env.get("PROJECT_NAME", "mysfits"),
-            max_receive_count=whole_number(env, "MAX_RECEIVE_COUNT", 5),
-            visibility_timeout=whole_number(env, "WORKER_VISIBILITY_TIMEOUT", 30),
-            like_mode=env.get("LIKE_MODE", "queue"),
-            adopt_mode=env.get("ADOPT_MODE", "queue"),
+        endpoints = Endpoints(env, region)
+        topology = deploy_local_topology(
+            endpoints,
+            project=PROJECT_NAME.read(env),
+            max_receive_count=MAX_RECEIVE_COUNT.read(env),
+            visibility_timeout=WORKER_VISIBILITY_TIMEOUT.read(env),
+            like_mode=LIKE_MODE.read(env),
+            adopt_mode=ADOPT_MODE.read(env),
         )
+        inserted = seed_topology(endpoints, topology)
         logger.info("deployed %s; topic %s; seeded %d", topology.mysfits_table, topology.events_topic_arn, inserted)
 
-    return report_failures("mysfits-init", deploy)
+    return report_failures("mysfits-init", deploy, expected=EXPECTED_FAILURES, explained=explain)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from deploy.rules import broken_rules
 from deploy.templates import fits_template_body, load_template_text, parameter_values, template_body, template_text
 
 __all__ = [
@@ -261,7 +260,7 @@ def deploy_stack(
     if keep_previous:
         problems = check_parameters(template, explicit, kept=declared)
     else:
-        problems = check_parameters(template, explicit) or broken_rules(template, explicit)
+        problems = check_parameters(template, explicit)
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
 
@@ -275,7 +274,7 @@ def deploy_stack(
     previous = _parameters_of(stack) if stack is not None and keep_previous else {}
     kept = [name for name in declared if name in previous and name not in explicit]
     values = {**parameter_values(template, explicit), **{name: previous[name] for name in kept}}
-    problems = check_parameters(template, values) or broken_rules(template, values)
+    problems = check_parameters(template, values)
     if problems:
         raise DeployError(stack_name, "invalid parameters", problems)
     if stack is not None and announce is not None:

@@ -11,10 +11,14 @@ import time
 from pathlib import Path
 
 from deploy.endpoints import Endpoints, with_emulator_credentials
-from deploy.local import Topology, deploy_and_seed
+from deploy.local import deploy_local_topology, seed_topology
+from deploy.topology import Topology
 from embedded.config import SystemConfig
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from embedded.website import WebsiteServer
+from monolith import config as monolith
+from mysfits_common import worker_settings
+from mysfits_common.settings import FULFIL_SECRET
 
 logger = logging.getLogger(__name__)
 WORKERS = ("like_worker", "adopt_worker")
@@ -138,14 +142,16 @@ class EmbeddedSystem:
         endpoint is this system's (its emulator or ``AWS_ENDPOINT_URL``), and ``AWS_ENDPOINT_URL_<SERVICE>``
         moves one service elsewhere, for the runner as for the monolith and the workers.
         """
-        self.topology, inserted = deploy_and_seed(
-            Endpoints(self._aws_env(), self.config.region),
+        endpoints = Endpoints(self._aws_env(), self.config.region)
+        self.topology = deploy_local_topology(
+            endpoints,
             project=self.config.project,
             max_receive_count=self.config.max_receive_count,
             visibility_timeout=self.config.visibility_timeout,
             like_mode=self.config.like_mode,
             adopt_mode=self.config.adopt_mode,
         )
+        inserted = seed_topology(endpoints, self.topology)
         logger.info("Seeded %d mysfits", inserted)
         return self.topology
 
@@ -156,9 +162,9 @@ class EmbeddedSystem:
         argv = [sys.executable, "-m", "gunicorn", "-c", "monolith/gunicorn.conf.py", "monolith.wsgi:app"]
         env = {
             **self._service_env(),
-            "HOST": "127.0.0.1",
+            "HOST": "127.0.0.1",  # gunicorn.conf.py's
             "PORT": str(self.config.api_port),
-            "INTERNAL_PORT": str(self.internal_port),
+            **monolith.INTERNAL_PORT.env(self.internal_port),
         }
         self.monolith = ManagedProcess("monolith", argv, env, self._log_path("monolith")).start()
         wait_until(self._monolith_ready, 60, f"the monolith at {self.api_url}/health")
@@ -169,14 +175,14 @@ class EmbeddedSystem:
         assert self.topology is not None
         if name in self.workers:
             self.workers[name].stop()
-        queue_url = self.topology.like_queue_url if name == "like_worker" else self.topology.adoption_queue_url
+        (queue_url,) = (queue.url for queue in self.topology.queues.values() if queue.worker == name)
         env = {
             **self._service_env(),
-            "QUEUE_URL": queue_url,
-            "MONOLITH_URL": self.internal_url,
-            "WORKER_WAIT_SECONDS": str(self.config.worker_wait_seconds),
-            "WORKER_VISIBILITY_TIMEOUT": str(self.config.visibility_timeout),
-            "WORKER_STATUS_FILE": str(self.status_dir / f"{name}.json"),
+            **worker_settings.QUEUE_URL.env(queue_url),
+            **worker_settings.MONOLITH_URL.env(self.internal_url),
+            **worker_settings.WORKER_WAIT_SECONDS.env(self.config.worker_wait_seconds),
+            **worker_settings.WORKER_VISIBILITY_TIMEOUT.env(self.config.visibility_timeout),
+            **worker_settings.WORKER_STATUS_FILE.env(str(self.status_dir / f"{name}.json")),
         }
         worker = ManagedProcess(name, [sys.executable, "-m", name], env, self._log_path(name))
         with self._workers_lock:
@@ -218,28 +224,33 @@ class EmbeddedSystem:
         return {**self._base_env(), "AWS_ENDPOINT_URL": self.endpoint_url}
 
     def _service_env(self) -> dict[str, str]:
+        """The settings the monolith and the workers share, each handed on through its definition."""
         assert self.topology is not None
-        return {
-            **self._aws_env(),
-            "MYSFITS_TABLE": self.topology.mysfits_table,
-            "PROCESSED_EVENTS_TABLE": self.topology.processed_events_table,
-            "EVENTS_TOPIC_ARN": self.topology.events_topic_arn,
-            "LIKE_MODE": self.config.like_mode,
-            "ADOPT_MODE": self.config.adopt_mode,
-            "LIKE_MODE_PARAMETER": self.topology.like_mode_parameter,
-            "ADOPT_MODE_PARAMETER": self.topology.adopt_mode_parameter,
-            "SWITCH_CACHE_SECONDS": str(self.config.switch_cache_seconds),
-            "PIPELINE_VIEW": "1" if self.config.pipeline_view else "0",
-            "LIKE_QUEUE_URL": self.topology.like_queue_url,
-            "LIKE_DLQ_URL": self.topology.like_dlq_url,
-            "ADOPTION_QUEUE_URL": self.topology.adoption_queue_url,
-            "ADOPTION_DLQ_URL": self.topology.adoption_dlq_url,
-            "WORKER_STATUS_DIR": str(self.status_dir),
-            "FULFIL_SECRET": self.config.fulfil_secret,
-            "CORS_ALLOWED_ORIGINS": self._cors_allowed_origins(),
-            **self._marker_ttl_env(),
-            **self.config.extra_env,
-        }
+        topology, config = self.topology, self.config
+        like, adoption = topology.queues["like"], topology.queues["adoption"]
+        settings = (
+            monolith.MYSFITS_TABLE.env(topology.mysfits_table),
+            monolith.PROCESSED_EVENTS_TABLE.env(topology.processed_events_table),
+            monolith.EVENTS_TOPIC_ARN.env(topology.events_topic_arn),
+            monolith.LIKE_MODE.env(config.like_mode),
+            monolith.ADOPT_MODE.env(config.adopt_mode),
+            monolith.LIKE_MODE_PARAMETER.env(topology.mode_parameters["like"]),
+            monolith.ADOPT_MODE_PARAMETER.env(topology.mode_parameters["adopt"]),
+            monolith.SWITCH_CACHE_SECONDS.env(config.switch_cache_seconds),
+            monolith.PIPELINE_VIEW.env(config.pipeline_view),
+            monolith.LIKE_QUEUE_URL.env(like.url),
+            monolith.LIKE_DLQ_URL.env(like.dlq_url),
+            monolith.ADOPTION_QUEUE_URL.env(adoption.url),
+            monolith.ADOPTION_DLQ_URL.env(adoption.dlq_url),
+            monolith.WORKER_STATUS_DIR.env(str(self.status_dir)),
+            FULFIL_SECRET.env(config.fulfil_secret),
+            monolith.CORS_ALLOWED_ORIGINS.env(self._cors_allowed_origins()),
+            self._marker_ttl_env(),
+        )
+        env = self._aws_env()
+        for setting in settings:
+            env.update(setting)
+        return {**env, **config.extra_env}
 
     @property
     def status_dir(self) -> Path:
@@ -247,15 +258,15 @@ class EmbeddedSystem:
         return self.config.status_dir if self.config.status_dir.is_absolute() else _REPO_ROOT / self.config.status_dir
 
     def _marker_ttl_env(self) -> dict[str, str]:
-        ttl = self.config.marker_ttl_seconds
-        return {} if ttl is None else {"MARKER_TTL_SECONDS": str(ttl)}
+        """None: none, so that the monolith keeps its own default."""
+        return monolith.MARKER_TTL_SECONDS.env(self.config.marker_ttl_seconds)
 
-    def _cors_allowed_origins(self) -> str:
+    def _cors_allowed_origins(self) -> tuple[str, ...]:
         """The configured origins, plus this system's own website so that it works without configuration."""
-        origins = [origin.strip() for origin in self.config.cors_allowed_origins.split(",") if origin.strip()]
+        origins = list(self.config.cors_allowed_origins)
         if self.website is not None:
             origins += [origin for origin in self.website.origins if origin not in origins]
-        return ",".join(origins)
+        return tuple(origins)
 
     def _log_path(self, name: str, force: bool = False) -> Path | None:
         if self.config.log_dir is not None:

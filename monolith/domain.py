@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -63,3 +64,12 @@ class DependencyUnavailable(Exception):
 class ItemBusy(DependencyUnavailable):
     """The mysfit's item stayed busy (conflicting transactions, throttling) for as long as the caller's
     budget allowed retrying it: nothing was written, and a retry soon is likely to succeed."""
+
+
+def catalogue_totals(mysfits: Sequence[Mysfit]) -> dict[str, int]:
+    """The catalogue in three numbers, as the pipeline view and ``ops status`` show it."""
+    return {
+        "mysfits": len(mysfits),
+        "likes": sum(mysfit.likes for mysfit in mysfits),
+        "adopted": sum(1 for mysfit in mysfits if mysfit.adopted),
+    }

@@ -9,6 +9,7 @@ from typing import Any
 # builds its own app and clients in monolith.wsgi. (So a SIGHUP reload restarts the workers on the
 # code the master imported: deploy new code with a new process, as a new task does.)
 from monolith.app import AWS_SERVICES, close_app
+from monolith.config import INTERNAL_PORT
 from mysfits_common import aws
 from mysfits_common.settings import whole_number
 
@@ -18,7 +19,7 @@ aws.preload(*AWS_SERVICES)
 
 # The public port, and the internal routes' own (INTERNAL_PORT: monolith.app serves them there only).
 _host = os.environ.get("HOST", "0.0.0.0")
-bind = [f"{_host}:{port}" for port in (os.environ.get("PORT", "8080"), os.environ.get("INTERNAL_PORT")) if port]
+bind = [f"{_host}:{port}" for port in (os.environ.get("PORT", "8080"), INTERNAL_PORT.read(os.environ)) if port]
 workers = whole_number(os.environ, "WEB_CONCURRENCY", 2)
 # Requests a process serves at once: the publish batcher can only share a PublishBatch among those, so
 # at least ten (SNS's batch size); the threads mostly wait on SNS and DynamoDB, not on the CPU.

@@ -20,10 +20,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Blueprint, Response, current_app, jsonify
 
-from monolith.domain import DependencyUnavailable
+from monolith.domain import DependencyUnavailable, catalogue_totals
 from monolith.errors import ApiError
 from monolith.service import MysfitsService
-from mysfits_common.metrics import QUEUE_COUNTS, WORKER_OF_QUEUE, queue_counts, read_status_files, seconds_since_poll
+from mysfits_common.metrics import QUEUE_COUNTS, WORKER_OF_QUEUE, queue_counts, read_status_files, worker_summary
 
 bp = Blueprint("pipeline", __name__)
 
@@ -68,17 +68,12 @@ class PipelineView:
             }
         except (BotoCoreError, ClientError) as error:
             raise DependencyUnavailable(f"SQS: {error}") from error
-        mysfits = self._service.list_mysfits()
         return {
             "generatedAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "modes": self._service.modes(),
             "queues": queues,
             "workers": self._workers(),
-            "totals": {
-                "mysfits": len(mysfits),
-                "likes": sum(mysfit.likes for mysfit in mysfits),
-                "adopted": sum(1 for mysfit in mysfits if mysfit.adopted),
-            },
+            "totals": catalogue_totals(self._service.list_mysfits()),
         }
 
     def _counts(self, url: str) -> dict[str, int]:
@@ -88,18 +83,8 @@ class PipelineView:
         """Each worker's totals and last poll; None where no status file says (AWS: see CloudWatch)."""
         files = read_status_files(self._status_dir) if self._status_dir else {}
         now = time.time()
-        workers: dict[str, dict[str, Any] | None] = {}
-        for name in self._queues:
-            status = files.get(WORKER_OF_QUEUE.get(name, name))
-            if status is None:
-                workers[name] = None
-                continue
-            workers[name] = {
-                "service": status["service"],
-                "lastPollSecondsAgo": seconds_since_poll(status, now),
-                "counts": status["counts"],
-            }
-        return workers
+        statuses = {name: files.get(WORKER_OF_QUEUE.get(name, name)) for name in self._queues}
+        return {name: None if status is None else worker_summary(status, now) for name, status in statuses.items()}
 
 
 @bp.get("/pipeline")

@@ -15,13 +15,16 @@ rely on; anything else is a bug and keeps its traceback:
 6   refused (not confirmed, or a guarded action on a target it protects)
 ==  =====================================================================
 
-This module knows boto3's failures and settings; :mod:`deploy.cli` adds the deploy tools' own. It
-lives here so that an image without ``deploy/`` (the monolith's, which can run the seed) has it.
+This module knows boto3's failures and settings; :mod:`deploy.cli` says how the deploy tools' own
+failures read, for the tools that deploy or read stacks (``deploy``, ``ops``, ``bench``) to pass to
+:func:`report_failures`. It lives here so that an image without ``deploy/`` (the monolith's, which
+can run the seed) has it.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -153,14 +156,20 @@ def report_failures(
     expected: tuple[type[BaseException], ...] = EXPECTED_FAILURES,
     explained: Callable[[BaseException], CommandError] = explain,
     note: str = "",
+    as_json: bool = False,
 ) -> int:
     """Run ``action``: exit code 0 when it returns; an ``expected`` failure becomes one line on stderr,
     ``<tool> failed: <why>`` (``explained``), with `` (<note>)`` after it when given (where to look
-    next: a log directory), and its exit code."""
+    next: a log directory), and its exit code. ``as_json``: the line is
+    ``{"error": {"code": <exit code's name>, "message": <why>}}``, for a script."""
     try:
         action()
     except expected as error:
         failure = explained(error)
-        sys.stderr.write(f"{tool} failed: {failure}{f' ({note})' if note else ''}\n")
+        if as_json:
+            line = json.dumps({"error": {"code": failure.code.name.lower(), "message": str(failure)}})
+        else:
+            line = f"{tool} failed: {failure}{f' ({note})' if note else ''}"
+        sys.stderr.write(f"{line}\n")
         return int(failure.code)
     return 0

@@ -37,7 +37,7 @@ __all__ = [
     "emf_record",
     "queue_counts",
     "read_status_files",
-    "seconds_since_poll",
+    "worker_summary",
 ]
 
 logger = logging.getLogger("mysfits.metrics")
@@ -195,7 +195,12 @@ def queue_counts(sqs_client: Any, queue_url: str) -> dict[str, int]:
     return {key: int(attributes.get(name, 0)) for key, name in QUEUE_COUNTS.items()}
 
 
-def seconds_since_poll(status: Mapping[str, Any], now: float) -> float | None:
-    """How long ago the worker of a status file last polled, to a tenth of a second; None if never."""
+def worker_summary(status: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """What the pipeline view and ``ops status`` show of a worker's status file: its service, how long
+    ago it last polled (to a tenth of a second; None if never) and its totals."""
     last_poll = status.get("lastPollAt")
-    return None if last_poll is None else round(max(now - float(last_poll), 0.0), 1)
+    return {
+        "service": status["service"],
+        "lastPollSecondsAgo": None if last_poll is None else round(max(now - float(last_poll), 0.0), 1),
+        "counts": status["counts"],
+    }

@@ -1,13 +1,34 @@
-"""Settings read from the environment: a value that cannot be used is a SettingError naming it."""
+"""Settings read from the environment: a value that cannot be used is a SettingError naming it.
+
+Each variable is defined once, as a :class:`Setting`: its name, how it is read and its default. The
+process that reads it builds its settings through that definition, and a process that starts another
+(the embedded runner) hands the value on through it too (:meth:`Setting.env`), so that a name, a
+parser or a default is never written twice.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-__all__ = ["SettingError", "number", "switch", "whole_number"]
+__all__ = [
+    "FULFIL_SECRET",
+    "Setting",
+    "SettingError",
+    "between",
+    "from_settings",
+    "maybe_text",
+    "number",
+    "on_off",
+    "switch",
+    "text",
+    "variable",
+    "whole_number",
+]
 
 T = TypeVar("T", int, float)
+V = TypeVar("V")
 
 
 class SettingError(ValueError):
@@ -46,3 +67,66 @@ def _read(env: Mapping[str, str], name: str, default: T, parse: Callable[[str], 
         return parse(value)
     except ValueError:
         raise SettingError(f"{name} must be {kind}, not {value!r}") from None
+
+
+def text(env: Mapping[str, str], name: str, default: str) -> str:
+    """``env[name]``; ``default`` when it is unset or empty."""
+    return env.get(name) or default
+
+
+def maybe_text(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    """``env[name]``; ``default`` (None: not set) when it is unset or empty."""
+    return env.get(name) or default
+
+
+def between(low: int, high: int) -> Callable[[Mapping[str, str], str, int], int]:
+    """A reader of a whole number from ``low`` to ``high``."""
+
+    def read(env: Mapping[str, str], name: str, default: int) -> int:
+        value = whole_number(env, name, default)
+        if not low <= value <= high:
+            raise SettingError(f"{name} must be between {low} and {high}, not {value}")
+        return value
+
+    return read
+
+
+def on_off(value: bool) -> str:
+    """How :func:`switch` reads a bool back."""
+    return "1" if value else "0"
+
+
+@dataclass(frozen=True)
+class Setting(Generic[V]):
+    """One environment variable: its ``name``, its ``default`` (unset or empty) and ``reader``
+    (``reader(env, name, default)``: :func:`whole_number`, :func:`switch`, :func:`text`...);
+    ``show`` writes a value as ``reader`` reads it back."""
+
+    name: str
+    default: V
+    reader: Callable[[Mapping[str, str], str, V], V]
+    show: Callable[[V], str] = str
+
+    def read(self, env: Mapping[str, str]) -> V:
+        return self.reader(env, self.name, self.default)
+
+    def env(self, value: V | None) -> dict[str, str]:
+        """The environment that hands ``value`` to a process reading this setting (none for None)."""
+        return {} if value is None else {self.name: self.show(value)}
+
+
+def variable(setting: Setting[V]) -> V:
+    """A field of a settings dataclass read from ``setting`` (see :func:`from_settings`); its
+    default is the setting's."""
+    found: Any = field(default=setting.default, metadata={"setting": setting})
+    return found
+
+
+def from_settings(fields_of: tuple[Any, ...], env: Mapping[str, str]) -> dict[str, Any]:
+    """The values of the :func:`variable` fields among ``fields_of`` (``dataclasses.fields(cls)``),
+    read from ``env``, by field name."""
+    return {f.name: f.metadata["setting"].read(env) for f in fields_of if "setting" in f.metadata}
+
+
+#: The secret of the monolith's fulfil routes, which the workers send: read by both.
+FULFIL_SECRET = Setting("FULFIL_SECRET", "", text)

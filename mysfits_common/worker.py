@@ -1,80 +1,25 @@
-"""The entrypoint both workers share: settings from the environment, signals, the consumer loop."""
+"""The entrypoint both workers share: settings from the environment (:mod:`mysfits_common.worker_settings`),
+signals, the consumer loop."""
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Callable
 from types import FrameType
 
 from mysfits_common import aws
-from mysfits_common.consumer import Consumer, ConsumerSettings
+from mysfits_common.consumer import Consumer
 from mysfits_common.handlers import BatchHandler, EachEvent
 from mysfits_common.logs import configure_logging
 from mysfits_common.metrics import WorkerMetrics
 from mysfits_common.monolith_client import MonolithClient
-from mysfits_common.settings import SettingError, number, whole_number
+from mysfits_common.settings import SettingError
+from mysfits_common.worker_settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
 _SIGNAL_CHECK_SECONDS = 0.25
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """Every setting a worker reads, from the environment, with local defaults: the consumer loop's
-    own, and the worker's (where the monolith is, the secret, handler concurrency, status file)."""
-
-    consumer: ConsumerSettings
-    monolith_url: str = "http://127.0.0.1:8080"
-    fulfil_secret: str = ""
-    # A file holding the secret, re-read on every call: a rotated secret takes effect without a restart.
-    fulfil_secret_file: str | None = None
-    concurrency: int = 10
-    status_file: str | None = None  # totals and last poll, for `ops status` where no CloudWatch reads the metrics
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ, gather_max: int | None = None) -> WorkerSettings:
-        """``gather_max``: the worker's own default for WORKER_GATHER_MAX (the consumer's otherwise)."""
-        queue_url = env.get("QUEUE_URL", "")
-        if not queue_url:
-            raise SystemExit("QUEUE_URL is not set: the worker needs the URL of its SQS queue")
-        defaults = ConsumerSettings(queue_url)
-        if gather_max is not None:
-            defaults = replace(defaults, gather_max=gather_max)
-        visibility_timeout = whole_number(env, "WORKER_VISIBILITY_TIMEOUT", defaults.visibility_timeout)
-        consumer = replace(
-            defaults,
-            wait_seconds=whole_number(env, "WORKER_WAIT_SECONDS", defaults.wait_seconds),
-            visibility_timeout=visibility_timeout,
-            backoff_base_seconds=whole_number(env, "WORKER_BACKOFF_BASE_SECONDS", defaults.backoff_base_seconds),
-            backoff_max_seconds=whole_number(env, "WORKER_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds),
-            heartbeat_seconds=visibility_timeout / 3,
-            health_file=env.get("WORKER_HEALTH_FILE") or None,
-            auth_retry_seconds=number(env, "WORKER_AUTH_RETRY_SECONDS", defaults.auth_retry_seconds),
-            gather_max=whole_number(env, "WORKER_GATHER_MAX", defaults.gather_max),
-        )
-        return cls(
-            consumer=consumer,
-            monolith_url=env.get("MONOLITH_URL", cls.monolith_url),
-            fulfil_secret=env.get("FULFIL_SECRET", ""),
-            fulfil_secret_file=env.get("FULFIL_SECRET_FILE") or None,
-            concurrency=whole_number(env, "WORKER_CONCURRENCY", cls.concurrency),
-            status_file=env.get("WORKER_STATUS_FILE") or None,
-        )
-
-    def secret(self) -> str:
-        """The fulfil secret, from its file when one is set (read now), else from the environment."""
-        if self.fulfil_secret_file is None:
-            return self.fulfil_secret
-        try:
-            return Path(self.fulfil_secret_file).read_text(encoding="utf-8").strip()
-        except OSError as error:
-            logger.error("Fulfil secret file unreadable", extra={"path": self.fulfil_secret_file, "error": str(error)})
-            return ""
 
 
 HandlerFactory = Callable[[MonolithClient, WorkerSettings, threading.Event], BatchHandler]

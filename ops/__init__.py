@@ -11,7 +11,7 @@ region, credentials chain), or ``--endpoint-url`` for every service at one emula
 the outputs of the stacks ``{project}-data`` and ``{project}-messaging`` (``--project``, default
 ``mysfits``), never from this code. Every command prints a table, or JSON with ``--json``.
 
-Exit codes (:class:`deploy.cli.Exit`, shared with the deploy tools): 0 done; 1 the operation failed;
+Exit codes (:class:`mysfits_common.cli.Exit`, shared with every tool): 0 done; 1 the operation failed;
 2 bad usage; 3 a stack is missing; 4 no or bad credentials, or access denied; 5 the endpoint is
 unreachable; 6 refused (``reset`` of a target that is not a local emulator, without ``--yes-really``).
 """

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploy.cli import CommandError, Exit
 from monolith.seed import seed_table
+from mysfits_common.cli import CommandError, Exit
 from ops.target import Target
 
 __all__ = ["reset", "seed_catalogue"]

@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from deploy.cli import EXPECTED_FAILURES, CommandError, Exit, configure_command_logging, explain
+from deploy.cli import EXPECTED_FAILURES, explain
+from deploy.topology import QUEUES
+from monolith.config import WORKER_STATUS_DIR
+from mysfits_common.cli import CommandError, Exit, configure_command_logging, report_failures
 from ops import catalogue, peek, status, switch
 from ops.output import print_json, table
-from ops.redrive import RedriveFailed, RedriveQueues, redrive
+from ops.redrive import RedriveFailed, redrive
 from ops.redrive import __doc__ as redrive_doc
-from ops.target import QUEUES, Target
+from ops.target import Target
 
 _REPO_STATUS_DIR = Path(__file__).resolve().parent.parent / ".run" / "status"
 _CLEAR = "\x1b[H\x1b[2J"
@@ -43,7 +45,7 @@ def _status_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--status-dir",
         type=Path,
-        default=Path(os.environ.get("WORKER_STATUS_DIR") or _REPO_STATUS_DIR),
+        default=Path(WORKER_STATUS_DIR.read(os.environ) or _REPO_STATUS_DIR),
         help="where local workers write their status files (default: WORKER_STATUS_DIR, else .run/status of make run)",
     )
 
@@ -57,99 +59,72 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     common = [_common()]
 
-    status_parser = commands.add_parser(
-        "status",
-        parents=common,
-        help="queues, DLQs, subscriptions, workers, totals",
-        description=status.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    def command(name: str, summary: str, doc: str | None) -> argparse.ArgumentParser:
+        """A command with the common options; ``doc`` (its module's docstring) is its description."""
+        return commands.add_parser(
+            name, parents=common, help=summary, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+
+    status_parser = command("status", "queues, DLQs, subscriptions, workers, totals", status.__doc__)
     _status_dir_option(status_parser)
     status_parser.add_argument(
         "--watch", action="store_true", help="refresh in place until Ctrl-C (with --json: a line per refresh)"
     )
     status_parser.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes (default: 2)")
 
-    peek_parser = commands.add_parser(
-        "peek",
-        parents=common,
-        help="a DLQ's messages, without consuming them",
-        description=peek.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    peek_parser = command("peek", "a DLQ's messages, without consuming them", peek.__doc__)
     peek_parser.add_argument("--dlq", choices=sorted(QUEUES), required=True, help="which dead-letter queue")
     peek_parser.add_argument("--max", type=int, default=100, help="at most this many messages (default: 100)")
     _status_dir_option(peek_parser)
 
-    redrive_parser = commands.add_parser(
-        "redrive", parents=common, help="move a DLQ's messages back to their queue", description=redrive_doc
-    )
+    redrive_parser = command("redrive", "move a DLQ's messages back to their queue", redrive_doc)
     redrive_parser.add_argument("--queue", choices=sorted(QUEUES), required=True, help="whose DLQ to redrive")
 
-    switch_parser = commands.add_parser(
-        "switch",
-        parents=common,
-        help="show or flip the strangler switch",
-        description=switch.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    switch_parser = command("switch", "show or flip the strangler switch", switch.__doc__)
     switch_parser.add_argument(
         "feature", nargs="?", choices=switch.FEATURES, help="like or adopt (none: show the modes)"
     )
     switch_parser.add_argument("mode", nargs="?", choices=("inline", "queue"), help="inline or queue")
 
-    commands.add_parser(
-        "seed",
-        parents=common,
-        help="add the catalogue's missing mysfits",
-        description=catalogue.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    reset_parser = commands.add_parser(
-        "reset",
-        parents=common,
-        help="empty queues and tables, then seed (local only)",
-        description=catalogue.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    command("seed", "add the catalogue's missing mysfits", catalogue.__doc__)
+    reset_parser = command("reset", "empty queues and tables, then seed (local only)", catalogue.__doc__)
     reset_parser.add_argument("--yes-really", action="store_true", help="reset a target that is not a local emulator")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Exit codes as :mod:`deploy.cli` lists them; 130 on Ctrl-C (0 for ``status --watch``)."""
+    """Exit codes as :mod:`mysfits_common.cli` lists them; 130 on Ctrl-C (0 for ``status --watch``)."""
     args = build_parser().parse_args(argv)
-    configure_command_logging(f"ops {args.command}")
+    tool = f"ops {args.command}"
+    configure_command_logging(tool)
     try:
-        if args.command == "switch" and args.feature is not None and args.mode is None:
-            raise CommandError("switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them",
-                               Exit.USAGE)
-        target = Target.from_environment(args.project, args.endpoint_url)
-        return _COMMANDS[args.command](target, args)
+        return report_failures(
+            tool, lambda: _run(args), expected=EXPECTED_FAILURES, explained=explain, as_json=args.json
+        )
     except KeyboardInterrupt:
         return Exit.OK if getattr(args, "watch", False) else 130
-    except EXPECTED_FAILURES as error:  # anything else is a bug, and keeps its traceback
-        failure = explain(error)
-        if args.json:
-            print_json({"error": {"code": failure.code.name.lower(), "message": str(failure)}}, sys.stderr)
-        else:
-            print(f"ops {args.command} failed: {failure}", file=sys.stderr)
-        return int(failure.code)
 
 
-def _show(args: argparse.Namespace, data: Any, text: str) -> int:
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "switch" and args.feature is not None and args.mode is None:
+        raise CommandError("switch takes a feature and a mode (like|adopt inline|queue), or nothing to show them",
+                           Exit.USAGE)
+    _COMMANDS[args.command](Target.from_environment(args.project, args.endpoint_url), args)
+
+
+def _show(args: argparse.Namespace, data: Any, text: str) -> None:
     if args.json:
         print_json(data)
     else:
         print(text, flush=True)
-    return Exit.OK
 
 
-def _status(target: Target, args: argparse.Namespace) -> int:
+def _status(target: Target, args: argparse.Namespace) -> None:
     status_dir = args.status_dir if args.status_dir.is_dir() else None
     if not args.watch:
         current = status.collect(target, status_dir)
-        return _show(args, current, status.render(current))
+        _show(args, current, status.render(current))
+        return
     # Ctrl-C sets a flag rather than raising: a KeyboardInterrupt that lands in a finaliser (a
     # closing connection) is printed and ignored by Python, and the watch would go on.
     interrupted = threading.Event()
@@ -165,47 +140,45 @@ def _status(target: Target, args: argparse.Namespace) -> int:
             interrupted.wait(args.interval)
     finally:
         signal.signal(signal.SIGINT, previous)
-    return Exit.OK
 
 
-def _peek(target: Target, args: argparse.Namespace) -> int:
+def _peek(target: Target, args: argparse.Namespace) -> None:
     if args.max < 1:
         raise CommandError("--max must be at least 1", Exit.USAGE)
     messages = peek.peek(target, args.dlq, args.max, args.status_dir if args.status_dir.is_dir() else None)
-    return _show(args, {"dlq": args.dlq, "messages": messages}, peek.render(args.dlq, messages))
+    _show(args, {"dlq": args.dlq, "messages": messages}, peek.render(args.dlq, messages))
 
 
-def _redrive(target: Target, args: argparse.Namespace) -> int:
+def _redrive(target: Target, args: argparse.Namespace) -> None:
     pair = target.pipeline.queues[args.queue]
-    queues = RedriveQueues(source_url=pair.url, source_arn=pair.arn, dlq_url=pair.dlq_url, dlq_arn=pair.dlq_arn)
     try:
-        moved = redrive(target.client("sqs"), queues)
+        moved = redrive(target.client("sqs"), pair)
     except RedriveFailed as error:  # its timeout, a TimeoutError, is an expected failure anyway
         raise CommandError(str(error)) from error
-    return _show(
+    _show(
         args,
         {"queue": args.queue, "moved": moved, "from": pair.dlq_url, "to": pair.url},
         f"Moved {moved} message(s) from {pair.dlq_url} back to {pair.url}",
     )
 
 
-def _switch(target: Target, args: argparse.Namespace) -> int:
+def _switch(target: Target, args: argparse.Namespace) -> None:
     modes = switch.current_modes(target) if args.feature is None else switch.set_mode(target, args.feature, args.mode)
     text = table(
         ["feature", "mode"],
         [[feature, mode or "(no parameter: LIKE_MODE/ADOPT_MODE)"] for feature, mode in modes.items()],
     )
-    return _show(args, {"modes": modes}, text)
+    _show(args, {"modes": modes}, text)
 
 
-def _seed(target: Target, args: argparse.Namespace) -> int:
+def _seed(target: Target, args: argparse.Namespace) -> None:
     result = catalogue.seed_catalogue(target)
-    return _show(args, result, f"Added {result['added']} mysfit(s) to {target.pipeline.mysfits_table}")
+    _show(args, result, f"Added {result['added']} mysfit(s) to {target.pipeline.mysfits_table}")
 
 
-def _reset(target: Target, args: argparse.Namespace) -> int:
+def _reset(target: Target, args: argparse.Namespace) -> None:
     result = catalogue.reset(target, yes_really=args.yes_really)
-    return _show(
+    _show(
         args,
         result,
         f"Reset {target.describe()}: removed {result['mysfitsRemoved']} mysfit(s) and "
@@ -214,7 +187,7 @@ def _reset(target: Target, args: argparse.Namespace) -> int:
     )
 
 
-_COMMANDS: dict[str, Callable[[Target, argparse.Namespace], int]] = {
+_COMMANDS: dict[str, Callable[[Target, argparse.Namespace], object]] = {
     "status": _status,
     "peek": _peek,
     "redrive": _redrive,

@@ -21,9 +21,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from deploy.topology import QueuePair
 from mysfits_common.metrics import read_status_files
 from ops.output import table
-from ops.target import QueuePair, Target
+from ops.target import Target
 
 __all__ = ["peek", "render"]
 
@@ -93,7 +94,7 @@ def _reasons(target: Target, pair: QueuePair, message_ids: list[str], status_dir
     failures = status.get("failures")
     if isinstance(failures, dict) and failures:
         return {key: str(value) for key, value in failures.items() if key in message_ids}
-    log_group = target.pipeline.log_groups.get(pair.worker)
+    log_group = target.log_groups.get(pair.worker)
     return _reasons_from_logs(target, log_group, set(message_ids)) if log_group else {}
 
 

@@ -29,8 +29,9 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from monolith.domain import catalogue_totals
 from monolith.dynamodb import DynamoMysfitRepository
-from mysfits_common.metrics import COUNTS, queue_counts, read_status_files, seconds_since_poll
+from mysfits_common.metrics import COUNTS, queue_counts, read_status_files, worker_summary
 from ops.output import ago, table
 from ops.switch import current_modes
 from ops.target import Target
@@ -63,7 +64,7 @@ def collect(target: Target, status_dir: Path | None) -> dict[str, Any]:
         "project": target.project,
         "target": target.describe(),
         "queues": queues,
-        "subscriptions": _subscriptions(target, pipeline.topic_arn),
+        "subscriptions": _subscriptions(target, pipeline.events_topic_arn),
         "workers": _workers(target, status_dir, unknown),
         "switch": current_modes(target),
         "totals": _totals(target),
@@ -141,12 +142,7 @@ def _workers(target: Target, status_dir: Path | None, unknown: dict[str, str]) -
     if files:
         now = time.time()
         return [
-            {
-                "service": worker,
-                "source": "status file",
-                "lastPollSecondsAgo": seconds_since_poll(status, now),
-                "counts": status["counts"],
-            }
+            {**worker_summary(status, now), "source": "status file"}
             for worker in workers
             if (status := files.get(worker)) is not None
         ]
@@ -198,12 +194,7 @@ def _totals(target: Target) -> dict[str, int]:
     repository = DynamoMysfitRepository(
         target.client("dynamodb"), pipeline.mysfits_table, pipeline.processed_events_table
     )
-    mysfits = repository.find(None)
-    return {
-        "mysfits": len(mysfits),
-        "likes": sum(mysfit.likes for mysfit in mysfits),
-        "adopted": sum(1 for mysfit in mysfits if mysfit.adopted),
-    }
+    return catalogue_totals(repository.find(None))
 
 
 def render(status: dict[str, Any]) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from deploy.cli import CommandError, Exit
 from monolith.config import MODES
+from mysfits_common.cli import CommandError, Exit
 from ops.target import Target
 
 __all__ = ["FEATURES", "current_modes", "set_mode"]

@@ -1,5 +1,5 @@
 """The target: where each AWS service is (boto3's standard configuration), and the pipeline's names
-read from the deployed stacks' outputs."""
+read from the deployed stacks' outputs (:class:`deploy.topology.Topology`)."""
 
 from __future__ import annotations
 
@@ -13,52 +13,18 @@ import boto3
 from botocore.config import Config
 
 from deploy.endpoints import Endpoints, with_emulator_credentials
-from deploy.local import data_stack_name, messaging_stack_name
 from deploy.stacks import DeployError, stack_outputs, stack_status
+from deploy.topology import Topology, read_topology
 from mysfits_common import aws
-from mysfits_common.metrics import WORKER_OF_QUEUE
 
-__all__ = ["QUEUES", "Pipeline", "QueuePair", "Target", "queue_outputs"]
+__all__ = ["Target"]
 
 # Short timeouts and one retry: an operator at a terminal wants "unreachable" in seconds.
 _CONFIG = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 2})
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # The services ops touches; a target is local only when every one of them is.
 _SERVICES = ("cloudformation", "sqs", "sns", "ssm", "dynamodb", "cloudwatch")
-QUEUES = {"like": "Like", "adoption": "Adoption"}  # queue name -> prefix of its stack outputs
-# The outputs the pipeline is read from (the mode parameters are optional: older stacks lack them).
-_DATA_OUTPUTS = ("MysfitsTableName", "ProcessedEventsTableName")
-
-
-def queue_outputs(queue: str) -> tuple[str, str, str, str]:
-    """The messaging stack's outputs for ``queue`` ("like", "adoption"), in the order QueuePair and
-    RedriveQueues take them: its URL and ARN, then its DLQ's."""
-    prefix = QUEUES[queue]
-    return f"{prefix}QueueUrl", f"{prefix}QueueArn", f"{prefix}DeadLetterQueueUrl", f"{prefix}DeadLetterQueueArn"
-
-
-_MESSAGING_OUTPUTS = ("EventsTopicArn", *(key for queue in QUEUES for key in queue_outputs(queue)))
 _LOG_GROUP_OUTPUTS = {"like_worker": "LikeWorkerLogGroupName", "adopt_worker": "AdoptWorkerLogGroupName"}
-
-
-@dataclass(frozen=True)
-class QueuePair:
-    name: str  # "like" or "adoption"
-    worker: str
-    url: str
-    arn: str
-    dlq_url: str
-    dlq_arn: str
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    topic_arn: str
-    queues: dict[str, QueuePair]
-    mysfits_table: str
-    processed_events_table: str
-    mode_parameters: dict[str, str]  # feature ("like", "adopt") -> SSM parameter name
-    log_groups: dict[str, str] = field(default_factory=dict)  # worker -> log group, where deployed
 
 
 @dataclass
@@ -117,32 +83,12 @@ class Target:
         )
 
     @functools.cached_property
-    def pipeline(self) -> Pipeline:
-        """The pipeline's names, from the outputs of ``{project}-data`` and ``{project}-messaging``
-        (each read from the CloudFormation beside its resources, as deploy/local.py deploys them)."""
-        data = stack_outputs(
-            self._cloudformation_beside("dynamodb"), data_stack_name(self.project), _DATA_OUTPUTS
-        )
-        messaging = stack_outputs(
-            self._cloudformation_beside("sqs"), messaging_stack_name(self.project), _MESSAGING_OUTPUTS
-        )
-        queues = {
-            name: QueuePair(name, WORKER_OF_QUEUE[name], *(messaging[key] for key in queue_outputs(name)))
-            for name in QUEUES
-        }
-        return Pipeline(
-            topic_arn=messaging["EventsTopicArn"],
-            queues=queues,
-            mysfits_table=data["MysfitsTableName"],
-            processed_events_table=data["ProcessedEventsTableName"],
-            mode_parameters={
-                "like": messaging.get("LikeModeParameterName", ""),
-                "adopt": messaging.get("AdoptModeParameterName", ""),
-            },
-            log_groups=self._log_groups(),
-        )
+    def pipeline(self) -> Topology:
+        """The pipeline's names, from the outputs of ``{project}-data`` and ``{project}-messaging``."""
+        return read_topology(self._cloudformation_beside("dynamodb"), self._cloudformation_beside("sqs"), self.project)
 
-    def _log_groups(self) -> dict[str, str]:
+    @functools.cached_property
+    def log_groups(self) -> dict[str, str]:
         """The workers' log groups, from the services stack where it is deployed (AWS only)."""
         cloudformation = self.client("cloudformation")
         name = f"{self.project}-services"

@@ -142,7 +142,7 @@ def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
         endpoint_url=emulator,
         project="e2e",
         serve_website=True,
-        cors_allowed_origins="http://127.0.0.1",
+        cors_allowed_origins=("http://127.0.0.1",),
     ) as running:
         yield running
 

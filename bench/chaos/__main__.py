@@ -13,7 +13,7 @@ from bench.chaos.report import applied, costs, table
 from bench.chaos.run import ChaosOptions, run_chaos
 from bench.chaos.schedule import ScheduleDoesNotFit
 from bench.failures import report_benchmark
-from deploy.cli import CommandError, configure_command_logging
+from mysfits_common.cli import CommandError, configure_command_logging
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -247,7 +247,7 @@ def read_state(observer: Observer, audit: Audit, likes_before: dict[str, int]) -
         for item in observer.items(topology.processed_events_table)
     }
     dead_letters = []
-    for name, url in (("like DLQ", topology.like_dlq_url), ("adoption DLQ", topology.adoption_dlq_url)):
+    for name, url in ((f"{queue.name} DLQ", queue.dlq_url) for queue in topology.queues.values()):
         for message in _take_all(observer, url):
             try:
                 event_id = str(json.loads(message["Body"]).get("eventId"))

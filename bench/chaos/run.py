@@ -166,7 +166,7 @@ def _settle(observer: Observer, timeout: float) -> float | None:
     topology = observer.topology
     started = time.monotonic()
     try:
-        wait_until(lambda: observer.depth(topology.like_queue_url) + observer.depth(topology.adoption_queue_url) == 0,
+        wait_until(lambda: sum(observer.depth(queue.url) for queue in topology.queues.values()) == 0,
                    timeout, "both queues empty", interval=0.5)
     except TimeoutError:
         return None

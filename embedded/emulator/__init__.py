@@ -40,7 +40,9 @@ the reason it exists, and nowhere else:
   them, before moto does;
 - :mod:`embedded.emulator.cloudformation`: the resource types and properties of our templates that
   moto's CloudFormation skips (subscriptions, queue policies, table TTL and point-in-time
-  recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation.
+  recovery, queue and table updates), so that ``deploy/`` speaks plain CloudFormation;
+- :mod:`embedded.emulator.stack_rules`: a template's ``Rules`` refuse a stack create, update or change
+  set whose parameters break them, with CloudFormation's ``ValidationError`` (moto ignores rules);
 
 :func:`install` applies the fixes to moto in this process: the server does it at start, and tests
 that use moto in-process (``mock_aws``) call it to get the same behaviour. The request counter and
@@ -62,6 +64,7 @@ from embedded.emulator import (
     server,
     service_discovery,
     sqs,
+    stack_rules,
 )
 
 __all__ = ["install"]
@@ -81,6 +84,7 @@ def install() -> None:
     message_moves.install()
     server.install()
     cloudformation.install()
+    stack_rules.install()
     ec2.install()
     ecr.install()
     ecs.install()

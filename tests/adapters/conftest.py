@@ -14,7 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from deploy.local import Topology, deploy_local_topology
+from deploy.local import deploy_local_topology
+from deploy.topology import Topology
 from embedded.emulator import install as install_emulator_fixes
 
 
@@ -40,8 +41,7 @@ def topology(deployed: Topology) -> Topology:
     for table in (deployed.mysfits_table, deployed.processed_events_table):
         _empty_table(dynamodb, table)
     sqs = boto3.client("sqs", region_name="us-east-1")
-    queues = (deployed.like_queue_url, deployed.like_dlq_url, deployed.adoption_queue_url, deployed.adoption_dlq_url)
-    for queue_url in queues:
+    for queue_url in (url for queue in deployed.queues.values() for url in (queue.url, queue.dlq_url)):
         sqs.purge_queue(QueueUrl=queue_url)  # in flight or not
     return deployed
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from deploy.local import Topology
+from deploy.topology import Topology
 from monolith.config import DEAD_LETTER_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS, Settings
 from monolith.domain import (
     AlreadyAdopted,

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from deploy.local import Topology
+from deploy.topology import Topology
 from mysfits_common.events import AdoptionRequested, LikeRequested
 from mysfits_common.publish_batcher import BatchingPublisher
 from mysfits_common.publisher import PublishError, SnsPublisher
@@ -21,7 +21,7 @@ def test_an_event_is_published_with_its_type_attribute(topology: Topology) -> No
     SnsPublisher(topology.events_topic_arn, sns).publish(event)
 
     messages = sqs.receive_message(
-        QueueUrl=topology.like_queue_url, MessageAttributeNames=["All"], WaitTimeSeconds=0
+        QueueUrl=topology.queues["like"].url, MessageAttributeNames=["All"], WaitTimeSeconds=0
     )["Messages"]
     assert json.loads(messages[0]["Body"]) == event.to_message()
     assert messages[0]["MessageAttributes"]["event_type"]["StringValue"] == "LikeRequested"
@@ -57,8 +57,8 @@ def test_a_batch_arrives_as_single_publishes_do_envelope_attribute_and_filter_un
 
     # THEN each entry was accepted, and each queue holds exactly its own events, raw, with their type attribute
     assert results == {event.event_id: None for event in [*likes, adoption]}
-    like_messages = _received(sqs, topology.like_queue_url)
-    adoption_messages = _received(sqs, topology.adoption_queue_url)
+    like_messages = _received(sqs, topology.queues["like"].url)
+    adoption_messages = _received(sqs, topology.queues["adoption"].url)
     assert sorted(json.loads(m["Body"])["eventId"] for m in like_messages) == sorted(e.event_id for e in likes)
     assert [json.loads(m["Body"]) for m in adoption_messages] == [adoption.to_message()]
     by_id = {json.loads(m["Body"])["eventId"]: m for m in like_messages}
@@ -112,5 +112,5 @@ def test_a_batcher_over_sns_publishes_concurrent_events_once_each(topology: Topo
         list(pool.map(batcher.publish, likes))
     batcher.close()
 
-    bodies = [json.loads(m["Body"]) for m in _received(sqs, topology.like_queue_url)]
+    bodies = [json.loads(m["Body"]) for m in _received(sqs, topology.queues["like"].url)]
     assert sorted(body["eventId"] for body in bodies) == sorted(like.event_id for like in likes)

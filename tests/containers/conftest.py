@@ -12,7 +12,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from deploy.local import Topology, data_stack_name, deploy_local_topology, messaging_stack_name
+from deploy.local import deploy_local_topology
+from deploy.topology import Topology, data_stack_name, messaging_stack_name
 from tests.containers.podman import NoRuntime, Podman, PodmanError
 from tests.containers.tasks import FargateTasks
 

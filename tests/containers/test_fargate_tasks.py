@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from deploy.local import Topology, data_stack_name, messaging_stack_name
+from deploy.topology import Topology, data_stack_name, messaging_stack_name
 from embedded.processes import free_port
 from tests.containers.conftest import IMAGES, REPO_ROOT
 from tests.containers.task_definitions import ContainerDefinition, container_definitions

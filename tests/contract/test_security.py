@@ -323,7 +323,7 @@ def test_logs_are_json_with_correlation_ids_and_hold_no_secret_and_no_body(
     for path in worker_logs.values():
         eventually(_mentions(path, correlation_id), bool)
     eventually(aws.drained, bool)
-    dlq = aws.topology.like_dlq_url
+    dlq = aws.topology.queues["like"].dlq_url
     eventually(lambda: aws.depth(dlq), lambda depth: depth >= 1)
     assert any(canary in body for body in aws.take_all(dlq))  # and the DLQ is left empty for others
 

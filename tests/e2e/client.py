@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import boto3
 import requests
 
-from deploy.local import Topology
+from deploy.topology import Topology
 from monolith.domain import Mysfit
 from monolith.dynamodb import DynamoMysfitRepository
 
@@ -96,10 +96,7 @@ class Aws:
         return sum(int(value) for value in attributes.values())
 
     def drained(self) -> bool:
-        return all(
-            self.depth(url) == 0
-            for url in (self.topology.like_queue_url, self.topology.adoption_queue_url)
-        )
+        return all(self.depth(queue.url) == 0 for queue in self.topology.queues.values())
 
     def take_all(self, queue_url: str) -> list[str]:
         """Receive and delete every message now visible in the queue; return their bodies."""
@@ -113,7 +110,7 @@ class Aws:
         return bodies
 
     def dead_letters(self) -> int:
-        return self.depth(self.topology.like_dlq_url) + self.depth(self.topology.adoption_dlq_url)
+        return sum(self.depth(queue.dlq_url) for queue in self.topology.queues.values())
 
     def outcomes(self, mysfit_id: str) -> dict[str, int]:
         """How many processed-event markers of each outcome the mysfit has."""

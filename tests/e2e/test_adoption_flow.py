@@ -35,4 +35,4 @@ def test_twenty_concurrent_adoptions_leave_exactly_one_winner(
     assert outcomes == {"applied": 1, **({"rejected": accepted - 1} if accepted > 1 else {})}
     assert api.mysfit(mysfit_id)["adopted"] is True
     eventually(aws.drained, bool)
-    assert aws.depth(aws.topology.adoption_dlq_url) == 0
+    assert aws.depth(aws.topology.queues["adoption"].dlq_url) == 0

@@ -30,7 +30,7 @@ def test_likes_of_a_corrupt_mysfit_go_to_the_dlq_and_the_healthy_ones_all_count(
         UpdateExpression="SET Likes = :text",
         ExpressionAttributeValues={":text": {"S": "not a number"}},
     )
-    dlq = aws.topology.like_dlq_url
+    dlq = aws.topology.queues["like"].dlq_url
     bad = [LikeRequested(mysfit_id=corrupt) for _ in range(LIKES)]
     try:
         # WHEN 50 likes of each arrive together (the corrupt one's straight on the topic: its item

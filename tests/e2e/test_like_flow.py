@@ -49,4 +49,4 @@ def test_the_same_event_published_twice_counts_once(api: Api, aws: Aws, mysfit_i
     eventually(lambda: aws.outcomes(mysfit_id), lambda outcomes: outcomes.get("applied") == 1)
     eventually(aws.drained, bool)
     assert api.likes(mysfit_id) == 1
-    assert aws.depth(aws.topology.like_dlq_url) == 0
+    assert aws.depth(aws.topology.queues["like"].dlq_url) == 0

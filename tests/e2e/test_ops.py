@@ -77,7 +77,7 @@ def test_status_counts_what_was_sent(quiet: EmbeddedSystem) -> None:
     assert [api.like(liked).status_code for _ in range(3)] == [202] * 3
     assert [api.adopt(adopted).status_code for _ in range(2)] == [202] * 2
     dead = LikeRequested(mysfit_id=liked)
-    aws.sqs.send_message(QueueUrl=quiet.topology.like_dlq_url, MessageBody=dead.to_json())
+    aws.sqs.send_message(QueueUrl=quiet.topology.queues["like"].dlq_url, MessageBody=dead.to_json())
 
     # WHEN the operator asks
     status = ops_json("status", *project, endpoint_url=quiet.endpoint_url)
@@ -113,7 +113,7 @@ def test_switch_changes_what_the_monolith_does_without_a_restart(quiet: Embedded
     api, aws = Api(quiet.api_url), Aws(quiet.endpoint_url, quiet.topology)
     project, pid = ("--project", "ops"), quiet.monolith.pid
     mysfit_id = aws.add_mysfit(f"ops-{uuid.uuid4()}")
-    queue = quiet.topology.like_queue_url
+    queue = quiet.topology.queues["like"].url
 
     # WHEN likes are switched inline
     switched = ops_json("switch", "like", "inline", *project, endpoint_url=quiet.endpoint_url)
@@ -151,7 +151,7 @@ def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(
     # GIVEN likes of a mysfit that does not exist yet, given up on by the like worker
     mysfit_id = f"ops-late-{uuid.uuid4()}"
     events = [LikeRequested(mysfit_id=mysfit_id) for _ in range(2)]
-    dlq_before = aws.depth(aws.topology.like_dlq_url)
+    dlq_before = aws.depth(aws.topology.queues["like"].dlq_url)
     for event in events:
         aws.publish(event.to_json(), event.event_type)
     sent = {event.event_id for event in events}
@@ -162,15 +162,16 @@ def test_peek_shows_dead_letters_and_why_then_redrive_counts_them_once(
 
     # WHEN the operator peeks at the like DLQ (once the worker has given up on both: watched with one
     # cheap call a poll, not with a process of ops each time)
-    eventually(lambda: aws.depth(aws.topology.like_dlq_url), lambda depth: depth >= dlq_before + len(sent), timeout=60)
+    dlq = aws.topology.queues["like"].dlq_url
+    eventually(lambda: aws.depth(dlq), lambda depth: depth >= dlq_before + len(sent), timeout=60)
     found = eventually(ours, lambda messages: len(messages) == len(sent), timeout=60, interval=1)
-    depth = aws.depth(aws.topology.like_dlq_url)
+    depth = aws.depth(aws.topology.queues["like"].dlq_url)
 
     # THEN each shows its event, mysfit, receives and the worker's reason, and the DLQ is unchanged
     assert {m["mysfitId"] for m in found} == {mysfit_id}
     assert all(m["receiveCount"] >= system.config.max_receive_count for m in found)
     assert all("unknown mysfit" in (m["reason"] or "") for m in found), found
-    assert aws.depth(aws.topology.like_dlq_url) == depth
+    assert aws.depth(aws.topology.queues["like"].dlq_url) == depth
     assert {m["eventId"] for m in ours()} == sent  # still there, visible, for the next peek
 
     # AND the worker's counters say the same: each receive of each message failed
@@ -199,7 +200,7 @@ def test_seed_adds_only_what_is_missing_and_reset_starts_over(quiet: EmbeddedSys
     result = ops_json("reset", *project, endpoint_url=quiet.endpoint_url)
 
     assert result["added"] == 12 and result["mysfitsRemoved"] >= 13
-    assert aws.depth(quiet.topology.like_queue_url) == 0 and aws.depth(quiet.topology.like_dlq_url) == 0
+    assert aws.depth(quiet.topology.queues["like"].url) == 0 and aws.depth(quiet.topology.queues["like"].dlq_url) == 0
     assert len(api.get("/mysfits").json()["mysfits"]) == 12
 
 

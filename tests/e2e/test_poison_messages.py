@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_poison_goes_to_the_dlq_and_good_likes_around_it_count(api: Api, aws: Aws, mysfit_id: str) -> None:
-    dlq = aws.topology.like_dlq_url
+    dlq = aws.topology.queues["like"].dlq_url
     wrong_version = {**LikeRequested(mysfit_id=mysfit_id).to_message(), "schemaVersion": 99}
     unknown_mysfit = LikeRequested(mysfit_id="no-such-mysfit").to_json()
     poison = ["not json at all", json.dumps(wrong_version), unknown_mysfit]

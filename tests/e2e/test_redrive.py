@@ -22,7 +22,7 @@ def test_redrive_after_fixing_the_cause_counts_every_like_once(system: EmbeddedS
     events = [LikeRequested(mysfit_id=mysfit_id) for _ in range(5)]
     for event in events:
         aws.publish(event.to_json(), event.event_type)
-    eventually(lambda: aws.depth(aws.topology.like_dlq_url), lambda depth: depth == len(events), timeout=60)
+    eventually(lambda: aws.depth(aws.topology.queues["like"].dlq_url), lambda depth: depth == len(events), timeout=60)
 
     # WHEN the cause is fixed and the DLQ is redriven with the command an operator would run
     aws.add_mysfit(mysfit_id)
@@ -37,5 +37,5 @@ def test_redrive_after_fixing_the_cause_counts_every_like_once(system: EmbeddedS
     assert f"Moved {len(events)} message(s)" in result.stdout
     eventually(lambda: api.likes(mysfit_id), lambda likes: likes == len(events), timeout=60)
     eventually(aws.drained, bool)
-    assert aws.depth(aws.topology.like_dlq_url) == 0
+    assert aws.depth(aws.topology.queues["like"].dlq_url) == 0
     assert aws.outcomes(mysfit_id) == {"applied": len(events)}

@@ -32,7 +32,7 @@ def test_a_wrong_secret_keeps_every_message_and_the_right_one_counts_each_once(
         assert rotated.topology is not None
         api, aws = Api(rotated.api_url), Aws(rotated.endpoint_url, rotated.topology)
         mysfit_id = aws.add_mysfit(f"rotated-{uuid.uuid4()}")
-        queue, dlq = rotated.topology.like_queue_url, rotated.topology.like_dlq_url
+        queue, dlq = rotated.topology.queues["like"].url, rotated.topology.queues["like"].dlq_url
 
         # WHEN likes arrive
         assert [api.like(mysfit_id).status_code for _ in range(LIKES)] == [202] * LIKES

@@ -111,7 +111,7 @@ def test_rerunning_on_a_live_emulator_keeps_its_data(
         assert len(ids) == len(set(ids))
         assert second_api.likes(target) == before
     subscriptions = aws.sns.list_subscriptions_by_topic(TopicArn=aws.topology.events_topic_arn)["Subscriptions"]
-    queues = [aws.topology.like_queue_url, aws.topology.adoption_queue_url]
+    queues = [aws.topology.queues["like"].url, aws.topology.queues["adoption"].url]
     arns = [
         aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         for url in queues

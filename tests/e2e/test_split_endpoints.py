@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from deploy.local import data_stack_name, messaging_stack_name
+from deploy.topology import data_stack_name, messaging_stack_name
 from embedded.system import EmbeddedSystem
 from tests.conftest import running_emulator
 from tests.e2e.client import Api, eventually
@@ -60,7 +60,7 @@ def test_each_template_lands_where_its_services_point(split_system: EmbeddedSyst
     assert not {topology.mysfits_table, topology.processed_events_table} & tables(default)
     queues = _client("sqs", dynamodb).list_queues(QueueNamePrefix=PROJECT)  # type: ignore[attr-defined]
     assert "QueueUrls" not in queues
-    _client("sqs", default).get_queue_attributes(QueueUrl=topology.like_queue_url)  # type: ignore[attr-defined]
+    _client("sqs", default).get_queue_attributes(QueueUrl=topology.queues["like"].url)  # type: ignore[attr-defined]
 
 
 def test_a_like_is_counted_across_the_two_endpoints(split_system: EmbeddedSystem) -> None:

@@ -49,4 +49,4 @@ def test_a_like_sent_just_after_a_worker_stopped_is_counted_promptly_by_its_repl
         # THEN its replacement (the supervisor's) counts it in seconds, not after the visibility timeout
         eventually(lambda: api.likes(mysfit_id), lambda likes: likes == 1, timeout=VISIBILITY_TIMEOUT + 15)
         assert time.monotonic() - sent < VISIBILITY_TIMEOUT / 3
-        assert aws.depth(restarted.topology.like_dlq_url) == 0
+        assert aws.depth(restarted.topology.queues["like"].dlq_url) == 0

@@ -34,4 +34,4 @@ def test_sigterm_with_messages_in_flight_loses_none(
     eventually(lambda: api.likes(mysfit_id), lambda likes: likes >= 40, timeout=90)
     eventually(aws.drained, bool, timeout=60)
     assert api.likes(mysfit_id) == 40
-    assert aws.depth(aws.topology.like_dlq_url) == 0
+    assert aws.depth(aws.topology.queues["like"].dlq_url) == 0

@@ -196,7 +196,7 @@ def test_a_fulfil_that_always_fails_ends_in_the_dlq_and_spares_the_rest(
     send_likes(faulty_api, ledger, LOAD // 5)
 
     # THEN the failing like reaches the DLQ after maxReceiveCount tries; the good ones count once
-    dlq = faulty_aws.topology.like_dlq_url
+    dlq = faulty_aws.topology.queues["like"].dlq_url
     eventually(lambda: faulty_aws.depth(dlq), lambda depth: depth == 1, timeout=120)
     settled = settle(faulty_api, faulty_aws, ledger, started)
     assert (settled.lost_likes, settled.duplicated_likes) == (0, 0)

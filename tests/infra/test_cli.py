@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from deploy import aws, localstack_init
-from deploy.cli import Exit, configure_command_logging
 from deploy.templates import TemplateError
 from embedded.processes import free_port
+from mysfits_common.cli import Exit, configure_command_logging
 
 
 def test_an_unreachable_endpoint_is_one_line_and_exit_5(

@@ -1,4 +1,4 @@
-"""Every command-line tool reports as deploy.cli says: an expected failure is one line, ``<tool> failed:
+"""Every command-line tool reports as mysfits_common.cli says: an expected failure is one line, ``<tool> failed:
 <why>``, and a documented exit code; a bug keeps its traceback."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pytest
 from bench import __main__ as bench_main
 from bench import like_latency, soak
 from deploy import localstack_init
-from deploy.cli import Exit
 from embedded.processes import free_port
 from embedded.system import EmbeddedSystem, SystemFailed
 from monolith import seed
+from mysfits_common.cli import Exit
 from tests.conftest import REPO_ROOT
 
 

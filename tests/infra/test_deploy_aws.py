@@ -27,9 +27,9 @@ from deploy.aws import (
     stack_name,
     stack_parameters,
 )
-from deploy.cli import Exit
 from deploy.parameters import NatChoice
 from deploy.teardown import Teardown
+from mysfits_common.cli import Exit
 
 PROJECT = "unit"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -256,7 +256,7 @@ def test_missing_credentials_are_refused_before_any_call(
     for command in ("deploy", "teardown"):
         assert main([command, "--yes"], session=session) == Exit.CREDENTIALS
         error = capsys.readouterr().err
-        assert f"deploy.aws {command}: No AWS credentials found, so nothing was changed." in error
+        assert f"deploy.aws {command} failed: No AWS credentials found, so nothing was changed." in error
         assert "AWS_PROFILE" in error and "AWS_ACCESS_KEY_ID" in error
 
 

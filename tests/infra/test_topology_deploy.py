@@ -16,16 +16,10 @@ from typing import Any
 import boto3
 import pytest
 
-from deploy.local import (
-    DATA_TEMPLATE,
-    MESSAGING_TEMPLATE,
-    Topology,
-    data_stack_name,
-    deploy_local_topology,
-    messaging_stack_name,
-)
+from deploy.local import DATA_TEMPLATE, MESSAGING_TEMPLATE, deploy_local_topology
 from deploy.stacks import deploy_stack
 from deploy.templates import load_template
+from deploy.topology import Topology, data_stack_name, messaging_stack_name
 from tests.infra.support import AwsClients
 
 PROJECT = "mysfits"
@@ -106,10 +100,10 @@ def test_topology_points_at_the_stack_outputs(deployed: Deployed) -> None:
     assert t.mysfits_table == f"{PROJECT}-mysfits"
     assert t.processed_events_table == f"{PROJECT}-processed-events"
     assert t.events_topic_arn.endswith(f":{PROJECT}-events")
-    assert t.like_queue_url.endswith(f"/{PROJECT}-like-requests")
-    assert t.like_dlq_url.endswith(f"/{PROJECT}-like-requests-dlq")
-    assert t.adoption_queue_url.endswith(f"/{PROJECT}-adoption-requests")
-    assert t.adoption_dlq_url.endswith(f"/{PROJECT}-adoption-requests-dlq")
+    assert t.queues["like"].url.endswith(f"/{PROJECT}-like-requests")
+    assert t.queues["like"].dlq_url.endswith(f"/{PROJECT}-like-requests-dlq")
+    assert t.queues["adoption"].url.endswith(f"/{PROJECT}-adoption-requests")
+    assert t.queues["adoption"].dlq_url.endswith(f"/{PROJECT}-adoption-requests-dlq")
     with pytest.raises(AttributeError):
         t.mysfits_table = "other"  # type: ignore[misc]
 
@@ -285,7 +279,7 @@ def _drain(deployed: Deployed, url: str) -> None:
 @pytest.fixture
 def empty_queues(deployed: Deployed) -> Iterator[None]:
     t = deployed.topology
-    urls = (t.like_queue_url, t.like_dlq_url, t.adoption_queue_url, t.adoption_dlq_url)
+    urls = [url for queue in t.queues.values() for url in (queue.url, queue.dlq_url)]
     for url in urls:
         _drain(deployed, url)
     yield
@@ -320,37 +314,34 @@ def _publish(deployed: Deployed, event_type: str) -> str:
 @pytest.mark.parametrize(
     ("event_type", "target", "other"),
     [
-        ("LikeRequested", "like_queue_url", "adoption_queue_url"),
-        ("AdoptionRequested", "adoption_queue_url", "like_queue_url"),
+        ("LikeRequested", "like", "adoption"),
+        ("AdoptionRequested", "adoption", "like"),
     ],
 )
 def test_events_reach_only_their_queue_raw(deployed: Deployed, event_type: str, target: str, other: str) -> None:
     body = _publish(deployed, event_type)
-    messages = _receive(deployed, getattr(deployed.topology, target), wait=2)
+    messages = _receive(deployed, deployed.topology.queues[target].url, wait=2)
     assert [m["Body"] for m in messages] == [body]  # raw delivery: no SNS envelope
     assert messages[0]["MessageAttributes"]["event_type"]["StringValue"] == event_type
-    assert _receive(deployed, getattr(deployed.topology, other)) == []
+    assert _receive(deployed, deployed.topology.queues[other].url) == []
 
 
 @pytest.mark.usefixtures("empty_queues")
 def test_events_of_other_types_reach_no_queue(deployed: Deployed) -> None:
     _publish(deployed, "MysfitRenamed")
     deployed.clients.sns.publish(TopicArn=deployed.topology.events_topic_arn, Message="no attributes")
-    assert _receive(deployed, deployed.topology.like_queue_url) == []
-    assert _receive(deployed, deployed.topology.adoption_queue_url) == []
+    assert _receive(deployed, deployed.topology.queues["like"].url) == []
+    assert _receive(deployed, deployed.topology.queues["adoption"].url) == []
 
 
 @pytest.mark.usefixtures("empty_queues")
 @pytest.mark.parametrize(
-    ("event_type", "queue", "dlq"),
-    [
-        ("LikeRequested", "like_queue_url", "like_dlq_url"),
-        ("AdoptionRequested", "adoption_queue_url", "adoption_dlq_url"),
-    ],
+    ("event_type", "queue"),
+    [("LikeRequested", "like"), ("AdoptionRequested", "adoption")],
 )
-def test_a_message_never_deleted_lands_in_the_dlq(deployed: Deployed, event_type: str, queue: str, dlq: str) -> None:
+def test_a_message_never_deleted_lands_in_the_dlq(deployed: Deployed, event_type: str, queue: str) -> None:
     body = _publish(deployed, event_type)
-    queue_url, dlq_url = getattr(deployed.topology, queue), getattr(deployed.topology, dlq)
+    queue_url, dlq_url = deployed.topology.queues[queue].url, deployed.topology.queues[queue].dlq_url
     receives = 0
     for _ in range(MAX_RECEIVE_COUNT + 2):
         messages = _receive(deployed, queue_url, visibility=0)

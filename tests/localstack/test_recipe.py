@@ -25,15 +25,9 @@ from typing import Any
 import boto3
 import pytest
 
-from deploy.local import (
-    MESSAGING_TEMPLATE,
-    Topology,
-    data_stack_name,
-    messaging_stack_name,
-    topology_from_outputs,
-)
-from deploy.stacks import stack_outputs
+from deploy.local import MESSAGING_TEMPLATE
 from deploy.templates import load_template
+from deploy.topology import Topology, read_topology
 from embedded.config import SystemConfig
 from embedded.processes import ManagedProcess, answers, free_port, wait_until
 from mysfits_common.events import LikeRequested
@@ -67,9 +61,7 @@ def _client(service: str, url: str) -> Any:
 
 def _topology(localstack: str, dynamodb: str) -> Topology:
     """The stacks' outputs, each read from the CloudFormation that deployed it."""
-    data = stack_outputs(_client("cloudformation", dynamodb), data_stack_name("mysfits"))
-    messaging = stack_outputs(_client("cloudformation", localstack), messaging_stack_name("mysfits"))
-    return topology_from_outputs({**data, **messaging})
+    return read_topology(_client("cloudformation", dynamodb), _client("cloudformation", localstack), "mysfits")
 
 
 def _recipe_env(name: str, localstack: str, dynamodb: str, output_dir: Path) -> dict[str, str]:
@@ -164,10 +156,7 @@ def test_localstacks_cloudformation_deploys_the_messaging_template_as_written(
 
     # redrive policies: each queue to its DLQ, after the template's default maxReceiveCount
     max_receives = int(template["Parameters"]["MaxReceiveCount"]["Default"])
-    for queue, dlq in (
-        (topology.like_queue_url, topology.like_dlq_url),
-        (topology.adoption_queue_url, topology.adoption_dlq_url),
-    ):
+    for queue, dlq in ((pair.url, pair.dlq_url) for pair in topology.queues.values()):
         attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         assert json.loads(attributes["RedrivePolicy"]) == {
@@ -199,7 +188,7 @@ def test_localstacks_cloudformation_deploys_the_messaging_template_as_written(
     )
 
     # the strangler switch's parameters, at the run's initial positions
-    for name in (topology.like_mode_parameter, topology.adopt_mode_parameter):
+    for name in (topology.mode_parameters["like"], topology.mode_parameters["adopt"]):
         assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == "queue"
 
 
@@ -252,19 +241,19 @@ def test_a_poison_like_goes_to_the_dlq_and_ops_redrive_counts_it_once(first_run:
     mysfit_id = f"ls-late-{uuid.uuid4()}"
     event = LikeRequested(mysfit_id=mysfit_id)
     aws.publish(event.to_json(), event.event_type)
-    eventually(lambda: aws.depth(topology.like_dlq_url), lambda depth: depth == 1, timeout=60)
+    eventually(lambda: aws.depth(topology.queues["like"].dlq_url), lambda depth: depth == 1, timeout=60)
 
     # WHEN the operator peeks, THEN it is there with the worker's reason, and stays there
     (peeked,) = ops_json(first_run, "peek", "--dlq", "like")["messages"]
     assert peeked["eventId"] == event.event_id and "unknown mysfit" in (peeked["reason"] or "")
-    assert aws.depth(topology.like_dlq_url) == 1
+    assert aws.depth(topology.queues["like"].dlq_url) == 1
 
     # WHEN the cause is fixed and the DLQ redriven, THEN the like counts once
     aws.add_mysfit(mysfit_id)
     moved = ops_json(first_run, "redrive", "--queue", "like")
     assert moved["moved"] == 1
     eventually(lambda: api.likes(mysfit_id), lambda likes: likes == 1, timeout=45)
-    assert aws.depth(topology.like_dlq_url) == 0 and aws.outcomes(mysfit_id) == {"applied": 1}
+    assert aws.depth(topology.queues["like"].dlq_url) == 0 and aws.outcomes(mysfit_id) == {"applied": 1}
 
 
 # ---------------------------------------------------------------------------- ops

@@ -10,11 +10,12 @@ import pytest
 
 from deploy.local import MESSAGING_TEMPLATE
 from deploy.templates import load_template
+from deploy.topology import queue_outputs, topology_from_outputs
 from embedded.config import SystemConfig
 from embedded.system import EmbeddedSystem
 from monolith.config import MARKER_TTL_MARGIN_SECONDS, Settings, marker_ttl_for
 from mysfits_common.settings import SettingError
-from mysfits_common.worker import WorkerSettings
+from mysfits_common.worker_settings import WorkerSettings
 from tests.conftest import REPO_ROOT
 
 
@@ -126,3 +127,31 @@ def test_make_run_and_the_monolith_read_the_pipeline_switch_alike(value: str, on
 def test_a_switch_that_is_neither_on_nor_off_names_its_variable() -> None:
     with pytest.raises(SettingError, match="PIPELINE_VIEW must be one of"):
         SystemConfig.from_env({"PIPELINE_VIEW": "maybe"})
+
+
+def test_the_monolith_reads_back_what_make_run_hands_it() -> None:
+    # GIVEN a runner whose settings differ from every default the monolith has
+    config = SystemConfig(like_mode="inline", pipeline_view=False, switch_cache_seconds=0.5,
+                          cors_allowed_origins=("http://a.test", "http://b.test"), marker_ttl_seconds=60)
+    system = EmbeddedSystem(config)
+    outputs = {"MysfitsTableName": "t", "ProcessedEventsTableName": "p", "EventsTopicArn": "arn:topic",
+               "LikeModeParameterName": "/like", "AdoptModeParameterName": "/adopt"}
+    queues = {key: key for queue in ("like", "adoption") for key in queue_outputs(queue)}
+    system.topology = topology_from_outputs(outputs | queues)
+
+    # WHEN the monolith reads the environment the runner starts it with
+    settings = Settings.from_env(system._service_env())
+
+    # THEN it has what the runner meant
+    assert (settings.like_mode, settings.adopt_mode, settings.pipeline_view) == ("inline", "queue", False)
+    assert (settings.switch_cache_seconds, settings.marker_ttl_seconds) == (0.5, 60)
+    assert settings.cors_allowed_origins == ("http://a.test", "http://b.test")
+    assert (settings.mysfits_table, settings.events_topic_arn) == ("t", "arn:topic")
+    assert (settings.like_mode_parameter, settings.adopt_mode_parameter) == ("/like", "/adopt")
+    assert (settings.like_dlq_url, settings.adoption_queue_url) == ("LikeDeadLetterQueueUrl", "AdoptionQueueUrl")
+    assert settings.fulfil_secret == config.fulfil_secret != ""
+
+
+def test_make_run_refuses_a_mode_the_monolith_would_refuse() -> None:
+    with pytest.raises(SettingError, match="LIKE_MODE must be one of"):
+        SystemConfig.from_env({"LIKE_MODE": "sideways"})

@@ -11,22 +11,18 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ProfileNotFound
 from botocore.stub import Stubber
 
-from deploy.cli import Exit, explain
+from deploy.cli import explain
 from deploy.endpoints import Endpoints, MixedEndpoints
 from deploy.stacks import MissingStack
+from deploy.topology import Topology
 from monolith.domain import DependencyUnavailable
+from mysfits_common.cli import Exit
 from ops import cli
 from ops.output import table
-from ops.target import Pipeline, QueuePair, Target
+from ops.target import Target
+from tests.factories import like_queue
 
-LIKE = QueuePair(
-    name="like",
-    worker="like_worker",
-    url="https://sqs.us-east-1.amazonaws.com/123456789012/like",
-    arn="arn:aws:sqs:us-east-1:123456789012:like",
-    dlq_url="https://sqs.us-east-1.amazonaws.com/123456789012/like-dlq",
-    dlq_arn="arn:aws:sqs:us-east-1:123456789012:like-dlq",
-)
+LIKE = like_queue()
 
 
 def _wrapped(cause: Exception) -> DependencyUnavailable:
@@ -41,8 +37,8 @@ def _wrapped(cause: Exception) -> DependencyUnavailable:
 def sqs(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The SQS client every target hands out (to stub), and the like queue's names known without stacks."""
     client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    pipeline = Pipeline(
-        topic_arn="arn:aws:sns:us-east-1:123456789012:events",
+    pipeline = Topology(
+        events_topic_arn="arn:aws:sns:us-east-1:123456789012:events",
         queues={"like": LIKE},
         mysfits_table="mysfits-mysfits",
         processed_events_table="mysfits-processed-events",

@@ -29,7 +29,7 @@ def system(emulator: str, output_dir: Path) -> Iterator[EmbeddedSystem]:
         endpoint_url=emulator,
         project="website",
         serve_website=True,
-        cors_allowed_origins=CONFIGURED_ORIGIN,
+        cors_allowed_origins=(CONFIGURED_ORIGIN,),
     ) as running:
         yield running
 
