@@ -134,31 +134,27 @@ def load_template_text(text: str) -> dict[str, Any]:
     return data
 
 
-def load_template(path: str | Path) -> dict[str, Any]:
-    """Load the CloudFormation template at ``path`` into plain dicts with long-form intrinsics."""
+def _read(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """The template's text and what it loads into; a TemplateError names the file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TemplateError(f"cannot read template {path}: {exc}") from exc
     try:
-        return load_template_text(text)
+        return text, load_template_text(text)
     except TemplateError as exc:
         raise TemplateError(f"{path}: {exc}") from exc
+
+
+def load_template(path: str | Path) -> dict[str, Any]:
+    """Load the CloudFormation template at ``path`` into plain dicts with long-form intrinsics."""
+    return _read(path)[1]
 
 
 def template_text(path: str | Path) -> str:
     """The template's text, checked for syntax, whatever its size."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TemplateError(f"cannot read template {path}: {exc}") from exc
-    try:
-        load_template_text(text)
-    except TemplateError as exc:
-        raise TemplateError(f"{path}: {exc}") from exc
-    return text
+    return _read(path)[0]
 
 
 def fits_template_body(text: str) -> bool:

@@ -33,8 +33,21 @@ def _scope(nodeid: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Scopes holding a ``slow`` test first, each kept whole and in collection order: handed out first,
-    the long ones overlap, and the many short ones fill the processes' ends evenly."""
+    """Every test named whole; then the scopes holding a ``slow`` test first, each kept whole and in
+    collection order: handed out first, the long ones overlap, and the many short ones fill the
+    processes' ends evenly.
+
+    schemathesis names its tests ``test_x[GET /mysfits]`` but gives them all the node id of
+    ``test_x``, and pytest-xdist, which hands tests out by node id, ran one operation of each and
+    dropped the rest without a word (22 tests): each node id gets its test's name back."""
+    for item in items:
+        prefix, _, last = item.nodeid.rpartition("::")
+        if last != item.name:
+            ancestor = item.parent
+            while ancestor is not None and ancestor.nodeid != prefix:
+                ancestor = ancestor.parent
+            if ancestor is not None:
+                item._id = ancestor.id.child(item.name)  # pytest keeps a node's id there (no public setter)
     slow = {_scope(item.nodeid) for item in items if item.get_closest_marker("slow")}
     first_seen: dict[str, int] = {}
     for index, item in enumerate(items):

@@ -28,7 +28,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from moto.cloudformation import parsing
 from moto.cloudformation.models import Event, Stack
 from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
@@ -38,7 +37,7 @@ from moto.sqs.models import Queue, sqs_backends
 from moto.ssm.models import Parameter
 from moto.utilities.arns import parse_arn
 
-from embedded.emulator.patching import after_create, before_create
+from embedded.emulator.patching import StackResource, after_create, before_create, on_update, register_resource_types
 
 __all__ = ["QueuePolicy", "ResourceUpdateFailed", "SubscriptionResource", "install"]
 
@@ -84,8 +83,10 @@ def _enabled(value: Any) -> bool:
 
 
 # ---------------------------------------------------------------------- AWS::SNS::Subscription
-class SubscriptionResource(CloudFormationModel):
+class SubscriptionResource(StackResource, CloudFormationModel):
     """An SNS subscription made by a stack; its physical id (and ``Ref``) is the subscription ARN."""
+
+    TYPE = "AWS::SNS::Subscription"
 
     def __init__(self, arn: str, properties: Mapping[str, Any]) -> None:
         self.arn = arn
@@ -95,24 +96,10 @@ class SubscriptionResource(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.arn
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SubscriptionResource:
-        properties = cloudformation_json["Properties"]
+    def create(cls, name: str, properties: Mapping[str, Any], account_id: str, region_name: str) -> (
+        SubscriptionResource
+    ):
         backend = _sns_backend(str(properties["TopicArn"]))
         subscription = backend.subscribe(
             str(properties["TopicArn"]), str(properties["Endpoint"]), str(properties["Protocol"])
@@ -122,22 +109,16 @@ class SubscriptionResource(CloudFormationModel):
         return resource
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: SubscriptionResource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def update(
+        cls, resource: SubscriptionResource, name: str, properties: Mapping[str, Any], account_id: str, region_name: str
     ) -> SubscriptionResource:
-        properties = cloudformation_json["Properties"]
-        old = original_resource.properties
-        if any(str(old.get(name)) != str(properties.get(name)) for name in _SUBSCRIPTION_IDENTITY):
-            original_resource.delete(account_id, region_name)
-            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-        resource = cls(original_resource.arn, properties)
-        resource._apply_attributes(old)
-        return resource
+        old = resource.properties
+        if any(str(old.get(key)) != str(properties.get(key)) for key in _SUBSCRIPTION_IDENTITY):
+            resource.delete(account_id, region_name)
+            return cls.create(name, properties, account_id, region_name)
+        updated = cls(resource.arn, properties)
+        updated._apply_attributes(old)
+        return updated
 
     def delete(self, account_id: str, region_name: str) -> None:
         _sns_backend(str(self.properties["TopicArn"])).unsubscribe(self.arn)
@@ -162,8 +143,10 @@ def _sns_backend(topic_arn: str) -> Any:
 
 
 # ---------------------------------------------------------------------- AWS::SQS::QueuePolicy
-class QueuePolicy(CloudFormationModel):
+class QueuePolicy(StackResource, CloudFormationModel):
     """A policy document set on each of its queues; removed from them when the resource goes."""
+
+    TYPE = "AWS::SQS::QueuePolicy"
 
     def __init__(self, resource_name: str, queue_urls: list[str], account_id: str, region_name: str) -> None:
         self.resource_name = resource_name
@@ -175,25 +158,9 @@ class QueuePolicy(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.resource_name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> QueuePolicy:
-        properties = cloudformation_json["Properties"]
-        policy = cls(resource_name, [str(url) for url in properties["Queues"]], account_id, region_name)
+    def create(cls, name: str, properties: Mapping[str, Any], account_id: str, region_name: str) -> QueuePolicy:
+        policy = cls(name, [str(url) for url in properties["Queues"]], account_id, region_name)
         document = properties["PolicyDocument"]
         text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
         for url in policy.queue_urls:
@@ -201,19 +168,12 @@ class QueuePolicy(CloudFormationModel):
         return policy
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: QueuePolicy,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def update(
+        cls, resource: QueuePolicy, name: str, properties: Mapping[str, Any], account_id: str, region_name: str
     ) -> QueuePolicy:
-        updated = cls.create_from_cloudformation_json(
-            original_resource.resource_name, cloudformation_json, account_id, region_name
-        )
-        for url in set(original_resource.queue_urls) - set(updated.queue_urls):
-            original_resource._remove_from(url)
+        updated = cls.create(resource.resource_name, properties, account_id, region_name)
+        for url in set(resource.queue_urls) - set(updated.queue_urls):
+            resource._remove_from(url)
         return updated
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -232,15 +192,9 @@ class QueuePolicy(CloudFormationModel):
 
 # ---------------------------------------------------------------------- AWS::SQS::Queue (update)
 def _update_queue(
-    cls: type[Queue],
-    original_resource: Queue,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
+    cls: type, original_resource: Queue, name: str, properties: Mapping[str, Any], account_id: str, region_name: str
 ) -> Queue:
     """Every attribute the template sets, changed in place (moto changed only two)."""
-    properties = cloudformation_json["Properties"]
     attributes = {name: _attribute_string(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties}
     if "RedrivePolicy" not in properties and original_resource.redrive_policy:
         attributes["RedrivePolicy"] = ""  # removed from the template: no more dead-letter queue
@@ -307,15 +261,9 @@ def _update_indexes(table: Table, properties: Mapping[str, Any], account_id: str
 
 
 def _update_table(
-    cls: type[Table],
-    original_resource: Table,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
+    cls: type, original_resource: Table, name: str, properties: Mapping[str, Any], account_id: str, region_name: str
 ) -> Table:
     """Indexes, TTL and point-in-time recovery follow the template; the keys are left as they are."""
-    properties = cloudformation_json["Properties"]
     _update_indexes(original_resource, properties, account_id, region_name)
     _apply_table_settings(original_resource, properties, account_id, region_name)
     return original_resource
@@ -364,10 +312,8 @@ def _tags_as_list(properties: dict[str, Any]) -> dict[str, Any]:
 def install() -> None:
     """Register the new resource types and patch the existing ones in this process."""
     before_create(Parameter, _tags_as_list)
-    Queue.update_from_cloudformation_json = classmethod(_update_queue)  # type: ignore[assignment,method-assign]
+    on_update(Queue, _update_queue)
     after_create(Table, _apply_table_settings)
-    Table.update_from_cloudformation_json = classmethod(_update_table)  # type: ignore[assignment,method-assign]
+    on_update(Table, _update_table)
     Stack.update = _rolled_back_on_failure(Stack.update)  # type: ignore[method-assign]
-    # moto caches its map of resource types on first use; the classes above must be in it.
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
+    register_resource_types()

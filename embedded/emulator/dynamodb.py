@@ -187,31 +187,17 @@ def _apply(
 
         if op_type != "ConditionCheck":
             snapshot.save(table, hash_key, range_key)
+        expression: dict[str, Any] = {
+            "condition_expression": condition,
+            "expression_attribute_names": names,
+            "expression_attribute_values": values,
+        }
         if op_type == "Put":
-            backend.put_item(
-                table_name,
-                op["Item"],
-                condition_expression=condition,
-                expression_attribute_names=names,
-                expression_attribute_values=values,
-            )
+            backend.put_item(table_name, op["Item"], **expression)
         elif op_type == "Delete":
-            backend.delete_item(
-                table_name,
-                key,
-                condition_expression=condition,
-                expression_attribute_names=names,
-                expression_attribute_values=values,
-            )
+            backend.delete_item(table_name, key, **expression)
         elif op_type == "Update":
-            backend.update_item(
-                table_name,
-                key,
-                update_expression=op["UpdateExpression"],
-                condition_expression=condition,
-                expression_attribute_names=names,  # type: ignore[arg-type]
-                expression_attribute_values=values,  # type: ignore[arg-type]
-            )
+            backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **expression)
     except _ITEM_VALIDATION_ERRORS as exc:
         return ("ValidationError", str(exc.message), None)
     except MockValidationException:

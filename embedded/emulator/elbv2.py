@@ -9,26 +9,24 @@ it in place, keeping its ARN and DNS name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from moto.ec2.models import ec2_backends
 from moto.elbv2.models import FakeLoadBalancer
 
+from embedded.emulator.patching import on_update
+
 __all__ = ["install"]
 
 
 def _update(
-    cls: type[FakeLoadBalancer],
-    original_resource: FakeLoadBalancer,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
+    cls: type, original_resource: FakeLoadBalancer, name: str, properties: Mapping[str, Any], account_id: str,
     region_name: str,
 ) -> FakeLoadBalancer:
-    properties = cloudformation_json["Properties"]
     if properties.get("Scheme", "internet-facing") != original_resource.scheme:
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
+        replacement = cls.create_from_cloudformation_json(  # type: ignore[attr-defined]
+            name, {"Properties": properties}, account_id, region_name
         )
         original_resource.delete(account_id, region_name)
         return replacement
@@ -41,4 +39,4 @@ def _update(
 
 
 def install() -> None:
-    FakeLoadBalancer.update_from_cloudformation_json = classmethod(_update)  # type: ignore[assignment,method-assign]
+    on_update(FakeLoadBalancer, _update)

@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 from moto.servicediscovery.models import Namespace, servicediscovery_backends
+
+from embedded.emulator.patching import StackResource, register_resource_types
 
 __all__ = ["HttpNamespaceResource", "install"]
 
 
-class HttpNamespaceResource(CloudFormationModel):
+class HttpNamespaceResource(StackResource, CloudFormationModel):
     """An HTTP namespace; ``Ref`` is its id, ``Arn`` and ``Id`` its attributes, as on AWS."""
+
+    TYPE = "AWS::ServiceDiscovery::HttpNamespace"
+    NAME_PROPERTY = "Name"
 
     def __init__(self, namespace: Namespace, account_id: str, region_name: str) -> None:
         self.namespace = namespace
@@ -29,14 +33,6 @@ class HttpNamespaceResource(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return str(self.namespace.id)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceDiscovery::HttpNamespace"
-
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return attr in ("Arn", "Id")
@@ -45,38 +41,27 @@ class HttpNamespaceResource(CloudFormationModel):
         return str(self.namespace.arn if attribute_name == "Arn" else self.namespace.id)
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> HttpNamespaceResource:
-        properties: Mapping[str, Any] = cloudformation_json["Properties"]
+    def create(cls, name: str, properties: Mapping[str, Any], account_id: str, region_name: str) -> (
+        HttpNamespaceResource
+    ):
         backend = servicediscovery_backends[account_id][region_name]
         tags = [{"Key": tag["Key"], "Value": tag["Value"]} for tag in properties.get("Tags", [])]
-        name = str(properties.get("Name", resource_name))
-        operation_id = backend.create_http_namespace(name, "", str(properties.get("Description", "")), tags)
+        namespace_name = str(properties.get("Name", name))
+        operation_id = backend.create_http_namespace(namespace_name, "", str(properties.get("Description", "")), tags)
         namespace_id = backend.operations[operation_id].targets["NAMESPACE"]
         return cls(backend.get_namespace(namespace_id), account_id, region_name)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: HttpNamespaceResource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
+    def update(
+        cls, resource: HttpNamespaceResource, name: str, properties: Mapping[str, Any], account_id: str,
         region_name: str,
     ) -> HttpNamespaceResource:
         # A new name replaces the namespace, as on AWS; the description and tags are all else.
-        name = str(cloudformation_json["Properties"].get("Name", new_resource_name))
-        if name == original_resource.namespace.name:
-            original_resource.namespace.description = str(cloudformation_json["Properties"].get("Description", ""))
-            return original_resource
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        if str(properties.get("Name", name)) == resource.namespace.name:
+            resource.namespace.description = str(properties.get("Description", ""))
+            return resource
+        resource.delete(account_id, region_name)
+        return cls.create(name, properties, account_id, region_name)
 
     @classmethod
     def delete_from_cloudformation_json(
@@ -94,6 +79,5 @@ class HttpNamespaceResource(CloudFormationModel):
 
 
 def install() -> None:
-    """Register the resource type (moto caches its map of types on first use)."""
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
+    """Register the resource type."""
+    register_resource_types()
