@@ -126,21 +126,21 @@ def step_through_indexes(
     makes (one change per table); return how many were deployed. Tables that do not exist yet are
     the template's to create."""
     template = load_template(template_path)
-    tables = {logical: _live_table(dynamodb, name) for logical, name in table_names(template, parameters).items()}
-    plans = {}
+    # logical id -> (its table, the steps to its indexes, the attribute definitions they may need)
+    plans: dict[str, tuple[str, list[list[Index]], list[Mapping[str, str]]]] = {}
     base = template
-    for logical, live in tables.items():
+    for logical, name in table_names(template, parameters).items():
+        live = _live_table(dynamodb, name)
         if live is None:
             continue
         properties = template["Resources"][logical]["Properties"]
         attributes = [*live.get("AttributeDefinitions", []), *properties.get("AttributeDefinitions", [])]
         current = [_declared(index) for index in live.get("GlobalSecondaryIndexes", [])]
-        plans[logical] = (index_steps(current, properties.get("GlobalSecondaryIndexes", [])), attributes)
+        plans[logical] = (name, index_steps(current, properties.get("GlobalSecondaryIndexes", [])), attributes)
         base = _with_indexes(base, logical, current, attributes)  # the others stay as they are meanwhile
     deployed = 0
-    for logical, (steps, attributes) in plans.items():
+    for logical, (table, steps, attributes) in plans.items():
         for step in steps[:-1]:
-            table = tables[logical]["TableName"]  # type: ignore[index]
             logger.info("%s: indexes %s (one change at a time)", table, [index["IndexName"] for index in step])
             base = _with_indexes(base, logical, step, attributes)
             with tempfile.TemporaryDirectory() as folder:
