@@ -12,13 +12,22 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 __all__ = ["Leases"]
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_PER_CALL = 10  # entries SQS takes in one batch call
+
+
+def _in_batches(items: list[T]) -> list[list[T]]:
+    """``items`` ten at a time, as SQS's batch calls take them."""
+    return [items[start : start + _PER_CALL] for start in range(0, len(items), _PER_CALL)]
+
 
 # botocore keeps 10 connections per client: the deletes leave room for the receives and the heartbeat.
 _DELETES_AT_ONCE = 5
@@ -47,7 +56,7 @@ class Leases:
     def delete(self, messages: list[dict[str, Any]]) -> None:
         """Delete the messages, ten to a call as SQS allows, several calls at once (a gathered batch
         of 88 is nine calls: two round trips, not nine); a failure is logged, not raised."""
-        chunks = [messages[start : start + 10] for start in range(0, len(messages), 10)]
+        chunks = _in_batches(messages)
         with self._visibility_lock:  # no extension of a message in flight while it is deleted
             if len(chunks) == 1:
                 self._delete_batch(chunks[0])
@@ -82,10 +91,10 @@ class Leases:
                 self._change_visibility([(handle, self._visibility_timeout) for handle in handles])
 
     def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
-        for start in range(0, len(changes), 10):
+        for batch in _in_batches(changes):
             entries = [
                 {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                for i, (handle, seconds) in enumerate(changes[start:start + 10])
+                for i, (handle, seconds) in enumerate(batch)
             ]
             try:
                 response = self._sqs.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
