@@ -618,6 +618,19 @@ class BacklogSqs(FakeSqs):
             return {"Messages": self.batches.pop(0)} if self.batches else {}
 
 
+def gathering(sqs: FakeSqs, handle: Callable[[list[Event]], dict[str, Handled | Exception]]) -> Consumer:
+    """A consumer loop that gathers up to 88 messages a call, as the like worker's."""
+    return Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
+
+
+def run_until_stopped(loop: Consumer) -> threading.Thread:
+    """Run the loop on a thread until its handler stops it (10 s at most); the thread, to check it ended."""
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    runner.join(10)
+    return runner
+
+
 def full_batches(count: int, size: int = 10) -> list[list[dict[str, Any]]]:
     return [[sqs_message(LikeRequested(mysfit_id=f"m{b}")) for _ in range(size)] for b in range(count)]
 
@@ -638,10 +651,8 @@ def test_under_a_backlog_receives_overlap_the_handling_and_the_next_call_gets_al
             loop.stop()
         return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
-    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
-    runner = threading.Thread(target=loop.run)
-    runner.start()
-    runner.join(10)
+    loop = gathering(sqs, handle)
+    runner = run_until_stopped(loop)
 
     # THEN the first receive went alone, the rest in one call, each message deleted once, none returned
     assert not runner.is_alive()
@@ -681,10 +692,8 @@ def test_the_prefetch_fills_a_call_to_its_limit_asking_the_last_receive_for_what
             loop.stop()
         return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
-    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
-    runner = threading.Thread(target=loop.run)
-    runner.start()
-    runner.join(10)
+    loop = gathering(sqs, handle)
+    runner = run_until_stopped(loop)
 
     # THEN the second call holds 88 likes (a transaction's worth with the 12 mysfits), not 80
     assert not runner.is_alive()
@@ -701,10 +710,8 @@ def test_a_receive_that_is_not_full_is_handled_at_once_without_a_prefetch() -> N
         loop.stop()
         return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
-    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
-    runner = threading.Thread(target=loop.run)
-    runner.start()
-    runner.join(10)
+    loop = gathering(sqs, handle)
+    run_until_stopped(loop)
 
     assert sizes == [1]
     assert sqs.waits == [20]
@@ -720,10 +727,8 @@ def test_what_the_prefetch_gathered_goes_back_unstarted_at_a_stop() -> None:
         loop.stop()
         return {event.event_id: Handled(Outcome.PROCESSED, "ok") for event in events}
 
-    loop = Consumer(sqs, ConsumerSettings(queue_url="http://queue", gather_max=88), handle)
-    runner = threading.Thread(target=loop.run)
-    runner.start()
-    runner.join(10)
+    loop = gathering(sqs, handle)
+    run_until_stopped(loop)
 
     # THEN the first batch is done, the twenty prefetched messages are visible again at once
     assert sorted(sqs.deleted) == sorted(m["ReceiptHandle"] for m in batches[0])
