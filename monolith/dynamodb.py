@@ -120,22 +120,20 @@ class DynamoMysfitRepository(MysfitRepository):
         if by is None:
             return list(readable(item for page in self._pages("scan", TableName=self._table) for item in page))
         attribute, value = by
-        condition = {
+        condition: dict[str, Any] = {
             "ExpressionAttributeNames": {"#attribute": attribute.value},
             "ExpressionAttributeValues": {":value": {"S": value}},
         }
+        query = self._pages(
+            "query",
+            unless=_index_unavailable,
+            TableName=self._table,
+            IndexName=_INDEXES[attribute],
+            KeyConditionExpression="#attribute = :value",
+            **condition,
+        )
         try:
-            with _unavailable_on_error(unless=_index_unavailable):
-                keys = [
-                    self._key(item["MysfitId"]["S"])
-                    for page in self._ddb.get_paginator("query").paginate(
-                        TableName=self._table,
-                        IndexName=_INDEXES[attribute],
-                        KeyConditionExpression="#attribute = :value",
-                        **condition,
-                    )
-                    for item in page.get("Items", [])
-                ]
+            keys = [self._key(item["MysfitId"]["S"]) for page in query for item in page]
         except ClientError as error:
             extra = {"index": _INDEXES[attribute], "error": str(error)}
             logger.warning("Index unavailable: filtering a scan", extra=extra)
@@ -352,8 +350,11 @@ class DynamoMysfitRepository(MysfitRepository):
                 raise DependencyUnavailable(f"{self._table}: keys left unprocessed {_BUSY_ATTEMPTS + 1} times")
         return (found[key["MysfitId"]["S"]] for key in keys if key["MysfitId"]["S"] in found)
 
-    def _pages(self, operation: str, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
-        with _unavailable_on_error():
+    def _pages(
+        self, operation: str, unless: Callable[[ClientError], bool] = lambda error: False, **kwargs: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The items of each page; DynamoDB's errors as DependencyUnavailable, but those ``unless`` lets through."""
+        with _unavailable_on_error(unless):
             for page in self._ddb.get_paginator(operation).paginate(**kwargs):
                 yield page.get("Items", [])
 
